@@ -1,0 +1,106 @@
+/**
+ * The maintenance command line: `openai-error-registry validate|generate`. Exit codes: 0 valid,
+ * 1 invalid (diagnostics printed), 2 usage or I/O error. A bad registry never prints a stack trace.
+ */
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { relative } from 'node:path';
+import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
+import { loadRegistry, RegistryInputError } from './load.ts';
+import { buildModel, type Registry } from './model.ts';
+import { installedSdkFacts } from './sdk.ts';
+import { validateRegistry } from './validate.ts';
+
+/** The embedded registry: every YAML file in the repository's registry/ folder. */
+export const DEFAULT_REGISTRY = fileURLToPath(new URL('../registry/', import.meta.url));
+
+const USAGE = `usage: openai-error-registry <command> [options]
+
+commands:
+  validate   check the registry; print "valid" with counts, or every problem as file:line:col
+  generate   validate, then write generated/ (--check: compare with disk instead)
+
+options:
+  --registry PATH   a registry file or folder (repeatable; default: the embedded registry/)
+  --json            print diagnostics as JSON
+  --out DIR         generate: output folder (default: generated/)
+  --check           generate: exit 1 listing stale files instead of writing
+  -h, --help        this text`;
+
+/** Result of the shared load -> validate -> model stages. */
+export type Checked =
+  | { readonly ok: true; readonly registry: Registry; readonly diagnostics: readonly Diagnostic[] }
+  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+
+/** Runs load, validate and model over the given paths; throws only RegistryInputError. */
+export function checkRegistry(paths: readonly string[]): Checked {
+  const loaded = loadRegistry(paths);
+  const { view, diagnostics } = validateRegistry(loaded.files, installedSdkFacts());
+  const all = sortDiagnostics([...loaded.diagnostics, ...diagnostics]);
+  if (all.length > 0) return { ok: false, diagnostics: all };
+  return { ok: true, registry: buildModel(view, loaded.files), diagnostics: all };
+}
+
+/** Runs one command; returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        registry: { type: 'string', multiple: true },
+        json: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        check: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const [command, ...rest] = args.positionals;
+  if (args.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if ((command !== 'validate' && command !== 'generate') || rest.length > 0) {
+    process.stderr.write(`${command === undefined ? 'no command given' : `unknown command: ${[command, ...rest].join(' ')}`}\n${USAGE}\n`);
+    return 2;
+  }
+  const paths = args.values.registry ?? [relative(process.cwd(), DEFAULT_REGISTRY) || '.'];
+
+  let checked: Checked;
+  try {
+    checked = checkRegistry(paths);
+  } catch (e) {
+    if (e instanceof RegistryInputError) {
+      process.stderr.write(`${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (!checked.ok) {
+    if (args.values.json) {
+      process.stdout.write(`${JSON.stringify(checked.diagnostics, null, 2)}\n`);
+    } else {
+      process.stderr.write(`${checked.diagnostics.map(formatDiagnostic).join('\n')}\n`);
+      process.stderr.write(`${checked.diagnostics.length} problem${checked.diagnostics.length === 1 ? '' : 's'}\n`);
+    }
+    return 1;
+  }
+  const r = checked.registry;
+  if (args.values.json) {
+    process.stdout.write('[]\n');
+  } else {
+    process.stdout.write(
+      `valid: ${r.sources.join(', ')} (registry ${r.version}, ${r.codes.length} codes, ${r.surfaces.length} surfaces, ${r.backoff.length} backoff profiles)\n`,
+    );
+  }
+  if (command === 'generate') {
+    const { generate } = await import('./generate.ts');
+    return generate(r, { out: args.values.out, check: args.values.check, json: args.values.json });
+  }
+  return 0;
+}

@@ -1,0 +1,57 @@
+/** Diagnostic codes: one per rule, so tests and tools can match on the code, never on prose. */
+export type DiagnosticCode =
+  // reading
+  | 'FILE_UNREADABLE'
+  | 'FILE_TOO_LARGE'
+  | 'NO_REGISTRY_FILES'
+  // YAML layer
+  | 'YAML_SYNTAX'
+  | 'DUPLICATE_KEY'
+  | 'ALIAS_NOT_ALLOWED'
+  | 'UNKNOWN_TAG'
+  | 'NON_STRING_KEY'
+  | 'YAML11_BOOLEAN'
+  | 'NESTING_TOO_DEEP'
+  // JSON Schema layer
+  | 'SCHEMA'
+  // semantic rules
+  | 'SECTION_MISSING'
+  | 'SECTION_REPEATED'
+  | 'CODE_DUPLICATE'
+  | 'CLASS_NAME_INVALID'
+  | 'CLASS_NAME_RESERVED'
+  | 'CLASS_NAME_DUPLICATE'
+  | 'CLASS_NAME_CLASHES_SDK'
+  | 'SDK_BASE_UNKNOWN'
+  | 'BACKOFF_UNKNOWN'
+  | 'BACKOFF_RANGE'
+  | 'BACKOFF_MULTIPLIER'
+  | 'SURFACE_UNKNOWN'
+  | 'SINCE_AFTER_VERSION'
+  | 'EVIDENCE_MISSING'
+  | 'EVIDENCE_URL_NOT_HTTPS'
+  | 'REFINEMENT_TARGET_UNKNOWN';
+
+/** One problem in a registry file, positioned at 1-based line and column. */
+export interface Diagnostic {
+  readonly code: DiagnosticCode;
+  readonly message: string;
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  readonly hint?: string;
+}
+
+/** `file:line:col CODE message` (and an indented hint), the one printed form of a diagnostic. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const head = `${d.file}:${d.line}:${d.col} ${d.code} ${d.message}`;
+  return d.hint === undefined ? head : `${head}\n    hint: ${d.hint}`;
+}
+
+/** Sorts by file, then position, then code, in code-unit order, so output is stable. */
+export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return [...list].sort(
+    (a, b) => cmp(a.file, b.file) || a.line - b.line || a.col - b.col || cmp(a.code, b.code),
+  );
+}
