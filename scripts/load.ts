@@ -148,10 +148,11 @@ export function parseRegistryText(
       report(w.pos[0], 'YAML_SYNTAX', firstLine(w.message));
     }
   }
+  // An alias cannot exist without its anchor, so reporting each anchor once covers every alias
+  // (a billion-laughs file gets one line per anchor, not one per alias).
+  const reportAnchor = (node: YamlNode & { anchor?: string }) =>
+    report(node.range?.[0] ?? 0, 'ALIAS_NOT_ALLOWED', `anchor &${node.anchor} and its aliases are not allowed`, 'write the value out in full');
   visit(doc, {
-    Alias(_, node) {
-      report(node.range?.[0] ?? 0, 'ALIAS_NOT_ALLOWED', `alias *${node.source} is not allowed`, 'write the value out in full');
-    },
     Pair(_, pair) {
       const key = pair.key as YamlNode | null;
       if (isScalar(key)) {
@@ -164,9 +165,7 @@ export function parseRegistryText(
       }
     },
     Scalar(_, node) {
-      if (node.anchor !== undefined) {
-        report(node.range?.[0] ?? 0, 'ALIAS_NOT_ALLOWED', `anchor &${node.anchor} is not allowed`, 'write the value out in full');
-      }
+      if (node.anchor !== undefined) reportAnchor(node);
       if (
         node.type === 'PLAIN' &&
         typeof node.value === 'string' &&
@@ -177,10 +176,10 @@ export function parseRegistryText(
       }
     },
     Map(_, node) {
-      if (node.anchor !== undefined) report(node.range?.[0] ?? 0, 'ALIAS_NOT_ALLOWED', `anchor &${node.anchor} is not allowed`);
+      if (node.anchor !== undefined) reportAnchor(node);
     },
     Seq(_, node) {
-      if (node.anchor !== undefined) report(node.range?.[0] ?? 0, 'ALIAS_NOT_ALLOWED', `anchor &${node.anchor} is not allowed`);
+      if (node.anchor !== undefined) reportAnchor(node);
     },
   });
 

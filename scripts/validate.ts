@@ -38,7 +38,7 @@ export interface RegistryView {
   readonly codes: ReadonlyMap<string, Located<CodeDef>>;
 }
 
-type Report = (at: Located<unknown>, sub: YamlPath, code: DiagnosticCode, message: string, hint?: string) => void;
+type Report = (at: Located<unknown>, sub: YamlPath, code: DiagnosticCode, message: string, hint?: string, onKey?: boolean) => void;
 
 interface Rule {
   /** The rule as a plain sentence: also its test name. */
@@ -64,8 +64,8 @@ export function validateRegistry(
   sdk: SdkFacts,
 ): { view: RegistryView; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const report: Report = (at, sub, code, message, hint) => {
-    const { line, col } = positionOf(at.file, [...at.path, ...sub]);
+  const report: Report = (at, sub, code, message, hint, onKey = false) => {
+    const { line, col } = positionOf(at.file, [...at.path, ...sub], onKey);
     diagnostics.push(hint === undefined
       ? { code, message, file: at.file.file, line, col }
       : { code, message, file: at.file.file, line, col, hint });
@@ -110,8 +110,8 @@ function mergeFiles(files: readonly LoadedFile[], report: Report): RegistryView 
       const at: Located<T> = { value: entries[key] as T, file, path: [section, key] };
       const prev = into.get(key);
       if (prev !== undefined) {
-        const where = positionOf(prev.file, prev.path);
-        report(at, [], 'CODE_DUPLICATE', `${section}.${key} is already defined at ${prev.file.file}:${where.line}:${where.col}`);
+        const where = positionOf(prev.file, prev.path, true);
+        report(at, [], 'CODE_DUPLICATE', `${section}.${key} is already defined at ${prev.file.file}:${where.line}:${where.col}`, undefined, true);
       } else {
         into.set(key, at);
       }

@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const BIN = 'bin/openai-error-registry.mjs';
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--no-warnings', BIN, ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('openai-error-registry validate', () => {
+  it('reports the embedded registry valid with counts (exit 0)', () => {
+    const r = cli('validate');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^valid: registry\/openai\.yaml \(registry \d+\.\d+\.\d+, \d+ codes, \d+ surfaces, \d+ backoff profiles\)\n$/);
+  });
+
+  it('prints file:line:col RULE message for a bad registry (exit 1), without a stack trace', () => {
+    const r = cli('validate', '--registry', 'test/fixtures/rules/_base.yaml', '--registry', 'test/fixtures/rules/BACKOFF_RANGE.yaml');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('test/fixtures/rules/BACKOFF_RANGE.yaml:4:54 BACKOFF_RANGE backoff.upside_down.maxMs (500) must be >= initialMs (1000)');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('prints diagnostics as JSON with --json (exit 1)', () => {
+    const r = cli('validate', '--json', '--registry', 'test/fixtures/yaml/DUPLICATE_KEY.yaml');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual([
+      { code: 'DUPLICATE_KEY', message: 'Map keys must be unique', file: 'test/fixtures/yaml/DUPLICATE_KEY.yaml', line: 4, col: 1 },
+    ]);
+  });
+
+  it('exits 2 for a missing path, an unknown command or an unknown option', () => {
+    expect(cli('validate', '--registry', 'no/such/file.yaml').code).toBe(2);
+    expect(cli('frobnicate').code).toBe(2);
+    expect(cli('validate', '--colour').code).toBe(2);
+    expect(cli().code).toBe(2);
+  });
+
+  it('reads every .yaml file of a folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oer-cli-'));
+    writeFileSync(join(dir, 'a.yaml'), 'schemaVersion: 1\n');
+    writeFileSync(join(dir, 'b.yaml'), 'version: 1.0.0\nversion: 1.0.0\n');
+    const r = cli('validate', '--json', '--registry', dir);
+    expect(r.code).toBe(1);
+    expect((JSON.parse(r.stdout) as { code: string }[]).map((d) => d.code)).toEqual(['DUPLICATE_KEY']);
+  });
+});

@@ -1,0 +1,49 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadRegistry } from '../scripts/load.ts';
+import { installedSdkFacts } from '../scripts/sdk.ts';
+import { RULES, validateRegistry } from '../scripts/validate.ts';
+import type { Diagnostic } from '../scripts/diagnostics.ts';
+
+const sdk = installedSdkFacts();
+const RULE_DIR = 'test/fixtures/rules';
+const YAML_DIR = 'test/fixtures/yaml';
+
+/** `# expect: CODE line:col` lines of a fixture, in file order ("nothing" for none). */
+function expected(path: string): string[] {
+  return [...readFileSync(path, 'utf8').matchAll(/^# expect: (.+)$/gm)]
+    .map((m) => m[1] ?? '')
+    .filter((e) => e !== 'nothing');
+}
+
+function run(paths: string[]): Diagnostic[] {
+  const loaded = loadRegistry(paths);
+  return [...loaded.diagnostics, ...validateRegistry(loaded.files, sdk).diagnostics];
+}
+
+const short = (d: Diagnostic) => `${d.code} ${d.line}:${d.col}`;
+const sorted = (xs: string[]) => [...xs].sort();
+
+describe('semantic rules: one fixture each, added to a shared header', () => {
+  const fixtures = readdirSync(RULE_DIR).filter((f) => !f.startsWith('_'));
+  it.each(fixtures)('%s', (name) => {
+    const path = join(RULE_DIR, name);
+    const diagnostics = run([join(RULE_DIR, '_base.yaml'), path]);
+    for (const d of diagnostics) expect(d.file).toBe(path);
+    expect(sorted(diagnostics.map(short))).toEqual(sorted(expected(path)));
+  });
+
+  it('every semantic rule has a fixture', () => {
+    const withFixture = new Set(readdirSync(RULE_DIR).map((f) => f.replace(/\.yaml$/, '')));
+    const ruleCodes = Object.keys(RULES).filter((c) => c !== 'SECTION_MISSING');
+    expect(ruleCodes.filter((c) => !withFixture.has(c))).toEqual([]);
+  });
+});
+
+describe('YAML layer: one fixture each, loaded alone', () => {
+  it.each(readdirSync(YAML_DIR))('%s', (name) => {
+    const path = join(YAML_DIR, name);
+    expect(sorted(run([path]).map(short))).toEqual(sorted(expected(path)));
+  });
+});
