@@ -55,6 +55,7 @@ export interface Registry {
     readonly retryable: boolean;
     readonly backoff: string;
     readonly description: string;
+    readonly retryableStatuses: readonly { readonly status?: number; readonly from?: number; readonly backoff: string }[];
   };
   readonly backoff: readonly BackoffProfile[];
   readonly surfaces: readonly Surface[];

@@ -45,12 +45,20 @@ export interface CodeDef {
   refinements?: RefinementDef[];
 }
 
+/** A synchronous HTTP status (or every status from `from` up) that is retried with `backoff`. */
+export interface RetryableStatusDef {
+  status?: number;
+  from?: number;
+  backoff: string;
+}
+
 export interface DefaultsDef {
   class: string;
   extends: string;
   retryable: boolean;
   backoff: string;
   description: string;
+  retryableStatuses: RetryableStatusDef[];
 }
 
 export interface RegistryFileDef {

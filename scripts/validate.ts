@@ -185,7 +185,12 @@ function* classDefinitions(view: RegistryView): Generator<{ at: Located<unknown>
 
 /** Every backoff reference and where it is made. */
 function* backoffReferences(view: RegistryView): Generator<{ at: Located<unknown>; name: string }> {
-  if (view.defaults) yield { at: { ...view.defaults, path: ['defaults', 'backoff'] }, name: view.defaults.value.backoff };
+  if (view.defaults) {
+    yield { at: { ...view.defaults, path: ['defaults', 'backoff'] }, name: view.defaults.value.backoff };
+    for (const [i, s] of view.defaults.value.retryableStatuses.entries()) {
+      yield { at: { ...view.defaults, path: ['defaults', 'retryableStatuses', i, 'backoff'] }, name: s.backoff };
+    }
+  }
   for (const at of view.codes.values()) {
     if (at.value.backoff !== undefined) yield { at: { ...at, path: [...at.path, 'backoff'] }, name: at.value.backoff };
     for (const [i, r] of (at.value.refinements ?? []).entries()) {

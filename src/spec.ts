@@ -58,3 +58,9 @@ export interface CodeSpec<TCode extends string = string, TClass extends string =
   readonly surfaces: readonly TSurface[];
   readonly refinements: readonly RefinementSpec<TCode, TClass, TBackoff>[];
 }
+
+/** What a null or unknown code gets, and the status fallback for unknown synchronous HTTP errors. */
+export interface DefaultsSpec<TClass extends string = string, TBackoff extends string = string> extends Outcome<TClass, TBackoff> {
+  /** Statuses (exact, or every status from `from` up) retried when the code is unknown. */
+  readonly retryableStatuses: readonly { readonly status?: number; readonly from?: number; readonly backoff: TBackoff }[];
+}

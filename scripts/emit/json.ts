@@ -61,8 +61,19 @@ function registrySchema(registry: Registry): Record<string, unknown> {
       defaults: {
         type: 'object',
         additionalProperties: false,
-        required: Object.keys(outcome),
-        properties: outcome,
+        required: [...Object.keys(outcome), 'retryableStatuses'],
+        properties: {
+          ...outcome,
+          retryableStatuses: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['backoff'],
+              properties: { status: { type: 'integer' }, from: { type: 'integer' }, backoff: str },
+            },
+          },
+        },
       },
       backoff: { type: 'object', additionalProperties: { $ref: '#/$defs/backoff' } },
       surfaces: { type: 'object', additionalProperties: { $ref: '#/$defs/surface' } },
@@ -158,11 +169,15 @@ function registrySchema(registry: Registry): Record<string, unknown> {
   };
 }
 
-/** A schema requiring `leaf` at `path` (segments; `0` is the first array element). */
+/**
+ * A schema requiring `leaf` at `path` (segments). The runtime reads `0` as the first array
+ * element; the schema says "some element" (contains), because a 1-tuple prefixItems that leaves
+ * later items open is rejected by strict validators.
+ */
 function at(segments: readonly string[], leaf: Record<string, unknown>): Record<string, unknown> {
   const [head, ...rest] = segments;
   if (head === undefined) return leaf;
-  if (head === '0') return { type: 'array', minItems: 1, prefixItems: [at(rest, leaf)] };
+  if (head === '0') return { type: 'array', minItems: 1, contains: at(rest, leaf) };
   return { type: 'object', required: [head], properties: { [head]: at(rest, leaf) } };
 }
 

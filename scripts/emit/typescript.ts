@@ -96,25 +96,27 @@ function emitTables(registry: Registry, project: Project): OutputFile {
       id: paths(s.fields.id),
     },
   }));
-  const codes: Record<string, unknown> = {};
-  for (const c of registry.codes) {
-    codes[c.code] = {
-      class: c.class,
-      retryable: c.retryable,
-      backoff: c.backoff,
-      surfaces: c.surfaces,
-      refinements: c.refinements.map((r) => ({ when: r.when, code: r.code, class: r.class, retryable: r.retryable, backoff: r.backoff })),
-    };
-  }
-  const backoff: Record<string, unknown> = {};
-  for (const b of registry.backoff) backoff[b.name] = b;
+  // Object.fromEntries defines own properties: a code named __proto__ stays a key, not a prototype.
+  const codes = Object.fromEntries(
+    registry.codes.map((c) => [
+      c.code,
+      {
+        class: c.class,
+        retryable: c.retryable,
+        backoff: c.backoff,
+        surfaces: c.surfaces,
+        refinements: c.refinements.map((r) => ({ when: r.when, code: r.code, class: r.class, retryable: r.retryable, backoff: r.backoff })),
+      },
+    ]),
+  );
+  const backoff = Object.fromEntries(registry.backoff.map((b) => [b.name, b]));
 
   return print(project, 'registry.ts', registry, [
     {
       kind: StructureKind.ImportDeclaration,
       isTypeOnly: true,
       moduleSpecifier: '../src/spec.js',
-      namedImports: ['BackoffProfile', 'CodeSpec', 'Outcome', 'SurfaceSpec'],
+      namedImports: ['BackoffProfile', 'CodeSpec', 'DefaultsSpec', 'SurfaceSpec'],
     },
     constant('REGISTRY_VERSION', '', `${quote(registry.version)} as const`, 'The registry version these tables were generated from.'),
     constant('REGISTRY_HASH', '', `${quote(registry.contentHash)} as const`, 'sha256 of the registry source files.'),
@@ -126,10 +128,15 @@ function emitTables(registry: Registry, project: Project): OutputFile {
     constant('SURFACES', 'readonly SurfaceSpec[]', tsValue(surfaces), 'Surfaces in code-unit order of name; paths are split into segments.'),
     constant('CODES', 'Readonly<Record<Code, CodeSpec<Code, ClassName, BackoffName, SurfaceName>>>', tsValue(codes), 'Each code\'s class, retryability, backoff profile, surfaces and refinements.'),
     constant(
-      'DEFAULT_OUTCOME',
-      'Outcome<ClassName, BackoffName>',
-      tsValue({ class: registry.defaults.class, retryable: registry.defaults.retryable, backoff: registry.defaults.backoff }),
-      'What a null or unknown code gets.',
+      'DEFAULTS',
+      'DefaultsSpec<ClassName, BackoffName>',
+      tsValue({
+        class: registry.defaults.class,
+        retryable: registry.defaults.retryable,
+        backoff: registry.defaults.backoff,
+        retryableStatuses: registry.defaults.retryableStatuses,
+      }),
+      'What a null or unknown code gets; the status fallback for unknown synchronous HTTP errors.',
     ),
   ]);
 }

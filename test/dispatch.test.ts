@@ -1,0 +1,191 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import * as sdkErrors from 'openai/core/error';
+import { APIError, RateLimitError } from 'openai/core/error';
+import {
+  CLASSES,
+  ExpiredError,
+  InsufficientQuotaError,
+  MaxOutputTokensError,
+  RateLimitExceededError,
+  RequestTooLargeError,
+  ServerError,
+  UnknownFailureError,
+  classifyFailure,
+  isOpenAIFailure,
+  raiseForFailedResponse,
+} from '../src/index.ts';
+import { CODES, SURFACES } from '../generated/registry.ts';
+import { failedObject } from './helpers.ts';
+
+const registryJson = JSON.parse(readFileSync('generated/registry.json', 'utf8')) as {
+  codes: Record<string, { class: string; extends: string }>;
+};
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('raiseForFailedResponse over the embedded registry', () => {
+  const cases: [string, string, 'failed' | 'incomplete', Record<string, unknown>][] = [];
+  for (const [code, spec] of Object.entries(CODES)) {
+    for (const name of spec.surfaces) {
+      const surface = SURFACES.find((s) => s.name === name);
+      for (const as of ['failed', 'incomplete'] as const) {
+        const obj = surface && failedObject(surface, code, as, { message: 'something happened', id: 'obj_1' });
+        if (obj !== undefined) cases.push([code, name, as, obj]);
+      }
+    }
+  }
+
+  it('builds a failed object for every code on every surface it lists (except http)', () => {
+    const covered = new Set(cases.map(([code]) => code));
+    const httpOnly = Object.entries(CODES).filter(([, s]) => s.surfaces.every((n) => n === 'http')).map(([c]) => c);
+    expect(Object.keys(CODES).filter((c) => !covered.has(c) && !httpOnly.includes(c))).toEqual([]);
+    expect(cases.length).toBeGreaterThan(150);
+  });
+
+  it.each(cases)('%s on %s (%s) throws its class, instanceof the SDK base and APIError', (code, surface, _as, obj) => {
+    const spec = CODES[code as keyof typeof CODES];
+    const entry = registryJson.codes[code];
+    const e = thrown(() => raiseForFailedResponse(obj, { raiseOnIncomplete: true }));
+    expect(e).toBeInstanceOf(CLASSES[spec.class]);
+    expect(entry?.class).toBe(spec.class);
+    expect(e).toBeInstanceOf((sdkErrors as Record<string, unknown>)[entry?.extends ?? ''] as typeof APIError);
+    expect(e).toBeInstanceOf(APIError);
+    const hasId = SURFACES.find((s) => s.name === surface)?.fields.id !== undefined;
+    expect(e).toMatchObject({ code, retryable: spec.retryable, surface, known: true, transportStatus: 200, objectId: hasId ? 'obj_1' : undefined });
+    expect(isOpenAIFailure(e)).toBe(true);
+  });
+});
+
+describe('raiseForFailedResponse behaviour', () => {
+  const response = (status: string, extra: Record<string, unknown> = {}) => ({ object: 'response', id: 'resp_1', status, ...extra });
+
+  it('returns non-failures unchanged (same reference)', () => {
+    for (const status of ['completed', 'queued', 'in_progress', 'cancelled']) {
+      const r = response(status);
+      expect(raiseForFailedResponse(r)).toBe(r);
+    }
+  });
+
+  it('returns incomplete responses by default and throws a typed error carrying them on request', () => {
+    const r = response('incomplete', { incomplete_details: { reason: 'max_output_tokens' }, output: [{ type: 'message' }] });
+    expect(raiseForFailedResponse(r)).toBe(r);
+    const e = thrown(() => raiseForFailedResponse(r, { raiseOnIncomplete: true }));
+    expect(e).toBeInstanceOf(MaxOutputTokensError);
+    expect(e).toMatchObject({ kind: 'incomplete', code: 'max_output_tokens', failedObject: r });
+  });
+
+  it('gives the nominal status of the SDK base and says the transport answered 200', () => {
+    const e = thrown(() => raiseForFailedResponse(response('failed', { error: { code: 'rate_limit_exceeded', message: 'Rate limit reached. Please try again in 20s.' } })));
+    expect(e).toBeInstanceOf(RateLimitExceededError);
+    expect(e).toBeInstanceOf(RateLimitError);
+    expect(e).toMatchObject({ status: 429, transportStatus: 200, retryable: true, name: 'RateLimitExceededError' });
+    const s = thrown(() => raiseForFailedResponse(response('failed', { error: { code: 'server_error', message: 'boom' } })));
+    expect(s).toBeInstanceOf(ServerError);
+    expect(s).toBeInstanceOf(sdkErrors.InternalServerError);
+    expect(s).toMatchObject({ status: 500, transportStatus: 200 });
+  });
+
+  it('applies refinements: message substring and error type', () => {
+    const tooLarge = thrown(() =>
+      raiseForFailedResponse({ type: 'error', code: 'rate_limit_exceeded', message: 'Request too large for gpt-4o on tokens per min (TPM)' }),
+    );
+    expect(tooLarge).toBeInstanceOf(RequestTooLargeError);
+    expect(tooLarge).toBeInstanceOf(RateLimitError);
+    expect(tooLarge).toMatchObject({ retryable: false, code: 'rate_limit_exceeded' });
+    const quota = thrown(() => raiseForFailedResponse({ type: 'error', error: { code: 'rate_limit_exceeded', type: 'insufficient_quota', message: 'quota' } }));
+    expect(quota).toBeInstanceOf(InsufficientQuotaError);
+    expect(quota).toMatchObject({ retryable: false, code: 'insufficient_quota' });
+  });
+
+  it('uses the type as the code when the code is null', () => {
+    const e = thrown(() => raiseForFailedResponse({ type: 'error', error: { code: null, type: 'insufficient_quota', message: 'You exceeded your current quota' } }));
+    expect(e).toBeInstanceOf(InsufficientQuotaError);
+  });
+
+  it('throws the default class for a null or unknown code, keeping the raw code', () => {
+    const unknown = thrown(() => raiseForFailedResponse(response('failed', { error: { code: 'brand_new_code', message: 'x' } })));
+    expect(unknown).toBeInstanceOf(UnknownFailureError);
+    expect(unknown).toMatchObject({ code: 'brand_new_code', known: false, retryable: false });
+    const none = thrown(() => raiseForFailedResponse(response('failed', { error: null })));
+    expect(none).toBeInstanceOf(UnknownFailureError);
+    expect(none).toMatchObject({ code: null, known: false });
+  });
+
+  it('reports an expired batch or run without a code as ExpiredError', () => {
+    expect(thrown(() => raiseForFailedResponse({ object: 'batch', id: 'batch_1', status: 'expired', errors: null }))).toBeInstanceOf(ExpiredError);
+    expect(thrown(() => raiseForFailedResponse({ object: 'thread.run', id: 'run_1', status: 'expired', last_error: null }))).toBeInstanceOf(ExpiredError);
+  });
+
+  it('classifyFailure answers without throwing', () => {
+    expect(classifyFailure(response('failed', { error: { code: 'server_error', message: 'x' } }))).toMatchObject({
+      code: 'server_error',
+      surface: 'response',
+      kind: 'failed',
+      class: 'ServerError',
+      retryable: true,
+      known: true,
+      objectId: 'resp_1',
+    });
+    expect(classifyFailure(response('completed'))).toBeUndefined();
+  });
+
+  it('toJSON is log-safe: no headers, no raw object', () => {
+    const e = thrown(() => raiseForFailedResponse(response('failed', { error: { code: 'server_error', message: 'boom' } }))) as ServerError;
+    const json = JSON.parse(JSON.stringify(e)) as Record<string, unknown>;
+    expect(Object.keys(json).sort()).toEqual(['code', 'kind', 'known', 'message', 'name', 'objectId', 'requestID', 'retryable', 'status', 'surface', 'transportStatus'].filter((k) => k !== 'requestID' || json['requestID'] !== undefined).sort());
+    expect(json).toMatchObject({ name: 'ServerError', code: 'server_error', retryable: true, objectId: 'resp_1' });
+  });
+
+  it('never throws anything but a registry error, and never mutates, whatever the input', () => {
+    const hostile: unknown[] = [
+      null,
+      undefined,
+      42,
+      'failed',
+      [],
+      [{ object: 'response', status: 'failed' }],
+      Object.freeze({ object: 'response', status: 'failed', error: Object.freeze({ code: 'server_error' }) }),
+      { get object(): string { throw new Error('getter'); } },
+      new Proxy({}, { get() { throw new Error('trap'); } }),
+      { object: 'response', status: { toString: () => 'failed' } },
+      { object: 'response', status: 'failed', error: { code: 42 } },
+      { object: 'response', status: 'failed', error: { code: '__proto__' } },
+      { object: 'response', status: 'failed', error: { code: 'constructor', message: { evil: true } } },
+    ];
+    const cyclic: Record<string, unknown> = { object: 'response', status: 'failed' };
+    cyclic['error'] = cyclic;
+    hostile.push(cyclic);
+    for (const input of hostile) {
+      const before = input !== null && typeof input === 'object' ? safeJson(input) : undefined;
+      try {
+        expect(raiseForFailedResponse(input)).toBe(input);
+      } catch (e) {
+        expect(isOpenAIFailure(e)).toBe(true);
+      }
+      if (before !== undefined) expect(safeJson(input)).toBe(before);
+    }
+  });
+});
+
+function safeJson(v: unknown): string {
+  const seen = new WeakSet();
+  try {
+    return JSON.stringify(v, (_k, x: unknown) => {
+      if (typeof x === 'object' && x !== null) {
+        if (seen.has(x)) return '[cycle]';
+        seen.add(x);
+      }
+      return x;
+    });
+  } catch {
+    return 'unreadable';
+  }
+}
