@@ -21,8 +21,11 @@ import {
 } from 'yaml';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.ts';
 
-/** Largest registry file accepted, in bytes; the embedded registry is a few dozen kilobytes. */
-export const MAX_FILE_BYTES = 1024 * 1024;
+/**
+ * Largest registry file accepted, in bytes. The embedded registry is about 70 KiB; the cap
+ * leaves room for a 10,000-code registry (about 3 MiB) and refuses anything near 10 MB.
+ */
+export const MAX_FILE_BYTES = 8 * 1024 * 1024;
 /** Deepest flow nesting (`[` / `{`) accepted; a registry needs about six levels. */
 export const MAX_FLOW_DEPTH = 64;
 /** Widest indentation accepted, in columns; bounds block nesting the same way. */
@@ -134,7 +137,9 @@ export function parseRegistryText(
   const doc = parseDocument(text, {
     lineCounter,
     prettyErrors: false,
-    uniqueKeys: true,
+    // yaml's own duplicate-key check compares every key with every earlier one (quadratic in a
+    // 10,000-code map); the visitor below does it with a Set.
+    uniqueKeys: false,
     schema: 'core',
     version: '1.2',
   });
@@ -177,6 +182,19 @@ export function parseRegistryText(
     },
     Map(_, node) {
       if (node.anchor !== undefined) reportAnchor(node);
+      const seen = new Map<string, number>();
+      for (const pair of node.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        const offset = pair.key.range?.[0] ?? 0;
+        const first = seen.get(key);
+        if (first === undefined) {
+          seen.set(key, offset);
+        } else {
+          const p = pos(first);
+          report(offset, 'DUPLICATE_KEY', `duplicate key ${JSON.stringify(key)} (first at line ${p.line}, column ${p.col})`);
+        }
+      }
     },
     Seq(_, node) {
       if (node.anchor !== undefined) reportAnchor(node);

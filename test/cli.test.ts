@@ -28,7 +28,7 @@ describe('openai-error-registry validate', () => {
     const r = cli('validate', '--json', '--registry', 'test/fixtures/yaml/DUPLICATE_KEY.yaml');
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toEqual([
-      { code: 'DUPLICATE_KEY', message: 'Map keys must be unique', file: 'test/fixtures/yaml/DUPLICATE_KEY.yaml', line: 4, col: 1 },
+      { code: 'DUPLICATE_KEY', message: 'duplicate key "version" (first at line 3, column 1)', file: 'test/fixtures/yaml/DUPLICATE_KEY.yaml', line: 4, col: 1 },
     ]);
   });
 
