@@ -159,7 +159,7 @@ const RESERVED = new Set([
   ...'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await any boolean constructor declare get module require number set string symbol type from of'.split(' '),
   ...'Object Function Array Number String Boolean Symbol BigInt Error TypeError RangeError SyntaxError ReferenceError EvalError URIError AggregateError Promise Map Set WeakMap WeakSet Date RegExp JSON Math Reflect Proxy Headers Response Request globalThis undefined NaN Infinity'.split(' '),
   // names the hand-written runtime exports; generated classes share its namespace
-  ...'OpenAIFailure OpenAIFailureError RegistryError IncompleteResponseError'.split(' '),
+  ...'OpenAIFailure RetryBudget PollTimeoutError'.split(' '),
 ]);
 
 function compareVersions(a: string, b: string): number {
