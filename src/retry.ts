@@ -133,7 +133,7 @@ export function createRetry(classifyError: Classify) {
         if (budget) budget.recordSuccess();
         return result;
       } catch (error) {
-        if (options.signal?.aborted) throw error;
+        if (options.signal?.aborted) throw options.signal.reason;
         const facts = classifyError(error);
         if (facts === undefined || !facts.retryable) throw error;
         const limit = Math.min(options.maxAttempts ?? Number.POSITIVE_INFINITY, facts.backoff.maxAttempts);
