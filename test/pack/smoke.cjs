@@ -1,0 +1,31 @@
+// Smoke test of the packed tarball from a plain CommonJS file: the CommonJS build must extend
+// openai's CommonJS classes, so instanceof holds against require('openai').
+const { createServer } = require('node:http');
+const assert = require('node:assert/strict');
+const { default: OpenAI, RateLimitError, APIError } = require('openai');
+const { waitForResponse, isRetryable, InsufficientQuotaError, raiseForFailedResponse } = require('openai-error-registry');
+
+async function main() {
+  const failed = { id: 'resp_1', object: 'response', status: 'failed', output: [], error: { code: 'insufficient_quota', message: 'You exceeded your current quota' } };
+  const server = createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(failed)));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = new OpenAI({ apiKey: 'test', baseURL: `http://127.0.0.1:${server.address().port}/v1`, maxRetries: 0 });
+  try {
+    await waitForResponse(client, 'resp_1');
+    assert.fail('expected a throw');
+  } catch (e) {
+    assert.ok(e instanceof InsufficientQuotaError, 'InsufficientQuotaError');
+    assert.ok(e instanceof RateLimitError, 'instanceof openai RateLimitError (CommonJS copy)');
+    assert.ok(e instanceof APIError, 'instanceof openai APIError');
+    assert.equal(isRetryable(e), false);
+  } finally {
+    server.close();
+  }
+  const completed = { object: 'response', status: 'completed' };
+  assert.equal(raiseForFailedResponse(completed), completed);
+  console.log(`cjs ok (openai ${require('openai/version').VERSION})`);
+}
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,26 @@
+// Smoke test of the packed tarball from a plain ES module: a real openai client polls a local
+// server whose background run fails; the error must be the registry's class and openai's.
+import { createServer } from 'node:http';
+import assert from 'node:assert/strict';
+import OpenAI, { RateLimitError, APIError } from 'openai';
+import { waitForResponse, isRetryable, RateLimitExceededError, isOpenAIFailure, REGISTRY_VERSION } from 'openai-error-registry';
+
+const failed = { id: 'resp_1', object: 'response', status: 'failed', output: [], error: { code: 'rate_limit_exceeded', message: 'Please try again in 2s.' } };
+const server = createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(failed)));
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const client = new OpenAI({ apiKey: 'test', baseURL: `http://127.0.0.1:${server.address().port}/v1`, maxRetries: 0 });
+try {
+  await waitForResponse(client, 'resp_1');
+  assert.fail('expected a throw');
+} catch (e) {
+  assert.ok(e instanceof RateLimitExceededError, 'RateLimitExceededError');
+  assert.ok(e instanceof RateLimitError, 'instanceof openai RateLimitError (ESM copy)');
+  assert.ok(e instanceof APIError, 'instanceof openai APIError');
+  assert.equal(e.status, 429);
+  assert.equal(e.transportStatus, 200);
+  assert.equal(isRetryable(e), true);
+  assert.equal(isOpenAIFailure(e), true);
+} finally {
+  server.close();
+}
+console.log(`esm ok (registry ${REGISTRY_VERSION}, openai ${(await import('openai/version')).VERSION})`);
