@@ -16,20 +16,12 @@ import {
   raiseForFailedResponse,
 } from '../src/index.ts';
 import { CODES, SURFACES } from '../generated/registry.ts';
-import { failedObject } from './helpers.ts';
+import { failedObject, thrown } from './helpers.ts';
 
 const registryJson = JSON.parse(readFileSync('generated/registry.json', 'utf8')) as {
   codes: Record<string, { class: string; extends: string }>;
 };
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('raiseForFailedResponse over the embedded registry', () => {
   const cases: [string, string, 'failed' | 'incomplete', Record<string, unknown>][] = [];

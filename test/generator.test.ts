@@ -10,7 +10,7 @@ import { APIError } from 'openai/core/error';
 import * as sdkErrors from 'openai/core/error';
 import { emitAll } from '../scripts/generate.ts';
 import { createRuntime, type RegistryTables } from '../src/classify.ts';
-import { failedObject, generateInto, modelOf } from './helpers.ts';
+import { failedObject, generateInto, modelOf, thrown } from './helpers.ts';
 
 const GOLDEN = 'test/fixtures/golden';
 
@@ -126,17 +126,10 @@ describe('a hostile registry generates safe code', () => {
     const { runtime, errors } = await runtimeOf(out);
     expect((globalThis as Record<string, unknown>)['__injected']).toBeUndefined();
     const obj = { object: 'job', status: 'failed', errors: [{ code: '__proto__', message: 'out of quota' }] };
-    const thrown = (() => {
-      try {
-        runtime.raiseForFailedResponse(obj);
-      } catch (e) {
-        return e;
-      }
-      return undefined;
-    })();
-    expect(thrown).toBeInstanceOf(errors.QuotaError);
-    expect(thrown).toBeInstanceOf(sdkErrors.RateLimitError);
-    expect((thrown as { code: unknown }).code).toBe('__proto__');
+    const e = thrown(() => runtime.raiseForFailedResponse(obj));
+    expect(e).toBeInstanceOf(errors.QuotaError);
+    expect(e).toBeInstanceOf(sdkErrors.RateLimitError);
+    expect((e as { code: unknown }).code).toBe('__proto__');
     expect(() => runtime.raiseForFailedResponse({ object: 'job', status: 'failed', errors: [{ code: 'toString' }] })).toThrow(errors.UnknownFailureError);
   });
 
@@ -158,7 +151,7 @@ describe('golden registry runtime', () => {
         for (const as of ['failed', 'incomplete'] as const) {
           const obj = surface && failedObject(surface, c.code, as);
           if (obj === undefined) continue;
-          const e = catchError(() => runtime.raiseForFailedResponse(obj, { raiseOnIncomplete: true }));
+          const e = thrown(() => runtime.raiseForFailedResponse(obj, { raiseOnIncomplete: true }));
           expect(e, `${c.code} on ${name} (${as})`).toBeInstanceOf(errors[c.class]);
           expect(e).toBeInstanceOf((sdkErrors as Record<string, unknown>)[c.extends] as typeof APIError);
           expect(e).toBeInstanceOf(APIError);
@@ -171,14 +164,6 @@ describe('golden registry runtime', () => {
   });
 });
 
-function catchError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('generate --check', () => {
   const bin = 'bin/openai-error-registry.mjs';

@@ -64,3 +64,13 @@ export function generateInto(name: string, registry: Registry): { dir: string; f
   });
   return { dir: join(root, 'generated'), files };
 }
+
+/** The error a function throws; fails the test when it returns. */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a throw');
+}
