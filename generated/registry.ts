@@ -16,971 +16,971 @@ export type SurfaceName = "assistants.message" | "assistants.run" | "assistants.
 export type BackoffName = "default" | "none" | "overloaded" | "queue_drain" | "rate_limit";
 /** Backoff profiles by name. */
 export const BACKOFF: Readonly<Record<BackoffName, BackoffProfile>> = {
-    "default": {
-      "name": "default",
-      "honourServerHints": true,
-      "initialMs": 500,
-      "jitter": "full",
-      "maxAttempts": 3,
-      "maxMs": 8000,
-      "multiplier": 2,
-      "strategy": "exponential",
-    },
-    "none": {
-      "name": "none",
-      "honourServerHints": false,
-      "initialMs": 0,
-      "jitter": "none",
-      "maxAttempts": 1,
-      "maxMs": 0,
-      "multiplier": 1,
-      "strategy": "constant",
-    },
-    "overloaded": {
-      "name": "overloaded",
-      "honourServerHints": true,
-      "initialMs": 2000,
-      "jitter": "full",
-      "maxAttempts": 5,
-      "maxMs": 60000,
-      "multiplier": 2,
-      "strategy": "exponential",
-    },
-    "queue_drain": {
-      "name": "queue_drain",
-      "honourServerHints": true,
-      "initialMs": 30000,
-      "jitter": "equal",
-      "maxAttempts": 4,
-      "maxMs": 600000,
-      "multiplier": 2,
-      "strategy": "exponential",
-    },
-    "rate_limit": {
-      "name": "rate_limit",
-      "honourServerHints": true,
-      "initialMs": 1000,
-      "jitter": "full",
-      "maxAttempts": 6,
-      "maxMs": 60000,
-      "multiplier": 2,
-      "strategy": "exponential",
-    },
-  };
+  "default": {
+    "name": "default",
+    "honourServerHints": true,
+    "initialMs": 500,
+    "jitter": "full",
+    "maxAttempts": 3,
+    "maxMs": 8000,
+    "multiplier": 2,
+    "strategy": "exponential",
+  },
+  "none": {
+    "name": "none",
+    "honourServerHints": false,
+    "initialMs": 0,
+    "jitter": "none",
+    "maxAttempts": 1,
+    "maxMs": 0,
+    "multiplier": 1,
+    "strategy": "constant",
+  },
+  "overloaded": {
+    "name": "overloaded",
+    "honourServerHints": true,
+    "initialMs": 2000,
+    "jitter": "full",
+    "maxAttempts": 5,
+    "maxMs": 60000,
+    "multiplier": 2,
+    "strategy": "exponential",
+  },
+  "queue_drain": {
+    "name": "queue_drain",
+    "honourServerHints": true,
+    "initialMs": 30000,
+    "jitter": "equal",
+    "maxAttempts": 4,
+    "maxMs": 600000,
+    "multiplier": 2,
+    "strategy": "exponential",
+  },
+  "rate_limit": {
+    "name": "rate_limit",
+    "honourServerHints": true,
+    "initialMs": 1000,
+    "jitter": "full",
+    "maxAttempts": 6,
+    "maxMs": 60000,
+    "multiplier": 2,
+    "strategy": "exponential",
+  },
+};
 /** Surfaces in code-unit order of name; paths are split into segments. */
 export const SURFACES: readonly SurfaceSpec[] = [
-    {
-      "name": "assistants.message",
-      "match": {
-        "path": ["object"],
-        "values": ["thread.message"],
-      },
-      "status": {
-        "path": ["status"],
-        "failed": [],
-        "incomplete": ["incomplete"],
-        "expired": [],
-        "cancelled": [],
-      },
-      "fields": {
-        "reason": [
-          ["incomplete_details", "reason"],
-        ],
-        "id": [
-          ["id"],
-        ],
-      },
+  {
+    "name": "assistants.message",
+    "match": {
+      "path": ["object"],
+      "values": ["thread.message"],
     },
-    {
-      "name": "assistants.run",
-      "match": {
-        "path": ["object"],
-        "values": ["thread.run"],
-      },
-      "status": {
-        "path": ["status"],
-        "failed": ["failed"],
-        "incomplete": ["incomplete"],
-        "expired": ["expired"],
-        "cancelled": ["cancelled"],
-      },
-      "fields": {
-        "code": [
-          ["last_error", "code"],
-        ],
-        "message": [
-          ["last_error", "message"],
-        ],
-        "reason": [
-          ["incomplete_details", "reason"],
-        ],
-        "id": [
-          ["id"],
-        ],
-      },
+    "status": {
+      "path": ["status"],
+      "failed": [],
+      "incomplete": ["incomplete"],
+      "expired": [],
+      "cancelled": [],
     },
-    {
-      "name": "assistants.run_step",
-      "match": {
-        "path": ["object"],
-        "values": ["thread.run.step"],
-      },
-      "status": {
-        "path": ["status"],
-        "failed": ["failed"],
-        "incomplete": [],
-        "expired": ["expired"],
-        "cancelled": ["cancelled"],
-      },
-      "fields": {
-        "code": [
-          ["last_error", "code"],
-        ],
-        "message": [
-          ["last_error", "message"],
-        ],
-        "id": [
-          ["id"],
-        ],
-      },
-    },
-    {
-      "name": "batch",
-      "match": {
-        "path": ["object"],
-        "values": ["batch"],
-      },
-      "status": {
-        "path": ["status"],
-        "failed": ["failed"],
-        "incomplete": [],
-        "expired": ["expired"],
-        "cancelled": ["cancelled"],
-      },
-      "fields": {
-        "code": [
-          ["errors", "data", "0", "code"],
-        ],
-        "message": [
-          ["errors", "data", "0", "message"],
-        ],
-        "id": [
-          ["id"],
-        ],
-      },
-    },
-    {
-      "name": "beta.agents.turn",
-      "match": {
-        "path": ["object"],
-        "values": ["agent.session.turn"],
-      },
-      "status": {
-        "path": ["status"],
-        "failed": ["failed"],
-        "incomplete": [],
-        "expired": [],
-        "cancelled": ["cancelled"],
-      },
-      "fields": {
-        "code": [
-          ["error", "code"],
-        ],
-        "message": [
-          ["error", "message"],
-        ],
-        "id": [
-          ["id"],
-        ],
-      },
-    },
-    {
-      "name": "beta.agents.turn_event",
-      "match": {
-        "path": ["type"],
-        "values": ["agent.session.turn.failed"],
-      },
-      "status": {
-        "path": ["turn", "status"],
-        "failed": ["failed"],
-        "incomplete": [],
-        "expired": [],
-        "cancelled": ["cancelled"],
-      },
-      "fields": {
-        "code": [
-          ["turn", "error", "code"],
-        ],
-        "message": [
-          ["turn", "error", "message"],
-        ],
-        "id": [
-          ["turn", "id"],
-        ],
-      },
-    },
-    {
-      "name": "fine_tuning.job",
-      "match": {
-        "path": ["object"],
-        "values": ["fine_tuning.job"],
-      },
-      "status": {
-        "path": ["status"],
-        "failed": ["failed"],
-        "incomplete": [],
-        "expired": [],
-        "cancelled": ["cancelled"],
-      },
-      "fields": {
-        "code": [
-          ["error", "code"],
-        ],
-        "message": [
-          ["error", "message"],
-        ],
-        "id": [
-          ["id"],
-        ],
-      },
-    },
-    {
-      "name": "http",
-      "fields": {
-        "code": [
-          ["code"],
-          ["error", "code"],
-        ],
-        "message": [
-          ["message"],
-          ["error", "message"],
-        ],
-        "type": [
-          ["type"],
-          ["error", "type"],
-        ],
-      },
-    },
-    {
-      "name": "response",
-      "match": {
-        "path": ["object"],
-        "values": ["response"],
-      },
-      "status": {
-        "path": ["status"],
-        "failed": ["failed"],
-        "incomplete": ["incomplete"],
-        "expired": [],
-        "cancelled": ["cancelled"],
-      },
-      "fields": {
-        "code": [
-          ["error", "code"],
-        ],
-        "message": [
-          ["error", "message"],
-        ],
-        "reason": [
-          ["incomplete_details", "reason"],
-        ],
-        "id": [
-          ["id"],
-        ],
-      },
-    },
-    {
-      "name": "response.steer",
-      "match": {
-        "path": ["type"],
-        "values": ["response.steer.failed"],
-      },
-      "fields": {
-        "code": [
-          ["error", "code"],
-        ],
-        "message": [
-          ["error", "message"],
-        ],
-      },
-    },
-    {
-      "name": "response.stream",
-      "match": {
-        "path": ["type"],
-        "values": ["response.failed", "response.incomplete"],
-      },
-      "status": {
-        "path": ["response", "status"],
-        "failed": ["failed"],
-        "incomplete": ["incomplete"],
-        "expired": [],
-        "cancelled": ["cancelled"],
-      },
-      "fields": {
-        "code": [
-          ["response", "error", "code"],
-        ],
-        "message": [
-          ["response", "error", "message"],
-        ],
-        "reason": [
-          ["response", "incomplete_details", "reason"],
-        ],
-        "id": [
-          ["response", "id"],
-        ],
-      },
-    },
-    {
-      "name": "response.stream.error",
-      "match": {
-        "path": ["type"],
-        "values": ["error"],
-      },
-      "fields": {
-        "code": [
-          ["code"],
-          ["error", "code"],
-        ],
-        "message": [
-          ["message"],
-          ["error", "message"],
-        ],
-        "type": [
-          ["error", "type"],
-        ],
-      },
-    },
-    {
-      "name": "vector_store.file",
-      "match": {
-        "path": ["object"],
-        "values": ["vector_store.file"],
-      },
-      "status": {
-        "path": ["status"],
-        "failed": ["failed"],
-        "incomplete": [],
-        "expired": [],
-        "cancelled": ["cancelled"],
-      },
-      "fields": {
-        "code": [
-          ["last_error", "code"],
-        ],
-        "message": [
-          ["last_error", "message"],
-        ],
-        "id": [
-          ["id"],
-        ],
-      },
-    },
-  ];
-/** Each code's class, retryability, backoff profile, surfaces and refinements. */
-export const CODES: Readonly<Record<Code, CodeSpec<Code, ClassName, BackoffName, SurfaceName>>> = {
-    "429": {
-      "class": "AzureRateLimitError",
-      "retryable": true,
-      "backoff": "rate_limit",
-      "surfaces": ["http"],
-      "refinements": [],
-    },
-    "account_deactivated": {
-      "class": "AccountDeactivatedError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["http"],
-      "refinements": [],
-    },
-    "active_turn_not_steerable": {
-      "class": "ActiveTurnNotSteerableError",
-      "retryable": true,
-      "backoff": "default",
-      "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
-      "refinements": [],
-    },
-    "authentication_error": {
-      "class": "AgentAuthenticationError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
-      "refinements": [],
-    },
-    "billing_not_active": {
-      "class": "BillingNotActiveError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["beta.agents.turn", "beta.agents.turn_event", "http"],
-      "refinements": [],
-    },
-    "bio_policy": {
-      "class": "BioPolicyError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response", "response.stream"],
-      "refinements": [],
-    },
-    "connection_failed": {
-      "class": "ConnectionFailedError",
-      "retryable": true,
-      "backoff": "default",
-      "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
-      "refinements": [],
-    },
-    "content_filter": {
-      "class": "ContentFilterError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["assistants.message", "response", "response.stream"],
-      "refinements": [],
-    },
-    "content_policy_violation": {
-      "class": "ContentPolicyViolationError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["http"],
-      "refinements": [],
-    },
-    "context_length_exceeded": {
-      "class": "ContextLengthExceededError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["batch", "beta.agents.turn", "beta.agents.turn_event", "http", "response", "response.stream", "response.stream.error"],
-      "refinements": [],
-    },
-    "credit_balance_exhausted": {
-      "class": "CreditBalanceExhaustedError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["beta.agents.turn", "beta.agents.turn_event", "http", "response", "response.stream", "response.stream.error"],
-      "refinements": [],
-    },
-    "cyber_policy": {
-      "class": "CyberPolicyError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["beta.agents.turn", "beta.agents.turn_event", "http", "response", "response.stream", "response.stream.error"],
-      "refinements": [],
-    },
-    "data_residency_mismatch": {
-      "class": "DataResidencyMismatchError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response", "response.stream"],
-      "refinements": [],
-    },
-    "duplicate_custom_id": {
-      "class": "DuplicateCustomIdError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["batch"],
-      "refinements": [],
-    },
-    "empty_file": {
-      "class": "EmptyFileError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["batch"],
-      "refinements": [],
-    },
-    "empty_image_file": {
-      "class": "EmptyImageFileError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response", "response.stream"],
-      "refinements": [],
-    },
-    "executor_version_incompatible": {
-      "class": "ExecutorVersionIncompatibleError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
-      "refinements": [],
-    },
-    "expired": {
-      "class": "ExpiredError",
-      "retryable": true,
-      "backoff": "default",
-      "surfaces": ["assistants.run", "assistants.run_step", "batch"],
-      "refinements": [],
-    },
-    "failed_to_download_image": {
-      "class": "FailedToDownloadImageError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response", "response.stream"],
-      "refinements": [],
-    },
-    "flex_unavailable": {
-      "class": "FlexUnavailableError",
-      "retryable": true,
-      "backoff": "overloaded",
-      "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
-      "refinements": [],
-    },
-    "image_content_policy_violation": {
-      "class": "ImageContentPolicyViolationError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response", "response.stream"],
-      "refinements": [],
-    },
-    "image_file_not_found": {
-      "class": "ImageFileNotFoundError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response", "response.stream"],
-      "refinements": [],
-    },
-    "image_file_too_large": {
-      "class": "ImageFileTooLargeError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response", "response.stream"],
-      "refinements": [],
-    },
-    "image_parse_error": {
-      "class": "ImageParseError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response", "response.stream"],
-      "refinements": [],
-    },
-    "image_too_large": {
-      "class": "ImageTooLargeError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response", "response.stream"],
-      "refinements": [],
-    },
-    "image_too_small": {
-      "class": "ImageTooSmallError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response", "response.stream"],
-      "refinements": [],
-    },
-    "insufficient_quota": {
-      "class": "InsufficientQuotaError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["http", "response", "response.stream", "response.stream.error"],
-      "refinements": [],
-    },
-    "internal_error": {
-      "class": "InternalError",
-      "retryable": true,
-      "backoff": "default",
-      "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
-      "refinements": [],
-    },
-    "invalid_api_key": {
-      "class": "InvalidApiKeyError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["http"],
-      "refinements": [],
-    },
-    "invalid_base64_image": {
-      "class": "InvalidBase64ImageError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response", "response.stream"],
-      "refinements": [],
-    },
-    "invalid_file": {
-      "class": "InvalidFileError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["vector_store.file"],
-      "refinements": [],
-    },
-    "invalid_image": {
-      "class": "InvalidImageError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response", "response.stream"],
-      "refinements": [],
-    },
-    "invalid_image_format": {
-      "class": "InvalidImageFormatError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response", "response.stream"],
-      "refinements": [],
-    },
-    "invalid_image_mode": {
-      "class": "InvalidImageModeError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response", "response.stream"],
-      "refinements": [],
-    },
-    "invalid_image_url": {
-      "class": "InvalidImageUrlError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response", "response.stream"],
-      "refinements": [],
-    },
-    "invalid_input": {
-      "class": "SteerInvalidInputError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response.steer"],
-      "refinements": [],
-    },
-    "invalid_json_line": {
-      "class": "InvalidJsonLineError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["batch"],
-      "refinements": [],
-    },
-    "invalid_prompt": {
-      "class": "InvalidPromptError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["assistants.run", "response", "response.stream"],
-      "refinements": [],
-    },
-    "invalid_request": {
-      "class": "InvalidRequestError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
-      "refinements": [],
-    },
-    "max_completion_tokens": {
-      "class": "MaxCompletionTokensError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["assistants.run"],
-      "refinements": [],
-    },
-    "max_messages": {
-      "class": "MaxMessagesError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response", "response.stream"],
-      "refinements": [],
-    },
-    "max_output_tokens": {
-      "class": "MaxOutputTokensError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["beta.agents.turn", "beta.agents.turn_event", "response", "response.stream"],
-      "refinements": [],
-    },
-    "max_prompt_tokens": {
-      "class": "MaxPromptTokensError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["assistants.run"],
-      "refinements": [],
-    },
-    "max_tokens": {
-      "class": "MaxTokensError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["assistants.message"],
-      "refinements": [],
-    },
-    "misalignment_policy_violation": {
-      "class": "MisalignmentPolicyViolationError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["beta.agents.turn", "beta.agents.turn_event", "response", "response.stream"],
-      "refinements": [],
-    },
-    "model_mismatch": {
-      "class": "ModelMismatchError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["batch"],
-      "refinements": [],
-    },
-    "model_not_found": {
-      "class": "ModelNotFoundError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["http", "response", "response.stream.error"],
-      "refinements": [],
-    },
-    "organization_spend_limit_exceeded": {
-      "class": "OrganizationSpendLimitExceededError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
-      "refinements": [],
-    },
-    "organization_usage_limit_exceeded": {
-      "class": "OrganizationUsageLimitExceededError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
-      "refinements": [],
-    },
-    "project_spend_limit_exceeded": {
-      "class": "ProjectSpendLimitExceededError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
-      "refinements": [],
-    },
-    "rate_limit_exceeded": {
-      "class": "RateLimitExceededError",
-      "retryable": true,
-      "backoff": "rate_limit",
-      "surfaces": ["assistants.run", "assistants.run_step", "beta.agents.turn", "beta.agents.turn_event", "http", "response", "response.stream", "response.stream.error"],
-      "refinements": [
-        {
-          "when": {
-            "messageContains": "request too large",
-          },
-          "code": "rate_limit_exceeded",
-          "class": "RequestTooLargeError",
-          "retryable": false,
-          "backoff": "rate_limit",
-        },
-        {
-          "when": {
-            "type": "insufficient_quota",
-          },
-          "code": "insufficient_quota",
-          "class": "InsufficientQuotaError",
-          "retryable": false,
-          "backoff": "none",
-        },
+    "fields": {
+      "reason": [
+        ["incomplete_details", "reason"],
+      ],
+      "id": [
+        ["id"],
       ],
     },
-    "request_timeout": {
-      "class": "RequestTimeoutError",
-      "retryable": true,
-      "backoff": "default",
-      "surfaces": ["batch", "beta.agents.turn", "beta.agents.turn_event"],
-      "refinements": [],
+  },
+  {
+    "name": "assistants.run",
+    "match": {
+      "path": ["object"],
+      "values": ["thread.run"],
     },
-    "resource_not_found": {
-      "class": "ResourceNotFoundError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
-      "refinements": [],
+    "status": {
+      "path": ["status"],
+      "failed": ["failed"],
+      "incomplete": ["incomplete"],
+      "expired": ["expired"],
+      "cancelled": ["cancelled"],
     },
-    "response_already_completed": {
-      "class": "SteerResponseAlreadyCompletedError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response.steer"],
-      "refinements": [],
+    "fields": {
+      "code": [
+        ["last_error", "code"],
+      ],
+      "message": [
+        ["last_error", "message"],
+      ],
+      "reason": [
+        ["incomplete_details", "reason"],
+      ],
+      "id": [
+        ["id"],
+      ],
     },
-    "response_not_active": {
-      "class": "SteerResponseNotActiveError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response.steer"],
-      "refinements": [],
+  },
+  {
+    "name": "assistants.run_step",
+    "match": {
+      "path": ["object"],
+      "values": ["thread.run.step"],
     },
-    "response_not_found": {
-      "class": "SteerResponseNotFoundError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response.steer"],
-      "refinements": [],
+    "status": {
+      "path": ["status"],
+      "failed": ["failed"],
+      "incomplete": [],
+      "expired": ["expired"],
+      "cancelled": ["cancelled"],
     },
-    "run_cancelled": {
-      "class": "RunCancelledError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["assistants.message"],
-      "refinements": [],
+    "fields": {
+      "code": [
+        ["last_error", "code"],
+      ],
+      "message": [
+        ["last_error", "message"],
+      ],
+      "id": [
+        ["id"],
+      ],
     },
-    "run_expired": {
-      "class": "RunExpiredError",
-      "retryable": true,
-      "backoff": "default",
-      "surfaces": ["assistants.message"],
-      "refinements": [],
+  },
+  {
+    "name": "batch",
+    "match": {
+      "path": ["object"],
+      "values": ["batch"],
     },
-    "run_failed": {
-      "class": "RunFailedError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["assistants.message"],
-      "refinements": [],
+    "status": {
+      "path": ["status"],
+      "failed": ["failed"],
+      "incomplete": [],
+      "expired": ["expired"],
+      "cancelled": ["cancelled"],
     },
-    "sandbox_error": {
-      "class": "SandboxError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
-      "refinements": [],
+    "fields": {
+      "code": [
+        ["errors", "data", "0", "code"],
+      ],
+      "message": [
+        ["errors", "data", "0", "message"],
+      ],
+      "id": [
+        ["id"],
+      ],
     },
-    "server_error": {
-      "class": "ServerError",
-      "retryable": true,
-      "backoff": "default",
-      "surfaces": ["assistants.run", "assistants.run_step", "beta.agents.turn", "beta.agents.turn_event", "fine_tuning.job", "http", "response", "response.stream", "response.stream.error", "vector_store.file"],
-      "refinements": [],
+  },
+  {
+    "name": "beta.agents.turn",
+    "match": {
+      "path": ["object"],
+      "values": ["agent.session.turn"],
     },
-    "server_is_overloaded": {
-      "class": "ServerIsOverloadedError",
-      "retryable": true,
-      "backoff": "overloaded",
-      "surfaces": ["http", "response", "response.stream", "response.stream.error"],
-      "refinements": [],
+    "status": {
+      "path": ["status"],
+      "failed": ["failed"],
+      "incomplete": [],
+      "expired": [],
+      "cancelled": ["cancelled"],
     },
-    "server_overloaded": {
-      "class": "ServerOverloadedError",
-      "retryable": true,
-      "backoff": "overloaded",
-      "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
-      "refinements": [],
+    "fields": {
+      "code": [
+        ["error", "code"],
+      ],
+      "message": [
+        ["error", "message"],
+      ],
+      "id": [
+        ["id"],
+      ],
     },
-    "session_budget_exceeded": {
-      "class": "SessionBudgetExceededError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
-      "refinements": [],
+  },
+  {
+    "name": "beta.agents.turn_event",
+    "match": {
+      "path": ["type"],
+      "values": ["agent.session.turn.failed"],
     },
-    "slow_down": {
-      "class": "SlowDownError",
-      "retryable": true,
-      "backoff": "overloaded",
-      "surfaces": ["http", "response.stream", "response.stream.error"],
-      "refinements": [],
+    "status": {
+      "path": ["turn", "status"],
+      "failed": ["failed"],
+      "incomplete": [],
+      "expired": [],
+      "cancelled": ["cancelled"],
     },
-    "steered": {
-      "class": "SteeredResponseError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response", "response.stream"],
-      "refinements": [],
+    "fields": {
+      "code": [
+        ["turn", "error", "code"],
+      ],
+      "message": [
+        ["turn", "error", "message"],
+      ],
+      "id": [
+        ["turn", "id"],
+      ],
     },
-    "steering_not_supported": {
-      "class": "SteeringNotSupportedError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response.steer"],
-      "refinements": [],
+  },
+  {
+    "name": "fine_tuning.job",
+    "match": {
+      "path": ["object"],
+      "values": ["fine_tuning.job"],
     },
-    "string_above_max_length": {
-      "class": "StringAboveMaxLengthError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["http"],
-      "refinements": [],
+    "status": {
+      "path": ["status"],
+      "failed": ["failed"],
+      "incomplete": [],
+      "expired": [],
+      "cancelled": ["cancelled"],
     },
-    "successor_creation_failed": {
-      "class": "SuccessorCreationFailedError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response.steer"],
-      "refinements": [],
+    "fields": {
+      "code": [
+        ["error", "code"],
+      ],
+      "message": [
+        ["error", "message"],
+      ],
+      "id": [
+        ["id"],
+      ],
     },
-    "token_limit_exceeded": {
-      "class": "TokenLimitExceededError",
-      "retryable": true,
-      "backoff": "queue_drain",
-      "surfaces": ["batch"],
-      "refinements": [],
+  },
+  {
+    "name": "http",
+    "fields": {
+      "code": [
+        ["code"],
+        ["error", "code"],
+      ],
+      "message": [
+        ["message"],
+        ["error", "message"],
+      ],
+      "type": [
+        ["type"],
+        ["error", "type"],
+      ],
     },
-    "too_many_pending_steers": {
-      "class": "TooManyPendingSteersError",
-      "retryable": true,
-      "backoff": "default",
-      "surfaces": ["response.steer"],
-      "refinements": [],
+  },
+  {
+    "name": "response",
+    "match": {
+      "path": ["object"],
+      "values": ["response"],
     },
-    "too_many_tasks": {
-      "class": "TooManyTasksError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["batch"],
-      "refinements": [],
+    "status": {
+      "path": ["status"],
+      "failed": ["failed"],
+      "incomplete": ["incomplete"],
+      "expired": [],
+      "cancelled": ["cancelled"],
     },
-    "unsupported_country_region_territory": {
-      "class": "UnsupportedCountryRegionTerritoryError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["http"],
-      "refinements": [],
+    "fields": {
+      "code": [
+        ["error", "code"],
+      ],
+      "message": [
+        ["error", "message"],
+      ],
+      "reason": [
+        ["incomplete_details", "reason"],
+      ],
+      "id": [
+        ["id"],
+      ],
     },
-    "unsupported_file": {
-      "class": "UnsupportedFileError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["vector_store.file"],
-      "refinements": [],
+  },
+  {
+    "name": "response.steer",
+    "match": {
+      "path": ["type"],
+      "values": ["response.steer.failed"],
     },
-    "unsupported_image_media_type": {
-      "class": "UnsupportedImageMediaTypeError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["response", "response.stream"],
-      "refinements": [],
+    "fields": {
+      "code": [
+        ["error", "code"],
+      ],
+      "message": [
+        ["error", "message"],
+      ],
     },
-    "url_mismatch": {
-      "class": "UrlMismatchError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["batch"],
-      "refinements": [],
+  },
+  {
+    "name": "response.stream",
+    "match": {
+      "path": ["type"],
+      "values": ["response.failed", "response.incomplete"],
     },
-    "usage_limit_exceeded": {
-      "class": "UsageLimitExceededError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
-      "refinements": [],
+    "status": {
+      "path": ["response", "status"],
+      "failed": ["failed"],
+      "incomplete": ["incomplete"],
+      "expired": [],
+      "cancelled": ["cancelled"],
     },
-    "usage_limit_reached": {
-      "class": "UsageLimitReachedError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["http"],
-      "refinements": [],
+    "fields": {
+      "code": [
+        ["response", "error", "code"],
+      ],
+      "message": [
+        ["response", "error", "message"],
+      ],
+      "reason": [
+        ["response", "incomplete_details", "reason"],
+      ],
+      "id": [
+        ["response", "id"],
+      ],
     },
-    "usage_not_included": {
-      "class": "UsageNotIncludedError",
-      "retryable": false,
-      "backoff": "none",
-      "surfaces": ["http", "response", "response.stream"],
-      "refinements": [],
+  },
+  {
+    "name": "response.stream.error",
+    "match": {
+      "path": ["type"],
+      "values": ["error"],
     },
-    "vector_store_timeout": {
-      "class": "VectorStoreTimeoutError",
-      "retryable": true,
-      "backoff": "default",
-      "surfaces": ["response", "response.stream"],
-      "refinements": [],
+    "fields": {
+      "code": [
+        ["code"],
+        ["error", "code"],
+      ],
+      "message": [
+        ["message"],
+        ["error", "message"],
+      ],
+      "type": [
+        ["error", "type"],
+      ],
     },
-  };
-/** What a null or unknown code gets; the status fallback for unknown synchronous HTTP errors. */
-export const DEFAULTS: DefaultsSpec<ClassName, BackoffName> = {
-    "class": "UnknownFailureError",
+  },
+  {
+    "name": "vector_store.file",
+    "match": {
+      "path": ["object"],
+      "values": ["vector_store.file"],
+    },
+    "status": {
+      "path": ["status"],
+      "failed": ["failed"],
+      "incomplete": [],
+      "expired": [],
+      "cancelled": ["cancelled"],
+    },
+    "fields": {
+      "code": [
+        ["last_error", "code"],
+      ],
+      "message": [
+        ["last_error", "message"],
+      ],
+      "id": [
+        ["id"],
+      ],
+    },
+  },
+];
+/** Each code's class, retryability, backoff profile, surfaces and refinements. */
+export const CODES: Readonly<Record<Code, CodeSpec<Code, ClassName, BackoffName, SurfaceName>>> = {
+  "429": {
+    "class": "AzureRateLimitError",
+    "retryable": true,
+    "backoff": "rate_limit",
+    "surfaces": ["http"],
+    "refinements": [],
+  },
+  "account_deactivated": {
+    "class": "AccountDeactivatedError",
     "retryable": false,
     "backoff": "none",
-    "retryableStatuses": [
+    "surfaces": ["http"],
+    "refinements": [],
+  },
+  "active_turn_not_steerable": {
+    "class": "ActiveTurnNotSteerableError",
+    "retryable": true,
+    "backoff": "default",
+    "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
+    "refinements": [],
+  },
+  "authentication_error": {
+    "class": "AgentAuthenticationError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
+    "refinements": [],
+  },
+  "billing_not_active": {
+    "class": "BillingNotActiveError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["beta.agents.turn", "beta.agents.turn_event", "http"],
+    "refinements": [],
+  },
+  "bio_policy": {
+    "class": "BioPolicyError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response", "response.stream"],
+    "refinements": [],
+  },
+  "connection_failed": {
+    "class": "ConnectionFailedError",
+    "retryable": true,
+    "backoff": "default",
+    "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
+    "refinements": [],
+  },
+  "content_filter": {
+    "class": "ContentFilterError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["assistants.message", "response", "response.stream"],
+    "refinements": [],
+  },
+  "content_policy_violation": {
+    "class": "ContentPolicyViolationError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["http"],
+    "refinements": [],
+  },
+  "context_length_exceeded": {
+    "class": "ContextLengthExceededError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["batch", "beta.agents.turn", "beta.agents.turn_event", "http", "response", "response.stream", "response.stream.error"],
+    "refinements": [],
+  },
+  "credit_balance_exhausted": {
+    "class": "CreditBalanceExhaustedError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["beta.agents.turn", "beta.agents.turn_event", "http", "response", "response.stream", "response.stream.error"],
+    "refinements": [],
+  },
+  "cyber_policy": {
+    "class": "CyberPolicyError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["beta.agents.turn", "beta.agents.turn_event", "http", "response", "response.stream", "response.stream.error"],
+    "refinements": [],
+  },
+  "data_residency_mismatch": {
+    "class": "DataResidencyMismatchError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response", "response.stream"],
+    "refinements": [],
+  },
+  "duplicate_custom_id": {
+    "class": "DuplicateCustomIdError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["batch"],
+    "refinements": [],
+  },
+  "empty_file": {
+    "class": "EmptyFileError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["batch"],
+    "refinements": [],
+  },
+  "empty_image_file": {
+    "class": "EmptyImageFileError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response", "response.stream"],
+    "refinements": [],
+  },
+  "executor_version_incompatible": {
+    "class": "ExecutorVersionIncompatibleError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
+    "refinements": [],
+  },
+  "expired": {
+    "class": "ExpiredError",
+    "retryable": true,
+    "backoff": "default",
+    "surfaces": ["assistants.run", "assistants.run_step", "batch"],
+    "refinements": [],
+  },
+  "failed_to_download_image": {
+    "class": "FailedToDownloadImageError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response", "response.stream"],
+    "refinements": [],
+  },
+  "flex_unavailable": {
+    "class": "FlexUnavailableError",
+    "retryable": true,
+    "backoff": "overloaded",
+    "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
+    "refinements": [],
+  },
+  "image_content_policy_violation": {
+    "class": "ImageContentPolicyViolationError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response", "response.stream"],
+    "refinements": [],
+  },
+  "image_file_not_found": {
+    "class": "ImageFileNotFoundError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response", "response.stream"],
+    "refinements": [],
+  },
+  "image_file_too_large": {
+    "class": "ImageFileTooLargeError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response", "response.stream"],
+    "refinements": [],
+  },
+  "image_parse_error": {
+    "class": "ImageParseError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response", "response.stream"],
+    "refinements": [],
+  },
+  "image_too_large": {
+    "class": "ImageTooLargeError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response", "response.stream"],
+    "refinements": [],
+  },
+  "image_too_small": {
+    "class": "ImageTooSmallError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response", "response.stream"],
+    "refinements": [],
+  },
+  "insufficient_quota": {
+    "class": "InsufficientQuotaError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["http", "response", "response.stream", "response.stream.error"],
+    "refinements": [],
+  },
+  "internal_error": {
+    "class": "InternalError",
+    "retryable": true,
+    "backoff": "default",
+    "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
+    "refinements": [],
+  },
+  "invalid_api_key": {
+    "class": "InvalidApiKeyError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["http"],
+    "refinements": [],
+  },
+  "invalid_base64_image": {
+    "class": "InvalidBase64ImageError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response", "response.stream"],
+    "refinements": [],
+  },
+  "invalid_file": {
+    "class": "InvalidFileError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["vector_store.file"],
+    "refinements": [],
+  },
+  "invalid_image": {
+    "class": "InvalidImageError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response", "response.stream"],
+    "refinements": [],
+  },
+  "invalid_image_format": {
+    "class": "InvalidImageFormatError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response", "response.stream"],
+    "refinements": [],
+  },
+  "invalid_image_mode": {
+    "class": "InvalidImageModeError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response", "response.stream"],
+    "refinements": [],
+  },
+  "invalid_image_url": {
+    "class": "InvalidImageUrlError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response", "response.stream"],
+    "refinements": [],
+  },
+  "invalid_input": {
+    "class": "SteerInvalidInputError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response.steer"],
+    "refinements": [],
+  },
+  "invalid_json_line": {
+    "class": "InvalidJsonLineError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["batch"],
+    "refinements": [],
+  },
+  "invalid_prompt": {
+    "class": "InvalidPromptError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["assistants.run", "response", "response.stream"],
+    "refinements": [],
+  },
+  "invalid_request": {
+    "class": "InvalidRequestError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
+    "refinements": [],
+  },
+  "max_completion_tokens": {
+    "class": "MaxCompletionTokensError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["assistants.run"],
+    "refinements": [],
+  },
+  "max_messages": {
+    "class": "MaxMessagesError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response", "response.stream"],
+    "refinements": [],
+  },
+  "max_output_tokens": {
+    "class": "MaxOutputTokensError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["beta.agents.turn", "beta.agents.turn_event", "response", "response.stream"],
+    "refinements": [],
+  },
+  "max_prompt_tokens": {
+    "class": "MaxPromptTokensError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["assistants.run"],
+    "refinements": [],
+  },
+  "max_tokens": {
+    "class": "MaxTokensError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["assistants.message"],
+    "refinements": [],
+  },
+  "misalignment_policy_violation": {
+    "class": "MisalignmentPolicyViolationError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["beta.agents.turn", "beta.agents.turn_event", "response", "response.stream"],
+    "refinements": [],
+  },
+  "model_mismatch": {
+    "class": "ModelMismatchError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["batch"],
+    "refinements": [],
+  },
+  "model_not_found": {
+    "class": "ModelNotFoundError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["http", "response", "response.stream.error"],
+    "refinements": [],
+  },
+  "organization_spend_limit_exceeded": {
+    "class": "OrganizationSpendLimitExceededError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
+    "refinements": [],
+  },
+  "organization_usage_limit_exceeded": {
+    "class": "OrganizationUsageLimitExceededError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
+    "refinements": [],
+  },
+  "project_spend_limit_exceeded": {
+    "class": "ProjectSpendLimitExceededError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
+    "refinements": [],
+  },
+  "rate_limit_exceeded": {
+    "class": "RateLimitExceededError",
+    "retryable": true,
+    "backoff": "rate_limit",
+    "surfaces": ["assistants.run", "assistants.run_step", "beta.agents.turn", "beta.agents.turn_event", "http", "response", "response.stream", "response.stream.error"],
+    "refinements": [
       {
-        "status": 408,
-        "backoff": "default",
-      },
-      {
-        "status": 409,
-        "backoff": "default",
-      },
-      {
-        "status": 429,
+        "when": {
+          "messageContains": "request too large",
+        },
+        "code": "rate_limit_exceeded",
+        "class": "RequestTooLargeError",
+        "retryable": false,
         "backoff": "rate_limit",
       },
       {
-        "from": 500,
-        "backoff": "default",
+        "when": {
+          "type": "insufficient_quota",
+        },
+        "code": "insufficient_quota",
+        "class": "InsufficientQuotaError",
+        "retryable": false,
+        "backoff": "none",
       },
     ],
-  };
+  },
+  "request_timeout": {
+    "class": "RequestTimeoutError",
+    "retryable": true,
+    "backoff": "default",
+    "surfaces": ["batch", "beta.agents.turn", "beta.agents.turn_event"],
+    "refinements": [],
+  },
+  "resource_not_found": {
+    "class": "ResourceNotFoundError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
+    "refinements": [],
+  },
+  "response_already_completed": {
+    "class": "SteerResponseAlreadyCompletedError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response.steer"],
+    "refinements": [],
+  },
+  "response_not_active": {
+    "class": "SteerResponseNotActiveError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response.steer"],
+    "refinements": [],
+  },
+  "response_not_found": {
+    "class": "SteerResponseNotFoundError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response.steer"],
+    "refinements": [],
+  },
+  "run_cancelled": {
+    "class": "RunCancelledError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["assistants.message"],
+    "refinements": [],
+  },
+  "run_expired": {
+    "class": "RunExpiredError",
+    "retryable": true,
+    "backoff": "default",
+    "surfaces": ["assistants.message"],
+    "refinements": [],
+  },
+  "run_failed": {
+    "class": "RunFailedError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["assistants.message"],
+    "refinements": [],
+  },
+  "sandbox_error": {
+    "class": "SandboxError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
+    "refinements": [],
+  },
+  "server_error": {
+    "class": "ServerError",
+    "retryable": true,
+    "backoff": "default",
+    "surfaces": ["assistants.run", "assistants.run_step", "beta.agents.turn", "beta.agents.turn_event", "fine_tuning.job", "http", "response", "response.stream", "response.stream.error", "vector_store.file"],
+    "refinements": [],
+  },
+  "server_is_overloaded": {
+    "class": "ServerIsOverloadedError",
+    "retryable": true,
+    "backoff": "overloaded",
+    "surfaces": ["http", "response", "response.stream", "response.stream.error"],
+    "refinements": [],
+  },
+  "server_overloaded": {
+    "class": "ServerOverloadedError",
+    "retryable": true,
+    "backoff": "overloaded",
+    "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
+    "refinements": [],
+  },
+  "session_budget_exceeded": {
+    "class": "SessionBudgetExceededError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
+    "refinements": [],
+  },
+  "slow_down": {
+    "class": "SlowDownError",
+    "retryable": true,
+    "backoff": "overloaded",
+    "surfaces": ["http", "response.stream", "response.stream.error"],
+    "refinements": [],
+  },
+  "steered": {
+    "class": "SteeredResponseError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response", "response.stream"],
+    "refinements": [],
+  },
+  "steering_not_supported": {
+    "class": "SteeringNotSupportedError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response.steer"],
+    "refinements": [],
+  },
+  "string_above_max_length": {
+    "class": "StringAboveMaxLengthError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["http"],
+    "refinements": [],
+  },
+  "successor_creation_failed": {
+    "class": "SuccessorCreationFailedError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response.steer"],
+    "refinements": [],
+  },
+  "token_limit_exceeded": {
+    "class": "TokenLimitExceededError",
+    "retryable": true,
+    "backoff": "queue_drain",
+    "surfaces": ["batch"],
+    "refinements": [],
+  },
+  "too_many_pending_steers": {
+    "class": "TooManyPendingSteersError",
+    "retryable": true,
+    "backoff": "default",
+    "surfaces": ["response.steer"],
+    "refinements": [],
+  },
+  "too_many_tasks": {
+    "class": "TooManyTasksError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["batch"],
+    "refinements": [],
+  },
+  "unsupported_country_region_territory": {
+    "class": "UnsupportedCountryRegionTerritoryError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["http"],
+    "refinements": [],
+  },
+  "unsupported_file": {
+    "class": "UnsupportedFileError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["vector_store.file"],
+    "refinements": [],
+  },
+  "unsupported_image_media_type": {
+    "class": "UnsupportedImageMediaTypeError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["response", "response.stream"],
+    "refinements": [],
+  },
+  "url_mismatch": {
+    "class": "UrlMismatchError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["batch"],
+    "refinements": [],
+  },
+  "usage_limit_exceeded": {
+    "class": "UsageLimitExceededError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["beta.agents.turn", "beta.agents.turn_event"],
+    "refinements": [],
+  },
+  "usage_limit_reached": {
+    "class": "UsageLimitReachedError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["http"],
+    "refinements": [],
+  },
+  "usage_not_included": {
+    "class": "UsageNotIncludedError",
+    "retryable": false,
+    "backoff": "none",
+    "surfaces": ["http", "response", "response.stream"],
+    "refinements": [],
+  },
+  "vector_store_timeout": {
+    "class": "VectorStoreTimeoutError",
+    "retryable": true,
+    "backoff": "default",
+    "surfaces": ["response", "response.stream"],
+    "refinements": [],
+  },
+};
+/** What a null or unknown code gets; the status fallback for unknown synchronous HTTP errors. */
+export const DEFAULTS: DefaultsSpec<ClassName, BackoffName> = {
+  "class": "UnknownFailureError",
+  "retryable": false,
+  "backoff": "none",
+  "retryableStatuses": [
+    {
+      "status": 408,
+      "backoff": "default",
+    },
+    {
+      "status": 409,
+      "backoff": "default",
+    },
+    {
+      "status": 429,
+      "backoff": "rate_limit",
+    },
+    {
+      "from": 500,
+      "backoff": "default",
+    },
+  ],
+};

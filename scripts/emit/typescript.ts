@@ -11,7 +11,6 @@ import {
   Project,
   QuoteKind,
   StructureKind,
-  VariableDeclarationKind,
   type ClassDeclarationStructure,
   type StatementStructures,
 } from 'ts-morph';
@@ -69,13 +68,10 @@ const unionOf = (values: readonly string[]) => (values.length === 0 ? 'never' : 
 /** generated/registry.ts: the registry as typed, exhaustive tables. */
 function emitTables(registry: Registry, project: Project): OutputFile {
   const classes = classPlans(registry).map((p) => p.name);
-  const constant = (name: string, type: string, value: string, doc: string): StatementStructures => ({
-    kind: StructureKind.VariableStatement,
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
-    docs: [doc],
-    declarations: [{ name, type, initializer: value }],
-  });
+  // Written as text, not as a VariableStatement structure: ts-morph re-indents a multi-line
+  // initializer by one level. Every part is a checked identifier, a fixed type, or tsValue output.
+  const constant = (name: string, type: string, value: string, doc: string): string =>
+    `/** ${commentText(doc)} */\nexport const ${name}${type === '' ? '' : `: ${type}`} = ${value};`;
   const alias = (name: string, type: string, doc: string): StatementStructures => ({
     kind: StructureKind.TypeAlias,
     isExported: true,
@@ -162,19 +158,8 @@ function emitClasses(registry: Registry, project: Project): OutputFile {
     { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: '../src/failure.js', namedImports: ['FailureClass'] },
     { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: './registry.js', namedImports: ['ClassName'] },
     ...classes,
-    {
-      kind: StructureKind.VariableStatement,
-      isExported: true,
-      declarationKind: VariableDeclarationKind.Const,
-      docs: ['Every generated class by name; the runtime builds failures through this table.'],
-      declarations: [
-        {
-          name: 'CLASSES',
-          type: 'Readonly<Record<ClassName, FailureClass>>',
-          initializer: `{\n${plans.map((p) => `  ${identifier(p.name)},`).join('\n')}\n}`,
-        },
-      ],
-    },
+    '/** Every generated class by name; the runtime builds failures through this table. */\n' +
+      `export const CLASSES: Readonly<Record<ClassName, FailureClass>> = {\n${plans.map((p) => `  ${identifier(p.name)},`).join('\n')}\n};`,
   ]);
 }
 
