@@ -91,16 +91,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const r = checked.registry;
-  if (args.values.json) {
+  if (command === 'validate' && args.values.json) {
     process.stdout.write('[]\n');
-  } else {
+  } else if (!args.values.json) {
     process.stdout.write(
       `valid: ${r.sources.join(', ')} (registry ${r.version}, ${r.codes.length} codes, ${r.surfaces.length} surfaces, ${r.backoff.length} backoff profiles)\n`,
     );
   }
   if (command === 'generate') {
     const { generate } = await import('./generate.ts');
-    return generate(r, { out: args.values.out, check: args.values.check, json: args.values.json });
+    try {
+      return generate(r, { out: args.values.out, check: args.values.check, json: args.values.json });
+    } catch (e) {
+      // I/O: an output folder that is a file, a file that cannot be written, ...
+      process.stderr.write(`openai-error-registry: ${(e as Error).message}\n`);
+      return 2;
+    }
   }
   return 0;
 }

@@ -2,11 +2,11 @@
  * Stages 4 and 5, emit and write: the validated model -> every generated file -> disk, or, with
  * --check, a comparison with disk through the same code path (nothing is written).
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Registry } from './model.ts';
-import type { OutputFile } from './emit/common.ts';
+import { GENERATED_MARK, type OutputFile } from './emit/common.ts';
 import { emitJson } from './emit/json.ts';
 import { emitMarkdown } from './emit/markdown.ts';
 import { emitTypeScript } from './emit/typescript.ts';
@@ -21,7 +21,20 @@ export function emitAll(registry: Registry): OutputFile[] {
   );
 }
 
-/** Files that differ from disk: changed or missing ones, and files on disk no emitter produces. */
+/** Whether a file on disk was written by the generator (its first line carries the mark). */
+function isGenerated(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    return readFileSync(path, 'utf8').slice(0, 300).includes(GENERATED_MARK);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Files that differ from disk: changed or missing outputs, and generated files on disk that no
+ * emitter produces any more. Files the generator did not write are never touched.
+ */
 export function staleFiles(outputs: readonly OutputFile[], out: string): { changed: string[]; extra: string[] } {
   const changed = outputs
     .filter((f) => {
@@ -39,7 +52,7 @@ export function staleFiles(outputs: readonly OutputFile[], out: string): { chang
     onDisk = [];
   }
   const expected = new Set(outputs.map((f) => f.path));
-  return { changed, extra: onDisk.filter((name) => !expected.has(name) && !name.startsWith('.')).sort() };
+  return { changed, extra: onDisk.filter((name) => !expected.has(name) && isGenerated(join(out, name))).sort() };
 }
 
 /** Writes each file atomically (temporary file, then rename) and removes files no longer produced. */
@@ -67,17 +80,22 @@ export function generate(
   const outputs = emitAll(registry);
   if (options.check) {
     const { changed, extra } = staleFiles(outputs, out);
-    if (changed.length === 0 && extra.length === 0) {
+    const ok = changed.length === 0 && extra.length === 0;
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ upToDate: ok, stale: changed, notGenerated: extra })}\n`);
+    } else if (ok) {
       process.stdout.write(`${shown}: ${outputs.length} files up to date\n`);
-      return 0;
+    } else {
+      const lines = [...changed.map((p) => `stale: ${join(shown, p)}`), ...extra.map((p) => `not generated: ${join(shown, p)}`)];
+      process.stderr.write(`${lines.join('\n')}\n${shown} is out of date with the registry; run: npm run generate\n`);
     }
-    const lines = [...changed.map((p) => `stale: ${join(shown, p)}`), ...extra.map((p) => `not generated: ${join(shown, p)}`)];
-    process.stderr.write(`${lines.join('\n')}\n${shown} is out of date with the registry; run: npm run generate\n`);
-    return 1;
+    return ok ? 0 : 1;
   }
   const { written, removed } = writeOutputs(outputs, out);
   process.stdout.write(
-    `${shown}: ${outputs.length} files, ${written.length} written, ${removed.length} removed (${registry.codes.length} codes)\n`,
+    options.json
+      ? `${JSON.stringify({ files: outputs.length, written, removed })}\n`
+      : `${shown}: ${outputs.length} files, ${written.length} written, ${removed.length} removed (${registry.codes.length} codes)\n`,
   );
   return 0;
 }

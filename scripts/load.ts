@@ -217,6 +217,9 @@ function scanNesting(text: string): { line: number; col: number; message: string
   let atLineStart = true;
   let quote: '"' | "'" | undefined;
   let comment = false;
+  // The last non-blank character outside quotes on this line ('\n' at the start of a line): a
+  // quote opens a quoted scalar only where a scalar can begin, so `don't` is not a quote.
+  let previous = '\n';
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (ch === '\n') {
@@ -225,6 +228,7 @@ function scanNesting(text: string): { line: number; col: number; message: string
       indent = 0;
       atLineStart = true;
       comment = false;
+      previous = '\n';
       continue;
     }
     if (atLineStart) {
@@ -248,7 +252,7 @@ function scanNesting(text: string): { line: number; col: number; message: string
         continue;
       }
       if (ch === quote) quote = undefined;
-    } else if (ch === '"' || ch === "'") {
+    } else if ((ch === '"' || ch === "'") && SCALAR_STARTS.has(previous)) {
       quote = ch;
     } else if (ch === '#' && (col === 1 || text[i - 1] === ' ' || text[i - 1] === '\t')) {
       comment = true;
@@ -260,10 +264,14 @@ function scanNesting(text: string): { line: number; col: number; message: string
     } else if ((ch === ']' || ch === '}') && depth > 0) {
       depth--;
     }
+    if (quote === undefined && ch !== ' ' && ch !== '\t') previous = ch ?? '';
     col++;
   }
   return undefined;
 }
+
+/** Characters after which a YAML scalar may begin (with blanks between). */
+const SCALAR_STARTS = new Set(['\n', ':', '-', '[', '{', ',', '?']);
 
 /** Path segments from the document root: mapping keys and sequence indexes. */
 export type YamlPath = readonly (string | number)[];

@@ -30,6 +30,8 @@ export interface Located<T> {
 
 /** All files merged: each top-level section once, codes and profiles keyed by name. */
 export interface RegistryView {
+  /** The files that passed the schema, in load order. */
+  readonly files: readonly LoadedFile[];
   readonly schemaVersion: Located<1> | undefined;
   readonly version: Located<string> | undefined;
   readonly defaults: Located<DefaultsDef> | undefined;
@@ -127,7 +129,7 @@ function mergeFiles(files: readonly LoadedFile[], report: Report): RegistryView 
     keyed(surfaces, file, 'surfaces', v.surfaces);
     keyed(codes, file, 'codes', v.codes);
   }
-  return { schemaVersion, version, defaults, backoff, surfaces, codes };
+  return { files, schemaVersion, version, defaults, backoff, surfaces, codes };
 }
 
 function schemaDiagnostic(f: LoadedFile, e: ErrorObject): Diagnostic {
@@ -204,11 +206,10 @@ export const RULES: Readonly<Partial<Record<DiagnosticCode, Rule>>> = {
   SECTION_MISSING: {
     sentence: 'the registry sets schemaVersion, version and defaults',
     check(view, _sdk, report) {
-      const anyFile = [...view.codes.values(), ...view.surfaces.values()][0];
+      const first = view.files[0];
+      if (first === undefined) return;
       for (const [name, at] of [['schemaVersion', view.schemaVersion], ['version', view.version], ['defaults', view.defaults]] as const) {
-        if (at === undefined && anyFile !== undefined) {
-          report({ ...anyFile, path: [] }, [], 'SECTION_MISSING', `no file sets ${name}`);
-        }
+        if (at === undefined) report({ value: undefined, file: first, path: [] }, [], 'SECTION_MISSING', `no file sets ${name}`);
       }
     },
   },

@@ -46,8 +46,8 @@ export interface RaiseOptions {
 
 const MAX_TEXT = 10_000;
 
-/** Reads a string at a path of own or inherited properties; undefined for anything else or any throw. */
-function readString(obj: unknown, path: readonly string[]): string | undefined {
+/** Reads a string at a path of own or inherited properties; undefined for anything else. */
+export function readString(obj: unknown, path: readonly string[]): string | undefined {
   let cur: unknown = obj;
   for (const seg of path) {
     if (cur === null || typeof cur !== 'object') return undefined;
@@ -64,11 +64,39 @@ function firstString(obj: unknown, paths: readonly (readonly string[])[] | undef
   return undefined;
 }
 
+/**
+ * Headers an error can keep: Web Headers whose get() works, or a plain object of strings turned
+ * into Headers; anything else (or anything that throws) gives none.
+ */
+function usableHeaders(h: unknown): Headers | undefined {
+  try {
+    if (h instanceof Headers) {
+      h.get('x-request-id');
+      return h;
+    }
+    if (h !== null && typeof h === 'object') {
+      const out = new Headers();
+      for (const [k, v] of Object.entries(h)) if (typeof v === 'string') out.set(k, v);
+      return out;
+    }
+  } catch {
+    // fall through: no headers
+  }
+  return undefined;
+}
+
+/** True for openai's APIError from any copy of the SDK (the fields its constructor always sets). */
+function isApiErrorShaped(e: unknown): e is Error & { status: unknown; error: unknown; headers: unknown } {
+  return e instanceof Error && 'status' in e && 'error' in e && 'headers' in e;
+}
+
 /** Builds the classification and raising functions over one registry's tables. */
 export function createRuntime(tables: RegistryTables) {
   const codes = new Map<string, CodeSpec>(Object.entries(tables.codes));
   const backoff = new Map<string, BackoffProfile>(Object.entries(tables.backoff));
   const classes = new Map<string, FailureClass>(Object.entries(tables.classes));
+  // The surface without a match: synchronous errors, read from thrown APIErrors.
+  const httpSurface = tables.surfaces.find((s) => s.match === undefined);
   const profile = (name: string): BackoffProfile => {
     const p = backoff.get(name);
     if (p === undefined) throw new Error(`registry tables name an unknown backoff profile: ${name}`);
@@ -178,10 +206,19 @@ export function createRuntime(tables: RegistryTables) {
    * for its code (`instanceof` the openai class the registry names, and `instanceof APIError`).
    * Incomplete objects are returned unless `raiseOnIncomplete` is set; cancelled ones always are.
    */
-  function raiseForFailedResponse<T>(obj: T, options: RaiseOptions = {}): T {
+  function raiseForFailedResponse<T>(obj: T, options?: RaiseOptions): T {
     const f = classifyFailure(obj);
-    if (f === undefined || (f.kind === 'incomplete' && options.raiseOnIncomplete !== true)) return obj;
-    throw build(f, obj, options.headers);
+    if (f === undefined) return obj;
+    let raiseOnIncomplete = false;
+    let headers: Headers | undefined;
+    try {
+      raiseOnIncomplete = options?.raiseOnIncomplete === true;
+      headers = usableHeaders(options?.headers);
+    } catch {
+      // unreadable options: the defaults apply
+    }
+    if (f.kind === 'incomplete' && !raiseOnIncomplete) return obj;
+    throw build(f, obj, headers);
   }
 
   function statusFallback(status: number | undefined): Outcome {
@@ -196,7 +233,8 @@ export function createRuntime(tables: RegistryTables) {
   /**
    * The registry's facts for a thrown error: a registry error answers for itself; a plain openai
    * APIError is judged by its code and type (a 429 insufficient_quota is not retryable), then by
-   * its HTTP status. Undefined for anything that is not an API error.
+   * its HTTP status. Undefined for anything that is not an API error (connection errors included:
+   * openai's own client retries those).
    */
   function classifyError(e: unknown): FailureFacts | undefined {
     try {
@@ -214,14 +252,12 @@ export function createRuntime(tables: RegistryTables) {
           objectId: e.objectId,
         };
       }
-      if (e === null || typeof e !== 'object') return undefined;
-      const err = e as { status?: unknown; code?: unknown; type?: unknown; message?: unknown; error?: unknown };
-      const status = typeof err.status === 'number' ? err.status : undefined;
-      const code = typeof err.code === 'string' && err.code !== '' ? err.code : readString(err.error, ['code']);
-      const type = typeof err.type === 'string' ? err.type : readString(err.error, ['type']);
-      if (status === undefined && code === undefined && type === undefined) return undefined;
-      const message = (readString(err.error, ['message']) ?? (typeof err.message === 'string' ? err.message : '')).slice(0, MAX_TEXT);
-      return facts(code, type, message, 'http', 'http', undefined, statusFallback(status));
+      if (!isApiErrorShaped(e) || httpSurface === undefined) return undefined;
+      const status = typeof e.status === 'number' ? e.status : undefined;
+      const code = firstString(e, httpSurface.fields.code);
+      const type = firstString(e, httpSurface.fields.type);
+      const message = (firstString(e, httpSurface.fields.message) ?? '').slice(0, MAX_TEXT);
+      return facts(code, type, message, httpSurface.name, 'http', undefined, statusFallback(status));
     } catch {
       return undefined;
     }

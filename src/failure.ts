@@ -51,7 +51,7 @@ export interface OpenAIFailure {
   readonly known: boolean;
   readonly failedObject: unknown;
   readonly objectId: string | undefined;
-  /** The HTTP status the transport answered with: 200 for failures reported in a body or stream. */
+  /** The HTTP status the transport answered with: 200, the failure was reported in a body or stream. */
   readonly transportStatus: number | undefined;
   toJSON(): FailureJSON;
 }
@@ -126,7 +126,7 @@ export function failureClass<TBase extends APIErrorClass>(Base: TBase, name: str
       this.known = init.known;
       this.failedObject = init.failedObject;
       this.objectId = init.objectId;
-      this.transportStatus = init.kind === 'http' ? status : 200;
+      this.transportStatus = 200;
     }
 
     toJSON(): FailureJSON {

@@ -11,7 +11,7 @@ import { createRetry } from './retry.js';
 
 const runtime = createRuntime({ codes: CODES, surfaces: SURFACES, backoff: BACKOFF, defaults: DEFAULTS, classes: CLASSES });
 const retry = createRetry(runtime.classifyError);
-const polling = createPolling(runtime.raiseForFailedResponse, runtime.classifyError);
+const polling = createPolling(runtime.raiseForFailedResponse, runtime.classifyError, retry.serverHintMs);
 
 /** Returns the object unless it reports a failure; throws the registry's typed error when it does. */
 export const raiseForFailedResponse = runtime.raiseForFailedResponse;

@@ -6,7 +6,9 @@
 import { APIConnectionError, APIError } from 'openai/core/error';
 import { abortableSleep } from './retry.js';
 import { profileDelayMs, type Clock } from './backoff.js';
-import type { FailureFacts, RaiseOptions } from './classify.js';
+import { readString, type FailureFacts, type RaiseOptions } from './classify.js';
+import { isOpenAIFailure } from './failure.js';
+import type { BackoffProfile } from './spec.js';
 
 /** The part of an openai client that waitForResponse uses (openai 5, 6 and 7 all fit). */
 export interface ResponsesClient {
@@ -45,13 +47,17 @@ export class PollTimeoutError extends Error {
   }
 }
 
+/** Backoff for polls that failed to connect: from the poll interval up to the interval cap. */
+function connectionBackoff(initialMs: number, maxMs: number): BackoffProfile {
+  return { name: 'poll_connection', strategy: 'exponential', initialMs, maxMs, multiplier: 2, jitter: 'equal', maxAttempts: Number.POSITIVE_INFINITY, honourServerHints: false };
+}
+
 /** Statuses of a response that is still running; every other status is terminal. */
 const RUNNING = new Set(['queued', 'in_progress']);
 
 function statusOf(data: unknown): string | undefined {
   try {
-    const s = (data as { status?: unknown } | null)?.status;
-    return typeof s === 'string' ? s : undefined;
+    return readString(data, ['status']);
   } catch {
     return undefined;
   }
@@ -59,9 +65,10 @@ function statusOf(data: unknown): string | undefined {
 
 type Raise = <T>(obj: T, options?: RaiseOptions) => T;
 type Classify = (e: unknown) => FailureFacts | undefined;
+type Hint = (e: unknown, clock?: Clock) => number | undefined;
 
 /** Builds waitForResponse and raiseForStreamEvents over a runtime's functions. */
-export function createPolling(raiseForFailedResponse: Raise, classifyError: Classify) {
+export function createPolling(raiseForFailedResponse: Raise, classifyError: Classify, serverHintMs: Hint) {
   /** A poll that failed for a reason that another poll may not meet. */
   function transientPollFault(e: unknown): FailureFacts | 'connection' | undefined {
     if (e instanceof APIConnectionError) return 'connection';
@@ -93,13 +100,11 @@ export function createPolling(raiseForFailedResponse: Raise, classifyError: Clas
         polled = await client.responses.retrieve(id, {}, options.signal ? { signal: options.signal } : {}).withResponse();
       } catch (e) {
         // Only a failed poll lands here: a terminal response is never polled again.
-        if (options.signal?.aborted) throw e;
+        if (options.signal?.aborted) throw options.signal.reason;
         const fault = transientPollFault(e);
         if (fault === undefined || ++faults > maxFaults) throw e;
-        waitMs =
-          fault === 'connection'
-            ? Math.min(maxInterval, (options.pollIntervalMs ?? 1000) * 2 ** (faults - 1))
-            : profileDelayMs(fault.backoff, faults, undefined, options);
+        const profile = fault === 'connection' ? connectionBackoff(options.pollIntervalMs ?? 1000, maxInterval) : fault.backoff;
+        waitMs = Math.min(maxInterval, profileDelayMs(profile, faults, serverHintMs(e, options), options));
         if (now() - started + waitMs > timeoutMs) throw new PollTimeoutError(id, lastStatus, timeoutMs);
         await sleep(waitMs, options.signal);
         continue;
@@ -109,8 +114,12 @@ export function createPolling(raiseForFailedResponse: Raise, classifyError: Clas
       lastStatus = statusOf(polled.data);
       options.onPoll?.(lastStatus, polls);
       if (lastStatus !== undefined && !RUNNING.has(lastStatus)) {
-        const raise: RaiseOptions = options.raiseOnIncomplete === undefined ? {} : { raiseOnIncomplete: options.raiseOnIncomplete };
-        return raiseForFailedResponse(polled.data as T, raise);
+        // The poll's own headers go on the error, so its request id is kept.
+        const headers = polled.response.headers instanceof Headers ? polled.response.headers : options.headers;
+        return raiseForFailedResponse(polled.data as T, {
+          ...(options.raiseOnIncomplete === undefined ? {} : { raiseOnIncomplete: options.raiseOnIncomplete }),
+          ...(headers === undefined ? {} : { headers }),
+        });
       }
       const header = Number.parseFloat(polled.response.headers.get('openai-poll-after-ms') ?? '');
       waitMs = Math.min(maxInterval, Math.max(0, Number.isFinite(header) ? header : (options.pollIntervalMs ?? 1000)));
@@ -128,6 +137,7 @@ export function createPolling(raiseForFailedResponse: Raise, classifyError: Clas
     try {
       for await (const event of stream) yield raiseForFailedResponse(event, options);
     } catch (e) {
+      if (isOpenAIFailure(e)) throw e;
       if (e instanceof APIError && e.status === undefined && !(e instanceof APIConnectionError) && e.error !== undefined) {
         const headers = e.headers instanceof Headers ? { headers: e.headers } : {};
         raiseForFailedResponse({ type: 'error', error: e.error }, { ...options, ...headers });

@@ -96,14 +96,12 @@ export function createRetry(classifyError: Classify) {
   /** The server's requested delay for an error (headers first, then the message), if any. */
   function serverHintMs(error: unknown, clock: Clock = {}): number | undefined {
     if (error === null || typeof error !== 'object') return undefined;
-    const e = error as { headers?: unknown; message?: unknown; error?: unknown };
-    let message: unknown;
     try {
-      message = e.message;
+      const e = error as { headers?: unknown; message?: unknown };
+      return headerHintMs(e.headers, clock) ?? messageHintMs(e.message);
     } catch {
-      message = undefined;
+      return undefined; // an error whose fields throw gives no hint
     }
-    return headerHintMs(e.headers, clock) ?? messageHintMs(message);
   }
 
   /**
@@ -126,6 +124,8 @@ export function createRetry(classifyError: Classify) {
   async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
     const budget = options.budget === undefined ? sharedRetryBudget() : options.budget;
     const sleep = options.sleep ?? abortableSleep;
+    // A maxAttempts that is not a positive number (NaN, 0, -1) leaves the profile's limit.
+    const callerLimit = Number.isFinite(options.maxAttempts) && (options.maxAttempts ?? 0) >= 1 ? Math.floor(options.maxAttempts ?? 1) : Number.POSITIVE_INFINITY;
     for (let attempt = 1; ; attempt++) {
       if (options.signal?.aborted) throw options.signal.reason;
       try {
@@ -136,7 +136,7 @@ export function createRetry(classifyError: Classify) {
         if (options.signal?.aborted) throw options.signal.reason;
         const facts = classifyError(error);
         if (facts === undefined || !facts.retryable) throw error;
-        const limit = Math.min(options.maxAttempts ?? Number.POSITIVE_INFINITY, facts.backoff.maxAttempts);
+        const limit = Math.min(callerLimit, facts.backoff.maxAttempts);
         if (attempt >= limit) throw error;
         const hint = facts.backoff.honourServerHints ? serverHintMs(error, options) : undefined;
         if (hint !== undefined && hint > facts.backoff.maxMs) throw error;

@@ -137,6 +137,12 @@ describe('withRetry', () => {
     expect(calls).toBe(2);
   });
 
+  it('treats a maxAttempts that is not a positive number as absent', async () => {
+    let calls = 0;
+    await expect(withRetry(async () => { calls++; throw serverError(); }, { sleep: noSleep, budget: false, maxAttempts: Number.NaN })).rejects.toThrow();
+    expect(calls).toBe(BACKOFF.default.maxAttempts);
+  });
+
   it('does not retry terminal errors or non-API errors', async () => {
     let calls = 0;
     await expect(withRetry(async () => { calls++; throw new TypeError('bug'); }, { sleep: noSleep, budget: false })).rejects.toBeInstanceOf(TypeError);

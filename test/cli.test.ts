@@ -39,6 +39,14 @@ describe('openai-error-registry validate', () => {
     expect(cli().code).toBe(2);
   });
 
+  it('reports a registry without codes or surfaces as missing sections, not a crash', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oer-cli-'));
+    writeFileSync(join(dir, 'a.yaml'), 'version: 1.0.0\n');
+    const r = cli('validate', '--json', '--registry', join(dir, 'a.yaml'));
+    expect(r.code).toBe(1);
+    expect((JSON.parse(r.stdout) as { code: string }[]).map((d) => d.code)).toEqual(['SECTION_MISSING', 'SECTION_MISSING']);
+  });
+
   it('reads every .yaml file of a folder', () => {
     const dir = mkdtempSync(join(tmpdir(), 'oer-cli-'));
     writeFileSync(join(dir, 'a.yaml'), 'schemaVersion: 1\n');

@@ -11,9 +11,11 @@ import {
   RequestTooLargeError,
   ServerError,
   UnknownFailureError,
+  classifyError,
   classifyFailure,
   isOpenAIFailure,
   raiseForFailedResponse,
+  raiseForStreamEvents,
 } from '../src/index.ts';
 import { CODES, SURFACES } from '../generated/registry.ts';
 import { failedObject, thrown } from './helpers.ts';
@@ -181,3 +183,62 @@ function safeJson(v: unknown): string {
     return 'unreadable';
   }
 }
+
+describe('raiseForStreamEvents', () => {
+  async function* events(...list: unknown[]) {
+    for (const e of list) yield e;
+  }
+  async function drain(it: AsyncIterable<unknown>): Promise<unknown> {
+    try {
+      for await (const _ of it) void _;
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  }
+
+  it('throws a response.failed event\'s error as is (no re-wrapping), even for unknown codes', async () => {
+    const failed = { type: 'response.failed', response: { object: 'response', id: 'resp_7', status: 'failed', error: { code: 'never_seen', message: 'x' } } };
+    const e = await drain(raiseForStreamEvents(events({ type: 'response.created' }, failed)));
+    expect(e).toBeInstanceOf(UnknownFailureError);
+    expect(e).toMatchObject({ surface: 'response.stream', kind: 'failed', objectId: 'resp_7', failedObject: failed, code: 'never_seen' });
+  });
+
+  it('throws response.incomplete only when asked, as the incomplete class', async () => {
+    const incomplete = { type: 'response.incomplete', response: { object: 'response', id: 'resp_8', status: 'incomplete', incomplete_details: { reason: 'content_filter' } } };
+    expect(await drain(raiseForStreamEvents(events(incomplete)))).toBeUndefined();
+    const e = await drain(raiseForStreamEvents(events(incomplete), { raiseOnIncomplete: true }));
+    expect(e).toMatchObject({ name: 'ContentFilterError', surface: 'response.stream', kind: 'incomplete', objectId: 'resp_8' });
+  });
+});
+
+describe('hostile options and headers', () => {
+  const failed = { object: 'response', id: 'r', status: 'failed', error: { code: 'server_error', message: 'x' } };
+  it.each([
+    ['null options', null],
+    ['headers whose get throws', { headers: { get() { throw new Error('boom'); } } }],
+    ['plain-object headers', { headers: { 'x-request-id': 'req_1' } }],
+    ['options with a throwing getter', { get raiseOnIncomplete(): boolean { throw new Error('getter'); } }],
+  ])('%s still give a registry error', (_name, options) => {
+    const e = thrown(() => raiseForFailedResponse(failed, options as never));
+    expect(e).toBeInstanceOf(ServerError);
+  });
+
+  it('plain-object headers keep their request id', () => {
+    expect(thrown(() => raiseForFailedResponse(failed, { headers: { 'x-request-id': 'req_1' } as never }))).toMatchObject({ requestID: 'req_1' });
+  });
+});
+
+describe('classifyError', () => {
+  it('answers only for API errors', () => {
+    expect(classifyError({ status: 503 })).toBeUndefined();
+    expect(classifyError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBeUndefined();
+    expect(classifyError(new sdkErrors.InternalServerError(503, undefined, 'down', new Headers()))).toMatchObject({ retryable: true, known: false });
+    expect(classifyError(new sdkErrors.BadRequestError(400, { code: 'context_length_exceeded', message: 'too long' }, 'x', new Headers()))).toMatchObject({
+      code: 'context_length_exceeded',
+      retryable: false,
+      surface: 'http',
+      message: 'too long',
+    });
+  });
+});

@@ -70,3 +70,44 @@ describe('waitForResponse', () => {
     expect(client.calls).toHaveLength(1);
   });
 });
+
+describe('waitForResponse edge cases', () => {
+  it('keeps the poll response\'s request id on the error', async () => {
+    const client: ResponsesClient = {
+      responses: {
+        retrieve: () => ({
+          withResponse: async () => ({
+            data: { object: 'response', id: 'resp_1', status: 'failed', error: { code: 'server_error', message: 'x' } },
+            response: { headers: new Headers({ 'x-request-id': 'req_123' }) },
+          }),
+        }),
+      },
+    };
+    await expect(waitForResponse(client, 'resp_1', { sleep: async () => {} })).rejects.toMatchObject({ requestID: 'req_123' });
+  });
+
+  it('caps waits after poll faults by maxPollIntervalMs', async () => {
+    const { RateLimitError } = await import('openai/core/error');
+    const sleeps: number[] = [];
+    const limited = () => new RateLimitError(429, { code: 'rate_limit_exceeded', message: 'slow down' }, 'slow down', new Headers());
+    const client = fakeClient([limited(), limited(), limited(), limited(), limited(), { status: 'completed' }]);
+    await waitForResponse(client, 'resp_1', { sleep: async (ms) => void sleeps.push(ms), maxPollIntervalMs: 3000, random: () => 0.99 });
+    expect(sleeps).toHaveLength(5);
+    for (const ms of sleeps) expect(ms).toBeLessThanOrEqual(3000);
+  });
+
+  it('throws the signal\'s reason when aborted during a poll', async () => {
+    const controller = new AbortController();
+    const client: ResponsesClient = {
+      responses: {
+        retrieve: () => ({
+          withResponse: async () => {
+            controller.abort(new Error('stop now'));
+            throw new Error('request aborted');
+          },
+        }),
+      },
+    };
+    await expect(waitForResponse(client, 'resp_1', { signal: controller.signal })).rejects.toThrow('stop now');
+  });
+});

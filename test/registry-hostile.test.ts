@@ -95,3 +95,10 @@ describe('hostile registry input gives positioned errors, never a crash', () => 
     expect(() => loadRegistry([join(dir, 'nope.yaml')])).toThrow(/not found/);
   });
 });
+
+describe('the nesting scan is not fooled by apostrophes', () => {
+  it("an apostrophe in a plain scalar does not hide deep nesting after it", () => {
+    const { diagnostics } = parseRegistryText('apostrophe.yaml', `codes: don't ${'['.repeat(200_000)}\n`);
+    expect(diagnostics.map((d) => d.code)).toEqual(['NESTING_TOO_DEEP']);
+  });
+});
