@@ -95,34 +95,34 @@ export function createPolling(raiseForFailedResponse: Raise, classifyError: Clas
     for (;;) {
       if (options.signal?.aborted) throw options.signal.reason;
       let waitMs: number;
-      let polled: { data: unknown; response: { headers: { get(name: string): string | null } } };
-      try {
-        polled = await client.responses.retrieve(id, {}, options.signal ? { signal: options.signal } : {}).withResponse();
-      } catch (e) {
+      const poll = await client.responses
+        .retrieve(id, {}, options.signal ? { signal: options.signal } : {})
+        .withResponse()
+        .then((polled) => ({ polled }), (failure: unknown) => ({ failure }));
+      if ('failure' in poll) {
         // Only a failed poll lands here: a terminal response is never polled again.
         if (options.signal?.aborted) throw options.signal.reason;
-        const fault = transientPollFault(e);
-        if (fault === undefined || ++faults > maxFaults) throw e;
+        const fault = transientPollFault(poll.failure);
+        if (fault === undefined || ++faults > maxFaults) throw poll.failure;
         const profile = fault === 'connection' ? connectionBackoff(options.pollIntervalMs ?? 1000, maxInterval) : fault.backoff;
-        waitMs = Math.min(maxInterval, profileDelayMs(profile, faults, serverHintMs(e, options), options));
-        if (now() - started + waitMs > timeoutMs) throw new PollTimeoutError(id, lastStatus, timeoutMs);
-        await sleep(waitMs, options.signal);
-        continue;
+        waitMs = Math.min(maxInterval, profileDelayMs(profile, faults, serverHintMs(poll.failure, options), options));
+      } else {
+        const { polled } = poll;
+        polls++;
+        faults = 0;
+        lastStatus = statusOf(polled.data);
+        options.onPoll?.(lastStatus, polls);
+        if (lastStatus !== undefined && !RUNNING.has(lastStatus)) {
+          // The poll's own headers go on the error, so its request id is kept.
+          const headers = polled.response.headers instanceof Headers ? polled.response.headers : options.headers;
+          return raiseForFailedResponse(polled.data as T, {
+            ...(options.raiseOnIncomplete === undefined ? {} : { raiseOnIncomplete: options.raiseOnIncomplete }),
+            ...(headers === undefined ? {} : { headers }),
+          });
+        }
+        const header = Number.parseFloat(polled.response.headers.get('openai-poll-after-ms') ?? '');
+        waitMs = Math.min(maxInterval, Math.max(0, Number.isFinite(header) ? header : (options.pollIntervalMs ?? 1000)));
       }
-      polls++;
-      faults = 0;
-      lastStatus = statusOf(polled.data);
-      options.onPoll?.(lastStatus, polls);
-      if (lastStatus !== undefined && !RUNNING.has(lastStatus)) {
-        // The poll's own headers go on the error, so its request id is kept.
-        const headers = polled.response.headers instanceof Headers ? polled.response.headers : options.headers;
-        return raiseForFailedResponse(polled.data as T, {
-          ...(options.raiseOnIncomplete === undefined ? {} : { raiseOnIncomplete: options.raiseOnIncomplete }),
-          ...(headers === undefined ? {} : { headers }),
-        });
-      }
-      const header = Number.parseFloat(polled.response.headers.get('openai-poll-after-ms') ?? '');
-      waitMs = Math.min(maxInterval, Math.max(0, Number.isFinite(header) ? header : (options.pollIntervalMs ?? 1000)));
       if (now() - started + waitMs > timeoutMs) throw new PollTimeoutError(id, lastStatus, timeoutMs);
       await sleep(waitMs, options.signal);
     }
