@@ -123,16 +123,16 @@ export function parseRegistryText(
     diagnostics.push(at(file, p.line, p.col, code, message, hint));
   };
 
+  // Refused before parsing: positions are given by hand, since the line counter is still empty.
+  const refused = (line: number, col: number, code: DiagnosticCode, message: string) => ({
+    file: { file, text, doc: undefined, lineCounter, value: undefined },
+    diagnostics: [at(file, line, col, code, message)],
+  });
   if (text.length > MAX_FILE_BYTES) {
-    diagnostics.push(at(file, 1, 1, 'FILE_TOO_LARGE', `file is ${text.length} characters; the limit is ${MAX_FILE_BYTES}`));
-    return { file: { file, text, doc: undefined, lineCounter, value: undefined }, diagnostics };
+    return refused(1, 1, 'FILE_TOO_LARGE', `file is ${text.length} characters; the limit is ${MAX_FILE_BYTES}`);
   }
   const nesting = scanNesting(text);
-  if (nesting !== undefined) {
-    // Positions are computed by hand here: the parser has not run, so the line counter is empty.
-    diagnostics.push(at(file, nesting.line, nesting.col, 'NESTING_TOO_DEEP', nesting.message));
-    return { file: { file, text, doc: undefined, lineCounter, value: undefined }, diagnostics };
-  }
+  if (nesting !== undefined) return refused(nesting.line, nesting.col, 'NESTING_TOO_DEEP', nesting.message);
 
   const doc = parseDocument(text, {
     lineCounter,
@@ -323,4 +323,3 @@ function firstLine(s: string): string {
   return cut >= 0 && cut < one.length ? one.slice(0, cut) : one;
 }
 
-export { at as diagnosticAt };

@@ -16,10 +16,10 @@ function firstSentence(s: string): string {
 
 /** A link whose target cannot break out of the parentheses. */
 function link(text: string, url: string): string {
-  return `[${text}](${encodeURI(decodeURIComponentSafe(url)).replace(/[()]/g, (c) => (c === '(' ? '%28' : '%29'))})`;
+  return `[${text}](${encodeURI(decodeUriSafe(url)).replace(/[()]/g, (c) => (c === '(' ? '%28' : '%29'))})`;
 }
 
-function decodeURIComponentSafe(url: string): string {
+function decodeUriSafe(url: string): string {
   try {
     return decodeURI(url);
   } catch {
