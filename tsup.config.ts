@@ -2,10 +2,11 @@ import { defineConfig } from 'tsup';
 
 /**
  * The published runtime: one ESM and one CommonJS build of src/index.ts (with the generated
- * classes), each importing openai's matching copy of its error classes (`openai` stays external).
+ * classes) and of src/runtime.ts (the public subpath generated code imports), each importing
+ * openai's matching copy of its error classes (`openai` stays external).
  */
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  entry: { index: 'src/index.ts', runtime: 'src/runtime.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

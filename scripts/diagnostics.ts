@@ -30,7 +30,16 @@ export type DiagnosticCode =
   | 'SINCE_AFTER_VERSION'
   | 'EVIDENCE_MISSING'
   | 'EVIDENCE_URL_NOT_HTTPS'
-  | 'REFINEMENT_TARGET_UNKNOWN';
+  | 'REFINEMENT_TARGET_UNKNOWN'
+  | 'REFINEMENT_CLASS_OR_AS'
+  | 'EVIDENCE_URL_UNPINNED'
+  | 'OVERRIDE_SURFACE_NOT_LISTED'
+  | 'FALLBACK_UNKNOWN'
+  | 'STATUS_LISTED_TWICE'
+  | 'EXPIRED_CODE_UNKNOWN'
+  | 'CATEGORY_UNKNOWN'
+  | 'BASE_REASON_MISSING'
+  | 'BASE_CONTRADICTS_STATUS';
 
 /** One problem in a registry file, positioned at 1-based line and column. */
 export interface Diagnostic {

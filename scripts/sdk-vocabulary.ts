@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Node, Project, SyntaxKind, type SourceFile, type TypeNode } from 'ts-morph';
+import type { Registry } from './model.ts';
 
 /** One vocabulary: a union type in the SDK and the registry surface it belongs to. */
 export interface Vocabulary {
@@ -20,29 +21,22 @@ export interface Vocabulary {
   readonly sinceMajor: number;
 }
 
-const RESPONSES = 'resources/responses/responses.d.ts';
-const RUNS = 'resources/beta/threads/runs/runs.d.ts';
-
-/** Every failure vocabulary the registry must cover, as openai 7 declares them. */
-export const VOCABULARIES: readonly Vocabulary[] = [
-  { file: RESPONSES, path: 'ResponseError.code', surface: 'response', kind: 'codes', sinceMajor: 5 },
-  { file: RESPONSES, path: 'Response.IncompleteDetails.reason', surface: 'response', kind: 'codes', sinceMajor: 5 },
-  { file: RESPONSES, path: 'ResponseSteerErrorCode', surface: 'response.steer', kind: 'codes', sinceMajor: 7 },
-  { file: RUNS, path: 'Run.LastError.code', surface: 'assistants.run', kind: 'codes', sinceMajor: 5 },
-  { file: RUNS, path: 'Run.IncompleteDetails.reason', surface: 'assistants.run', kind: 'codes', sinceMajor: 5 },
-  { file: 'resources/beta/threads/runs/steps.d.ts', path: 'RunStep.LastError.code', surface: 'assistants.run_step', kind: 'codes', sinceMajor: 5 },
-  { file: 'resources/beta/threads/messages.d.ts', path: 'Message.IncompleteDetails.reason', surface: 'assistants.message', kind: 'codes', sinceMajor: 5 },
-  { file: 'resources/vector-stores/files.d.ts', path: 'VectorStoreFile.LastError.code', surface: 'vector_store.file', kind: 'codes', sinceMajor: 5 },
-  { file: 'resources/beta/agents/agents.d.ts', path: 'SessionTurnError.code', surface: 'beta.agents.turn', kind: 'codes', sinceMajor: 7 },
-  { file: RESPONSES, path: 'ResponseStatus', surface: 'response', kind: 'statuses', sinceMajor: 5 },
-  { file: RUNS, path: 'RunStatus', surface: 'assistants.run', kind: 'statuses', sinceMajor: 5 },
-  { file: 'resources/beta/threads/runs/steps.d.ts', path: 'RunStep.status', surface: 'assistants.run_step', kind: 'statuses', sinceMajor: 5 },
-  { file: 'resources/beta/threads/messages.d.ts', path: 'Message.status', surface: 'assistants.message', kind: 'statuses', sinceMajor: 5 },
-  { file: 'resources/vector-stores/files.d.ts', path: 'VectorStoreFile.status', surface: 'vector_store.file', kind: 'statuses', sinceMajor: 5 },
-  { file: 'resources/batches.d.ts', path: 'Batch.status', surface: 'batch', kind: 'statuses', sinceMajor: 5 },
-  { file: 'resources/fine-tuning/jobs/jobs.d.ts', path: 'FineTuningJob.status', surface: 'fine_tuning.job', kind: 'statuses', sinceMajor: 5 },
-  { file: 'resources/beta/agents/sessions/turns/turns.d.ts', path: 'Turn.status', surface: 'beta.agents.turn', kind: 'statuses', sinceMajor: 7 },
-];
+/**
+ * Every failure vocabulary the registry must cover, as its surfaces declare them (`sdk.codes` and
+ * `sdk.statuses`, each a `file#Name` reference into the openai package). Nothing is listed here.
+ */
+export function vocabularies(registry: Registry): Vocabulary[] {
+  const out: Vocabulary[] = [];
+  for (const s of registry.surfaces) {
+    if (s.sdk === undefined) continue;
+    const refs = [...s.sdk.codes.map((r) => [r, 'codes'] as const), ...(s.sdk.statuses === undefined ? [] : [[s.sdk.statuses, 'statuses'] as const])];
+    for (const [ref, kind] of refs) {
+      const [file = '', path = ''] = ref.split('#');
+      out.push({ file, path, surface: s.name, kind, sinceMajor: s.sdk.sinceMajor });
+    }
+  }
+  return out;
+}
 
 /** What one vocabulary holds in one SDK installation. */
 export interface VocabularyReading extends Vocabulary {
@@ -59,8 +53,8 @@ export function sdkPackage(packageName: string): { root: string; version: string
   return { root, version, major: Number(version.split('.')[0]) };
 }
 
-/** Reads every vocabulary from the SDK installed as `packageName` (an npm alias works). */
-export function readSdkVocabularies(packageName = 'openai'): VocabularyReading[] {
+/** Reads every vocabulary a registry declares from the SDK installed as `packageName` (an npm alias works). */
+export function readSdkVocabularies(registry: Registry, packageName = 'openai'): VocabularyReading[] {
   const { root } = sdkPackage(packageName);
   const project = new Project({ skipAddingFilesFromTsConfig: true, skipFileDependencyResolution: true });
   const files = new Map<string, SourceFile | undefined>();
@@ -71,7 +65,7 @@ export function readSdkVocabularies(packageName = 'openai'): VocabularyReading[]
     }
     return files.get(file);
   };
-  return VOCABULARIES.map((v) => {
+  return vocabularies(registry).map((v) => {
     const file = source(v.file);
     const node = file && findTypeNode(file, v.path);
     return { ...v, values: node && stringLiterals(node) };

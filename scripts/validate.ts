@@ -11,12 +11,17 @@ import type { Diagnostic, DiagnosticCode } from './diagnostics.ts';
 import { positionOf, type LoadedFile, type YamlPath } from './load.ts';
 import type { SdkFacts } from './sdk.ts';
 import type {
-  BackoffProfileDef,
-  CodeDef,
-  DefaultsDef,
-  RegistryFileDef,
-  SurfaceDef,
-} from './types.ts';
+  BackoffProfile as BackoffProfileDef,
+  Category as CategoryDef,
+  Code as CodeDef,
+  Defaults as DefaultsDef,
+  Fallback as FallbackDef,
+  Hints as HintsDef,
+  Polling as PollingDef,
+  RegistryFile as RegistryFileDef,
+  SdkClass as SdkClassDef,
+  Surface as SurfaceDef,
+} from './registry-file.generated.ts';
 
 /** Where the registry file schema lives in this repository. */
 export const REGISTRY_SCHEMA_PATH = fileURLToPath(new URL('../registry/registry.schema.json', import.meta.url));
@@ -32,9 +37,14 @@ export interface Located<T> {
 export interface RegistryView {
   /** The files that passed the schema, in load order. */
   readonly files: readonly LoadedFile[];
-  readonly schemaVersion: Located<1> | undefined;
+  readonly schemaVersion: Located<2> | undefined;
   readonly version: Located<string> | undefined;
+  readonly hints: Located<HintsDef> | undefined;
+  readonly polling: Located<PollingDef> | undefined;
   readonly defaults: Located<DefaultsDef> | undefined;
+  readonly sdkClasses: ReadonlyMap<string, Located<SdkClassDef>>;
+  readonly categories: ReadonlyMap<string, Located<CategoryDef>>;
+  readonly fallbacks: ReadonlyMap<string, Located<FallbackDef>>;
   readonly backoff: ReadonlyMap<string, Located<BackoffProfileDef>>;
   readonly surfaces: ReadonlyMap<string, Located<SurfaceDef>>;
   readonly codes: ReadonlyMap<string, Located<CodeDef>>;
@@ -92,9 +102,14 @@ export function validateRegistry(
 }
 
 function mergeFiles(files: readonly LoadedFile[], report: Report): RegistryView {
-  let schemaVersion: Located<1> | undefined;
+  let schemaVersion: Located<2> | undefined;
   let version: Located<string> | undefined;
+  let hints: Located<HintsDef> | undefined;
+  let polling: Located<PollingDef> | undefined;
   let defaults: Located<DefaultsDef> | undefined;
+  const sdkClasses = new Map<string, Located<SdkClassDef>>();
+  const categories = new Map<string, Located<CategoryDef>>();
+  const fallbacks = new Map<string, Located<FallbackDef>>();
   const backoff = new Map<string, Located<BackoffProfileDef>>();
   const surfaces = new Map<string, Located<SurfaceDef>>();
   const codes = new Map<string, Located<CodeDef>>();
@@ -124,12 +139,17 @@ function mergeFiles(files: readonly LoadedFile[], report: Report): RegistryView 
     const v = file.value as RegistryFileDef;
     if (v.schemaVersion !== undefined) schemaVersion = once(schemaVersion, { value: v.schemaVersion, file, path: ['schemaVersion'] }, 'schemaVersion');
     if (v.version !== undefined) version = once(version, { value: v.version, file, path: ['version'] }, 'version');
+    if (v.hints !== undefined) hints = once(hints, { value: v.hints, file, path: ['hints'] }, 'hints');
+    if (v.polling !== undefined) polling = once(polling, { value: v.polling, file, path: ['polling'] }, 'polling');
     if (v.defaults !== undefined) defaults = once(defaults, { value: v.defaults, file, path: ['defaults'] }, 'defaults');
+    keyed(sdkClasses, file, 'sdkClasses', v.sdkClasses);
+    keyed(categories, file, 'categories', v.categories);
+    keyed(fallbacks, file, 'fallbacks', v.fallbacks);
     keyed(backoff, file, 'backoff', v.backoff);
     keyed(surfaces, file, 'surfaces', v.surfaces);
     keyed(codes, file, 'codes', v.codes);
   }
-  return { files, schemaVersion, version, defaults, backoff, surfaces, codes };
+  return { files, schemaVersion, version, hints, polling, defaults, sdkClasses, categories, fallbacks, backoff, surfaces, codes };
 }
 
 function schemaDiagnostic(f: LoadedFile, e: ErrorObject): Diagnostic {
@@ -174,41 +194,104 @@ function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+/** An outcome (code, fallback, override or refinement), where it sits, and the class it defines if any. */
+interface OutcomeAt {
+  readonly at: Located<unknown>;
+  readonly name: string | undefined;
+  readonly base: string | undefined;
+  readonly http: number | undefined;
+  readonly baseRule: string | undefined;
+  readonly category: string | undefined;
+  readonly backoff: string | undefined;
+  /** Whether the outcome must say how its base was chosen (codes and fallbacks), not inherit it. */
+  readonly standalone: boolean;
+  /** The base class in force (its own, or the code's it refines). */
+  readonly effectiveBase: string | undefined;
+  /** The status in force (its own, or the code's when it keeps the code's base). */
+  readonly effectiveHttp: number | undefined;
+}
+
+/** Every outcome a registry defines: fallbacks, codes, their per-surface overrides and refinements. */
+function* outcomes(view: RegistryView): Generator<OutcomeAt> {
+  for (const at of view.fallbacks.values()) {
+    const f = at.value;
+    yield { at, name: f.class, base: f.extends, http: f.http, baseRule: f.baseRule, category: f.category, backoff: f.backoff, standalone: true, effectiveBase: f.extends, effectiveHttp: f.http };
+  }
+  for (const at of view.codes.values()) {
+    const c = at.value;
+    yield { at, name: c.class, base: c.extends, http: c.http, baseRule: c.baseRule, category: c.category, backoff: c.backoff, standalone: true, effectiveBase: c.extends, effectiveHttp: c.http };
+    const nested = (path: YamlPath, o: { class?: string; extends?: string; http?: number; baseRule?: string; category?: string; backoff?: string }): OutcomeAt => {
+      const base = o.extends ?? c.extends;
+      // A nested outcome that changes the base must say why; one that keeps it inherits the code's status.
+      const http = o.http ?? (o.extends === undefined && o.baseRule === undefined ? c.http : undefined);
+      return { at: { ...at, path: [...at.path, ...path] }, name: o.class, base: o.extends, http: o.http, baseRule: o.baseRule, category: o.category, backoff: o.backoff, standalone: o.extends !== undefined, effectiveBase: base, effectiveHttp: http };
+    };
+    for (const [i, r] of (c.refinements ?? []).entries()) yield nested(['refinements', i], r);
+    for (const [surface, o] of Object.entries(c.overrides ?? {})) if (o !== undefined) yield nested(['overrides', surface], o);
+  }
+}
+
 /** Each class a registry defines, where it is defined, and its SDK base. */
 function* classDefinitions(view: RegistryView): Generator<{ at: Located<unknown>; name: string; base: string | undefined }> {
-  if (view.defaults) yield { at: view.defaults, name: view.defaults.value.class, base: view.defaults.value.extends };
-  for (const at of view.codes.values()) {
-    yield { at, name: at.value.class, base: at.value.extends };
-    for (const [i, r] of (at.value.refinements ?? []).entries()) {
-      if (r.class !== undefined) yield { at: { ...at, path: [...at.path, 'refinements', i] }, name: r.class, base: r.extends };
-    }
+  for (const o of outcomes(view)) {
+    if (o.name === undefined) continue;
+    yield { at: o.at, name: o.name, base: o.base };
   }
 }
 
 /** Every backoff reference and where it is made. */
 function* backoffReferences(view: RegistryView): Generator<{ at: Located<unknown>; name: string }> {
   if (view.defaults) {
-    yield { at: { ...view.defaults, path: ['defaults', 'backoff'] }, name: view.defaults.value.backoff };
     for (const [i, s] of view.defaults.value.retryableStatuses.entries()) {
       yield { at: { ...view.defaults, path: ['defaults', 'retryableStatuses', i, 'backoff'] }, name: s.backoff };
     }
   }
-  for (const at of view.codes.values()) {
-    if (at.value.backoff !== undefined) yield { at: { ...at, path: [...at.path, 'backoff'] }, name: at.value.backoff };
-    for (const [i, r] of (at.value.refinements ?? []).entries()) {
-      if (r.backoff !== undefined) yield { at: { ...at, path: [...at.path, 'refinements', i, 'backoff'] }, name: r.backoff };
+  if (view.polling) yield { at: { ...view.polling, path: ['polling', 'faultBackoff'] }, name: view.polling.value.faultBackoff };
+  if (view.hints) yield { at: { ...view.hints, path: ['hints', 'shouldRetryBackoff'] }, name: view.hints.value.shouldRetryBackoff };
+  for (const o of outcomes(view)) {
+    if (o.backoff !== undefined) yield { at: { ...o.at, path: [...o.at.path, 'backoff'] }, name: o.backoff };
+  }
+}
+
+/** Every evidence list, where it sits. */
+function* evidenceLists(view: RegistryView): Generator<{ at: Located<unknown>; subject: string; list: readonly { url: string; note: string }[] }> {
+  for (const [name, at] of view.fallbacks) yield { at, subject: `fallbacks.${name}`, list: at.value.evidence };
+  for (const [code, at] of view.codes) {
+    yield { at, subject: `codes.${code}`, list: at.value.evidence };
+    for (const [surface, o] of Object.entries(at.value.overrides ?? {})) {
+      if (o?.evidence !== undefined) yield { at: { ...at, path: [...at.path, 'overrides', surface] }, subject: `codes.${code}.overrides.${surface}`, list: o.evidence };
     }
   }
+  if (view.hints?.value.evidence) yield { at: view.hints, subject: 'hints', list: view.hints.value.evidence };
+  if (view.polling) yield { at: view.polling, subject: 'polling', list: view.polling.value.evidence };
+}
+
+/** The SDK class openai throws for an HTTP status, by the registry's sdkClasses table. */
+function classForStatus(view: RegistryView, status: number): string | undefined {
+  let ranged: string | undefined;
+  for (const [name, at] of view.sdkClasses) {
+    if (at.value.status === status) return name;
+    if (at.value.from !== undefined && status >= at.value.from) ranged = name;
+  }
+  return ranged;
+}
+
+/** Whether a GitHub URL of an openai repository names a branch rather than a tag or a commit. */
+function unpinnedOpenAiUrl(url: string): boolean {
+  const m = /^https:\/\/github\.com\/openai\/[^/]+\/(?:blob|tree|raw)\/([^/]+)\//.exec(url);
+  if (m === null) return false;
+  const ref = m[1] ?? '';
+  return !(/^[0-9a-f]{40}$/.test(ref) || /^v?[0-9]+\.[0-9]+\.[0-9]+([-.][0-9A-Za-z.]+)?$/.test(ref));
 }
 
 /** The semantic rules, keyed by diagnostic code. */
 export const RULES: Readonly<Partial<Record<DiagnosticCode, Rule>>> = {
   SECTION_MISSING: {
-    sentence: 'the registry sets schemaVersion, version and defaults',
+    sentence: 'the registry sets schemaVersion, version, hints, polling and defaults',
     check(view, _sdk, report) {
       const first = view.files[0];
       if (first === undefined) return;
-      for (const [name, at] of [['schemaVersion', view.schemaVersion], ['version', view.version], ['defaults', view.defaults]] as const) {
+      for (const [name, at] of [['schemaVersion', view.schemaVersion], ['version', view.version], ['hints', view.hints], ['polling', view.polling], ['defaults', view.defaults]] as const) {
         if (at === undefined) report({ value: undefined, file: first, path: [] }, [], 'SECTION_MISSING', `no file sets ${name}`);
       }
     },
@@ -256,8 +339,8 @@ export const RULES: Readonly<Partial<Record<DiagnosticCode, Rule>>> = {
     sentence: "each SDK base is an HTTP error class in openai's error module",
     check(view, sdk, report) {
       for (const d of classDefinitions(view)) {
-        if (d.base !== undefined && !sdk.bases.has(d.base)) {
-          report(d.at, ['extends'], 'SDK_BASE_UNKNOWN', `${d.base} is not an HTTP error class of openai/core/error`, `one of: ${[...sdk.bases].sort().join(', ')}`);
+        if (d.base !== undefined && (!sdk.bases.has(d.base) || !view.sdkClasses.has(d.base))) {
+          report(d.at, ['extends'], 'SDK_BASE_UNKNOWN', `${d.base} is not an HTTP error class of openai/core/error listed under sdkClasses`, `one of: ${[...view.sdkClasses.keys()].filter((b) => sdk.bases.has(b)).sort().join(', ')}`);
         }
       }
     },
@@ -300,6 +383,83 @@ export const RULES: Readonly<Partial<Record<DiagnosticCode, Rule>>> = {
       }
     },
   },
+  OVERRIDE_SURFACE_NOT_LISTED: {
+    sentence: 'an override names a surface the code lists',
+    check(view, _sdk, report) {
+      for (const [code, at] of view.codes) {
+        for (const surface of Object.keys(at.value.overrides ?? {})) {
+          if (!at.value.surfaces.includes(surface)) report(at, ['overrides', surface], 'OVERRIDE_SURFACE_NOT_LISTED', `codes.${code}.overrides.${surface} names a surface the code does not list`, undefined, true);
+        }
+      }
+    },
+  },
+  FALLBACK_UNKNOWN: {
+    sentence: 'every surface names a fallback that exists',
+    check(view, _sdk, report) {
+      for (const [name, at] of view.surfaces) {
+        if (!view.fallbacks.has(at.value.unknown)) report(at, ['unknown'], 'FALLBACK_UNKNOWN', `surfaces.${name}.unknown names fallback ${at.value.unknown}, which is not defined`, `defined: ${[...view.fallbacks.keys()].sort().join(', ')}`);
+      }
+    },
+  },
+  STATUS_LISTED_TWICE: {
+    sentence: 'a status means one thing on its surface',
+    check(view, _sdk, report) {
+      for (const [name, at] of view.surfaces) {
+        const status = at.value.status;
+        if (status === undefined) continue;
+        const seen = new Map<string, string>();
+        for (const kind of ['running', 'failed', 'expired', 'incomplete', 'done'] as const) {
+          for (const [i, value] of status[kind].entries()) {
+            const prev = seen.get(value);
+            if (prev !== undefined) report(at, ['status', kind, i], 'STATUS_LISTED_TWICE', `surfaces.${name}: status ${value} is listed under ${prev} and ${kind}`);
+            else seen.set(value, kind);
+          }
+        }
+      }
+    },
+  },
+  EXPIRED_CODE_UNKNOWN: {
+    sentence: 'the code an expired object is reported as exists',
+    check(view, _sdk, report) {
+      for (const [name, at] of view.surfaces) {
+        const code = at.value.expiredCode;
+        if (code !== undefined && !view.codes.has(code)) report(at, ['expiredCode'], 'EXPIRED_CODE_UNKNOWN', `surfaces.${name}.expiredCode names ${code}, which is not a code of the registry`);
+      }
+    },
+  },
+  CATEGORY_UNKNOWN: {
+    sentence: 'every category referenced exists',
+    check(view, _sdk, report) {
+      for (const o of outcomes(view)) {
+        if (o.category !== undefined && !view.categories.has(o.category)) {
+          report(o.at, ['category'], 'CATEGORY_UNKNOWN', `category ${o.category} is not defined`, `defined: ${[...view.categories.keys()].sort().join(', ')}`);
+        }
+      }
+    },
+  },
+  BASE_REASON_MISSING: {
+    sentence: 'a base class is chosen by its HTTP status or by a stated rule, not both',
+    check(view, _sdk, report) {
+      for (const o of outcomes(view)) {
+        const both = o.http !== undefined && o.baseRule !== undefined;
+        const neither = o.standalone && o.http === undefined && o.baseRule === undefined;
+        if (both) report(o.at, ['baseRule'], 'BASE_REASON_MISSING', 'give either http (the status the code arrives with) or baseRule, not both');
+        else if (neither) report(o.at, o.base === undefined ? [] : ['extends'], 'BASE_REASON_MISSING', `${o.base ?? 'the base'} needs a reason: http (the status the code arrives with) or baseRule (why, when it never arrives over HTTP)`);
+      }
+    },
+  },
+  BASE_CONTRADICTS_STATUS: {
+    sentence: "a code's base class is the class openai throws for the HTTP status it arrives with",
+    check(view, _sdk, report) {
+      for (const o of outcomes(view)) {
+        if (o.effectiveHttp === undefined || o.effectiveBase === undefined) continue;
+        const expected = classForStatus(view, o.effectiveHttp);
+        if (expected !== undefined && expected !== o.effectiveBase) {
+          report(o.at, o.base === undefined ? ['http'] : ['extends'], 'BASE_CONTRADICTS_STATUS', `extends ${o.effectiveBase}, but openai throws ${expected} for HTTP ${o.effectiveHttp}`, `extends: ${expected}`);
+        }
+      }
+    },
+  },
   SINCE_AFTER_VERSION: {
     sentence: 'since is not newer than the registry version',
     check(view, _sdk, report) {
@@ -308,6 +468,16 @@ export const RULES: Readonly<Partial<Record<DiagnosticCode, Rule>>> = {
       for (const [code, at] of view.codes) {
         if (compareVersions(at.value.since, version) > 0) {
           report(at, ['since'], 'SINCE_AFTER_VERSION', `codes.${code}.since (${at.value.since}) is newer than version (${version})`, 'raise version when adding a code');
+        }
+      }
+    },
+  },
+  REFINEMENT_CLASS_OR_AS: {
+    sentence: 'a refinement names a class of its own or another code, exactly one',
+    check(view, _sdk, report) {
+      for (const [code, at] of view.codes) {
+        for (const [i, r] of (at.value.refinements ?? []).entries()) {
+          if ((r.class === undefined) === (r.as === undefined)) report(at, ['refinements', i], 'REFINEMENT_CLASS_OR_AS', `codes.${code}.refinements[${i}] must set exactly one of class and as`);
         }
       }
     },
@@ -325,26 +495,36 @@ export const RULES: Readonly<Partial<Record<DiagnosticCode, Rule>>> = {
     },
   },
   EVIDENCE_MISSING: {
-    sentence: 'every code has evidence',
+    sentence: 'every code and fallback has evidence',
     check(view, _sdk, report) {
-      for (const [code, at] of view.codes) {
-        if (at.value.evidence.length === 0) report(at, ['evidence'], 'EVIDENCE_MISSING', `codes.${code} has no evidence`, 'add { url, note }: where the code was seen and why its retryability is what it is');
+      for (const e of evidenceLists(view)) {
+        if (e.list.length === 0) report(e.at, ['evidence'], 'EVIDENCE_MISSING', `${e.subject} has no evidence`, 'add { url, note }: where the code was seen and why its retryability is what it is');
       }
     },
   },
   EVIDENCE_URL_NOT_HTTPS: {
     sentence: 'every evidence URL is https',
     check(view, _sdk, report) {
-      for (const at of view.codes.values()) {
-        for (const [i, e] of at.value.evidence.entries()) {
+      for (const e of evidenceLists(view)) {
+        for (const [i, item] of e.list.entries()) {
           let ok = false;
           try {
-            const u = new URL(e.url);
+            const u = new URL(item.url);
             ok = u.protocol === 'https:' && u.hostname.includes('.');
           } catch {
             ok = false;
           }
-          if (!ok) report(at, ['evidence', i, 'url'], 'EVIDENCE_URL_NOT_HTTPS', `evidence URL ${JSON.stringify(e.url)} is not an https URL`);
+          if (!ok) report(e.at, ['evidence', i, 'url'], 'EVIDENCE_URL_NOT_HTTPS', `evidence URL ${JSON.stringify(item.url)} is not an https URL`);
+        }
+      }
+    },
+  },
+  EVIDENCE_URL_UNPINNED: {
+    sentence: 'evidence in openai repositories is pinned to a tag or a commit',
+    check(view, _sdk, report) {
+      for (const e of evidenceLists(view)) {
+        for (const [i, item] of e.list.entries()) {
+          if (unpinnedOpenAiUrl(item.url)) report(e.at, ['evidence', i, 'url'], 'EVIDENCE_URL_UNPINNED', `evidence URL ${item.url} points at a branch, which moves`, 'pin it to a release tag (v7.57.0) or a commit');
         }
       }
     },

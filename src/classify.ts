@@ -1,40 +1,24 @@
 /**
  * Classification: reads a failed object (or a thrown error) and answers with the registry's
- * facts. Everything here works from tables passed in, so the same code serves the generated
- * registry and any test registry; no code-to-class fact is written by hand.
+ * facts. Module-level functions over the tables they are given, so the same code serves the
+ * generated registry and any custom one; no fact about the API is written here.
  *
  * Input is untrusted: only fixed paths from the registry are read, each read is guarded, codes
- * are looked up in Maps (a code named `__proto__` is just a code), and nothing is written.
+ * and statuses are looked up in Maps (a code named `__proto__` is just a code), nothing is
+ * written, long codes and messages are cut (and marked as cut), and secrets the API echoes in
+ * a message (keys, tokens, organization and project ids) are redacted before anything keeps it.
  */
-import type { FailureClass, FailureKind, OpenAIFailure } from './failure.js';
-import { isOpenAIFailure } from './failure.js';
-import type { BackoffProfile, CodeSpec, DefaultsSpec, Outcome, SurfaceSpec } from './spec.js';
+import type { FailureFacts } from './failure-record.generated.js';
+import { redactSecrets } from './redact.js';
+import { isOpenAIFailure, type FailureClass, type FailureKind } from './failure.js';
+import type { BackoffProfile, CodeSpec, Outcome, PathSegments, RegistryTables, StatusKind, SurfaceSpec } from './spec.js';
 
-/** The generated tables a runtime is built from. */
-export interface RegistryTables {
-  readonly codes: Readonly<Record<string, CodeSpec>>;
-  readonly surfaces: readonly SurfaceSpec[];
-  readonly backoff: Readonly<Record<string, BackoffProfile>>;
-  readonly defaults: DefaultsSpec;
-  readonly classes: Readonly<Record<string, FailureClass>>;
-}
+export type { FailureFacts };
 
-/** The registry's answer for one failure. */
-export interface FailureFacts {
-  /** The code the failure is reported as (a refinement may name another code); null when none was sent. */
-  readonly code: string | null;
-  /** Whether the registry knows the code; false means the defaults applied. */
-  readonly known: boolean;
-  readonly surface: string;
-  readonly kind: FailureKind;
-  /** The generated class name. */
-  readonly class: string;
-  readonly retryable: boolean;
-  readonly backoff: BackoffProfile;
-  readonly message: string;
-  readonly type: string | undefined;
-  readonly objectId: string | undefined;
-}
+/** Longest message kept on a failure, in characters. */
+export const MAX_MESSAGE = 10_000;
+/** Longest code kept on a failure, in characters (registry codes are at most 200). */
+export const MAX_CODE = 200;
 
 /** Options of raiseForFailedResponse. */
 export interface RaiseOptions {
@@ -44,24 +28,250 @@ export interface RaiseOptions {
   readonly headers?: Headers;
 }
 
-const MAX_TEXT = 10_000;
+/** A surface with its status index built. */
+interface IndexedSurface {
+  readonly spec: SurfaceSpec;
+  readonly kinds: ReadonlyMap<string, StatusKind>;
+}
 
-/** Reads a string at a path of own or inherited properties; undefined for anything else. */
-export function readString(obj: unknown, path: readonly string[]): string | undefined {
+/** The lookups a runtime needs, built once per tables object. */
+interface Index {
+  readonly codes: ReadonlyMap<string, CodeSpec>;
+  readonly surfaces: ReadonlyMap<string, IndexedSurface>;
+  readonly dispatch: readonly { readonly path: PathSegments; readonly surfaces: ReadonlyMap<string, IndexedSurface> }[];
+  readonly fallbacks: ReadonlyMap<string, Outcome>;
+  readonly backoff: ReadonlyMap<string, BackoffProfile>;
+}
+
+const indexes = new WeakMap<RegistryTables, Index>();
+
+function indexOf(tables: RegistryTables): Index {
+  let ix = indexes.get(tables);
+  if (ix === undefined) {
+    const surfaces = new Map<string, IndexedSurface>(tables.surfaces.map((s) => [s.name, { spec: s, kinds: new Map(s.status?.kinds ?? []) }]));
+    const surface = (name: string): IndexedSurface => {
+      const s = surfaces.get(name);
+      if (s === undefined) throw new Error(`registry tables dispatch to an unknown surface: ${name}`);
+      return s;
+    };
+    ix = {
+      codes: new Map(Object.entries(tables.codes)),
+      surfaces,
+      dispatch: tables.dispatch.map((d) => ({ path: d.path, surfaces: new Map(d.surfaces.map(([value, name]) => [value, surface(name)])) })),
+      fallbacks: new Map(Object.entries(tables.fallbacks)),
+      backoff: new Map(Object.entries(tables.backoff)),
+    };
+    indexes.set(tables, ix);
+  }
+  return ix;
+}
+
+/** Reads the value at a path of own or inherited properties; undefined for anything unreadable. */
+function readAt(obj: unknown, path: PathSegments): unknown {
   let cur: unknown = obj;
   for (const seg of path) {
     if (cur === null || typeof cur !== 'object') return undefined;
     cur = (cur as Record<string, unknown>)[seg];
   }
-  return typeof cur === 'string' ? cur : undefined;
+  return cur;
 }
 
-function firstString(obj: unknown, paths: readonly (readonly string[])[] | undefined): string | undefined {
-  for (const p of paths ?? []) {
+/** Reads a string at a path; undefined for anything else. */
+export function readString(obj: unknown, path: PathSegments): string | undefined {
+  const v = readAt(obj, path);
+  return typeof v === 'string' ? v : undefined;
+}
+
+function firstString(obj: unknown, paths: readonly PathSegments[]): string | undefined {
+  for (const p of paths) {
     const v = readString(obj, p);
     if (v !== undefined && v !== '') return v;
   }
   return undefined;
+}
+
+function firstNumber(obj: unknown, paths: readonly PathSegments[]): number | undefined {
+  for (const p of paths) {
+    const v = readAt(obj, p);
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+  }
+  return undefined;
+}
+
+/** Whether any path holds output: a non-empty array or string. */
+function holdsOutput(obj: unknown, paths: readonly PathSegments[]): boolean {
+  return paths.some((p) => {
+    const v = readAt(obj, p);
+    return (Array.isArray(v) && v.length > 0) || (typeof v === 'string' && v !== '');
+  });
+}
+
+/** Cuts a string to `max` characters; the cut is marked with an ellipsis. */
+function bounded(s: string, max: number): { text: string; cut: boolean } {
+  return s.length <= max ? { text: s, cut: false } : { text: `${s.slice(0, max - 1)}…`, cut: true };
+}
+
+function profileOf(ix: Index, name: string): BackoffProfile {
+  const p = ix.backoff.get(name);
+  if (p === undefined) throw new Error(`registry tables name an unknown backoff profile: ${name}`);
+  return p;
+}
+
+/** The outcome for a code on a surface, refined by the error's type and message. */
+function resolve(ix: Index, surface: string, code: string | undefined, type: string | undefined, message: string): { code: string; outcome: Outcome } | undefined {
+  let key = code;
+  let spec = key === undefined ? undefined : ix.codes.get(key);
+  // Older bodies put the code in type with a null code (insufficient_quota).
+  if (spec === undefined && type !== undefined && ix.codes.has(type)) {
+    key = type;
+    spec = ix.codes.get(type);
+  }
+  if (spec === undefined || key === undefined) return undefined;
+  const lower = spec.refinements.some((r) => r.when.messageContains !== undefined) ? message.toLowerCase() : '';
+  for (const r of spec.refinements) {
+    if (r.when.type !== undefined && r.when.type !== type) continue;
+    if (r.when.messageContains !== undefined && !lower.includes(r.when.messageContains)) continue;
+    return { code: r.code, outcome: r };
+  }
+  const own = Object.hasOwn(spec.bySurface ?? {}, surface) ? spec.bySurface?.[surface as never] : undefined;
+  return { code: key, outcome: own ?? spec };
+}
+
+/** What one reading of a failure found, before the registry is asked. */
+interface Reading {
+  readonly surface: IndexedSurface;
+  readonly kind: FailureKind;
+  readonly code: string | undefined;
+  readonly type: string | undefined;
+  readonly message: string | undefined;
+  readonly objectId: string | undefined;
+  /** The HTTP status the failure arrived with (synchronous errors, batch lines). */
+  readonly httpStatus: number | undefined;
+  readonly transportStatus: number | null;
+  /** The outcome when the code is unknown (a status fallback for synchronous errors). */
+  readonly fallback: Outcome;
+  readonly obj: unknown;
+}
+
+/** Which outcome applies to a reading: the code's (refined, per surface) or the fallback. */
+interface Decision {
+  readonly code: { readonly text: string; readonly cut: boolean } | undefined;
+  readonly hit: { code: string; outcome: Outcome } | undefined;
+  readonly outcome: Outcome;
+}
+
+function decide(ix: Index, r: Reading): Decision {
+  const code = r.code === undefined ? undefined : bounded(r.code, MAX_CODE);
+  const message = r.message === undefined ? '' : r.message.length > MAX_MESSAGE ? r.message.slice(0, MAX_MESSAGE) : r.message;
+  const hit = resolve(ix, r.surface.spec.name, code?.text, r.type, message);
+  return { code, hit, outcome: hit?.outcome ?? r.fallback };
+}
+
+/** The facts of a reading, from the decision about it. */
+function factsOf(ix: Index, r: Reading, d: Decision = decide(ix, r)): FailureFacts {
+  const message = r.message ?? '';
+  // Redact a little more than is kept, so a secret cut in half at the bound is still caught.
+  const kept = bounded(redactSecrets(message.length > MAX_MESSAGE + 256 ? message.slice(0, MAX_MESSAGE + 256) : message), MAX_MESSAGE);
+  const { outcome } = d;
+  const replay = r.surface.spec.replay;
+  const code = d.hit?.code ?? d.code?.text ?? null;
+  return {
+    class: outcome.class,
+    code,
+    known: d.hit !== undefined,
+    surface: r.surface.spec.name,
+    kind: r.kind,
+    category: outcome.category,
+    retryable: outcome.retryable,
+    backoff: profileOf(ix, outcome.backoff),
+    message: kept.text === '' ? `no message (${code ?? 'no code'})` : kept.text,
+    type: r.type ?? null,
+    objectId: r.objectId ?? null,
+    status: r.httpStatus ?? outcome.status,
+    transportStatus: r.transportStatus,
+    requestID: null,
+    truncated: (d.code?.cut ?? false) || kept.cut || message.length > MAX_MESSAGE,
+    replay: {
+      mayHaveBilled: replay.started,
+      outputDelivered: r.kind === 'incomplete' || holdsOutput(r.obj, replay.output),
+      continuesConversation: firstString(r.obj, replay.conversation) !== undefined,
+    },
+  };
+}
+
+function fallbackOf(ix: Index, s: IndexedSurface): Outcome {
+  const f = ix.fallbacks.get(s.spec.unknown);
+  if (f === undefined) throw new Error(`registry tables name an unknown fallback: ${s.spec.unknown}`);
+  return f;
+}
+
+/** Reads an object of a known surface; undefined when it does not report a failure. */
+function readObject(ix: Index, s: IndexedSurface, obj: unknown): Reading | undefined {
+  const spec = s.spec;
+  let kind: FailureKind;
+  if (spec.status !== undefined) {
+    const status = readString(obj, spec.status.path);
+    const meaning = status === undefined ? undefined : s.kinds.get(status);
+    if (meaning === 'failed' || meaning === 'expired' || meaning === 'incomplete') kind = meaning;
+    else return undefined;
+  } else if (spec.failedWhen.length > 0) {
+    if (!spec.failedWhen.some((p) => { const v = readAt(obj, p); return v !== null && typeof v === 'object'; })) return undefined;
+    kind = 'failed';
+  } else {
+    kind = 'error_event';
+  }
+  const code = (kind === 'incomplete' ? firstString(obj, spec.fields.reason) : firstString(obj, spec.fields.code)) ?? (kind === 'expired' ? spec.expiredCode : undefined);
+  return {
+    surface: s,
+    kind,
+    code,
+    type: firstString(obj, spec.fields.type),
+    message: firstString(obj, spec.fields.message),
+    objectId: firstString(obj, spec.fields.id),
+    httpStatus: firstNumber(obj, spec.fields.status),
+    transportStatus: 200,
+    fallback: fallbackOf(ix, s),
+    obj,
+  };
+}
+
+function classifyUnguarded(tables: RegistryTables, obj: unknown): FailureFacts | undefined {
+  if (obj === null || typeof obj !== 'object') return undefined;
+  const ix = indexOf(tables);
+  for (const d of ix.dispatch) {
+    const tag = readString(obj, d.path);
+    const s = tag === undefined ? undefined : d.surfaces.get(tag);
+    if (s === undefined) continue;
+    const reading = readObject(ix, s, obj);
+    return reading === undefined ? undefined : factsOf(ix, reading);
+  }
+  return undefined;
+}
+
+/** The registry's facts for a failed or incomplete object; undefined when it is not one. Never throws. */
+export function classifyFailureIn(tables: RegistryTables, obj: unknown): FailureFacts | undefined {
+  try {
+    return classifyUnguarded(tables, obj);
+  } catch {
+    // A getter or proxy that throws: the object cannot be read, so it cannot be called failed.
+    return undefined;
+  }
+}
+
+/**
+ * The registry's facts for one object of a surface that has no dispatch of its own (a batch
+ * output line); undefined when it does not report a failure. Never throws.
+ */
+export function classifyOnSurface(tables: RegistryTables, surface: string, obj: unknown): FailureFacts | undefined {
+  try {
+    const ix = indexOf(tables);
+    const s = ix.surfaces.get(surface);
+    if (s === undefined || obj === null || typeof obj !== 'object') return undefined;
+    const reading = readObject(ix, s, obj);
+    return reading === undefined ? undefined : factsOf(ix, reading);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -85,191 +295,166 @@ function usableHeaders(h: unknown): Headers | undefined {
   return undefined;
 }
 
+/** Reads a header from Web Headers or a plain object; undefined when absent or unreadable. */
+function headerOf(headers: unknown, name: string): string | undefined {
+  try {
+    if (headers === null || typeof headers !== 'object') return undefined;
+    const get = (headers as { get?: unknown }).get;
+    if (typeof get === 'function') {
+      const v: unknown = get.call(headers, name);
+      return typeof v === 'string' ? v : undefined;
+    }
+    for (const [k, v] of Object.entries(headers as Record<string, unknown>)) if (k.toLowerCase() === name && typeof v === 'string') return v;
+  } catch {
+    // a header object that throws says nothing
+  }
+  return undefined;
+}
+
+/** Builds the registry's error for a failure. */
+export function buildFailure(classes: Readonly<Record<string, FailureClass>>, facts: FailureFacts, failedObject: unknown, headers: Headers | undefined): Error {
+  const Class = Object.hasOwn(classes, facts.class) ? classes[facts.class] : undefined;
+  if (Class === undefined) throw new Error(`registry tables name an unknown class: ${facts.class}`);
+  return new Class({ facts, failedObject, headers });
+}
+
+/** True when `obj` is certainly not a failure: its top-level status is settled on every surface. */
+function settled(tables: RegistryTables, obj: object): boolean {
+  const status = (obj as { status?: unknown }).status;
+  if (typeof status !== 'string') return false;
+  const list = tables.settled;
+  for (let i = 0; i < list.length; i++) if (list[i] === status) return true;
+  return false;
+}
+
+/**
+ * Returns `obj` unchanged unless it reports a failure; then throws the registry's error class
+ * for its code. An object whose status is settled everywhere (completed, in_progress, ...) costs
+ * one read and a few comparisons.
+ */
+export function raiseIn<T>(tables: RegistryTables, classes: Readonly<Record<string, FailureClass>>, obj: T, options?: RaiseOptions): T {
+  if (obj === null || typeof obj !== 'object') return obj;
+  try {
+    if (settled(tables, obj)) return obj;
+  } catch {
+    return obj; // an unreadable status: not a failure we can name
+  }
+  const f = classifyFailureIn(tables, obj);
+  if (f === undefined) return obj;
+  let raiseOnIncomplete = false;
+  let headers: Headers | undefined;
+  try {
+    raiseOnIncomplete = options?.raiseOnIncomplete === true;
+    headers = usableHeaders(options?.headers);
+  } catch {
+    // unreadable options: the defaults apply
+  }
+  if (f.kind === 'incomplete' && !raiseOnIncomplete) return obj;
+  throw buildFailure(classes, f, obj, headers);
+}
+
 /** True for openai's APIError from any copy of the SDK (the fields its constructor always sets). */
-function isApiErrorShaped(e: unknown): e is Error & { status: unknown; error: unknown; headers: unknown } {
+export function isApiErrorShaped(e: unknown): e is Error & { status: unknown; error: unknown; headers: unknown } {
   return e instanceof Error && 'status' in e && 'error' in e && 'headers' in e;
 }
 
-/** Builds the classification and raising functions over one registry's tables. */
-export function createRuntime(tables: RegistryTables) {
-  const codes = new Map<string, CodeSpec>(Object.entries(tables.codes));
-  const backoff = new Map<string, BackoffProfile>(Object.entries(tables.backoff));
-  const classes = new Map<string, FailureClass>(Object.entries(tables.classes));
-  // The surface without a match: synchronous errors, read from thrown APIErrors.
-  const httpSurface = tables.surfaces.find((s) => s.match === undefined);
-  const profile = (name: string): BackoffProfile => {
-    const p = backoff.get(name);
-    if (p === undefined) throw new Error(`registry tables name an unknown backoff profile: ${name}`);
-    return p;
-  };
-
-  /** The outcome for a code, refined by the error's type and message; falls back to the type as a code. */
-  function resolve(code: string | undefined, type: string | undefined, message: string) {
-    let key = code;
-    let spec = key === undefined ? undefined : codes.get(key);
-    if (spec === undefined && type !== undefined && codes.has(type)) {
-      key = type;
-      spec = codes.get(type);
-    }
-    if (spec === undefined || key === undefined) return undefined;
-    const lower = spec.refinements.some((r) => r.when.messageContains !== undefined) ? message.toLowerCase() : '';
-    for (const r of spec.refinements) {
-      if (r.when.type !== undefined && r.when.type !== type) continue;
-      if (r.when.messageContains !== undefined && !lower.includes(r.when.messageContains)) continue;
-      return { code: r.code, outcome: r as Outcome };
-    }
-    return { code: key, outcome: spec as Outcome };
+/** True for openai's connection errors and timeouts from any copy (no status; named so by the SDK). */
+export function isConnectionError(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  for (let p: unknown = Object.getPrototypeOf(e); p !== null && typeof p === 'object'; p = Object.getPrototypeOf(p)) {
+    const name = (p as { constructor?: { name?: unknown } }).constructor?.name;
+    if (name === 'APIConnectionError') return true;
+    if (name === 'APIError' || name === 'Error') return false;
   }
-
-  function facts(
-    rawCode: string | undefined,
-    type: string | undefined,
-    message: string,
-    surface: string,
-    kind: FailureKind,
-    objectId: string | undefined,
-    fallback: Outcome = tables.defaults,
-  ): FailureFacts {
-    const hit = resolve(rawCode, type, message);
-    const outcome = hit?.outcome ?? fallback;
-    return {
-      code: hit?.code ?? rawCode ?? null,
-      known: hit !== undefined,
-      surface,
-      kind,
-      class: outcome.class,
-      retryable: outcome.retryable,
-      backoff: profile(outcome.backoff),
-      message,
-      type,
-      objectId,
-    };
-  }
-
-  function classifyUnguarded(obj: unknown): FailureFacts | undefined {
-    if (obj === null || typeof obj !== 'object') return undefined;
-    for (const s of tables.surfaces) {
-      if (s.match === undefined) continue;
-      const tag = readString(obj, s.match.path);
-      if (tag === undefined || !s.match.values.includes(tag)) continue;
-      let kind: FailureKind;
-      if (s.status === undefined) {
-        kind = 'error_event';
-      } else {
-        const status = readString(obj, s.status.path);
-        if (status === undefined) return undefined;
-        if (s.status.failed.includes(status)) kind = 'failed';
-        else if (s.status.expired.includes(status)) kind = 'expired';
-        else if (s.status.incomplete.includes(status)) kind = 'incomplete';
-        else return undefined;
-      }
-      // An expired object usually carries no code; the registry's code named after the status applies.
-      const code =
-        (kind === 'incomplete' ? firstString(obj, s.fields.reason) : firstString(obj, s.fields.code)) ??
-        (kind === 'expired' && codes.has(kind) ? kind : undefined);
-      const message = (firstString(obj, s.fields.message) ?? '').slice(0, MAX_TEXT);
-      return facts(code, firstString(obj, s.fields.type), message || `no message (${code ?? 'no code'})`, s.name, kind, firstString(obj, s.fields.id));
-    }
-    return undefined;
-  }
-
-  /** The registry's facts for a failed or incomplete object; undefined when it is not one. Never throws. */
-  function classifyFailure(obj: unknown): FailureFacts | undefined {
-    try {
-      return classifyUnguarded(obj);
-    } catch {
-      // A getter or proxy that throws: the object cannot be read, so it cannot be called failed.
-      return undefined;
-    }
-  }
-
-  function build(f: FailureFacts, failedObject: unknown, headers: Headers | undefined): Error & OpenAIFailure {
-    const Class = classes.get(f.class);
-    if (Class === undefined) throw new Error(`registry tables name an unknown class: ${f.class}`);
-    return new Class({
-      code: f.code,
-      message: f.message,
-      type: f.type,
-      surface: f.surface,
-      kind: f.kind,
-      retryable: f.retryable,
-      backoff: f.backoff,
-      known: f.known,
-      failedObject,
-      objectId: f.objectId,
-      headers,
-    });
-  }
-
-  /**
-   * Returns `obj` unchanged unless it reports a failure; then throws the registry's error class
-   * for its code (`instanceof` the openai class the registry names, and `instanceof APIError`).
-   * Incomplete objects are returned unless `raiseOnIncomplete` is set; cancelled ones always are.
-   */
-  function raiseForFailedResponse<T>(obj: T, options?: RaiseOptions): T {
-    const f = classifyFailure(obj);
-    if (f === undefined) return obj;
-    let raiseOnIncomplete = false;
-    let headers: Headers | undefined;
-    try {
-      raiseOnIncomplete = options?.raiseOnIncomplete === true;
-      headers = usableHeaders(options?.headers);
-    } catch {
-      // unreadable options: the defaults apply
-    }
-    if (f.kind === 'incomplete' && !raiseOnIncomplete) return obj;
-    throw build(f, obj, headers);
-  }
-
-  function statusFallback(status: number | undefined): Outcome {
-    for (const s of tables.defaults.retryableStatuses) {
-      if (status !== undefined && (s.status === status || (s.from !== undefined && status >= s.from))) {
-        return { class: tables.defaults.class, retryable: true, backoff: s.backoff };
-      }
-    }
-    return tables.defaults;
-  }
-
-  /**
-   * The registry's facts for a thrown error: a registry error answers for itself; a plain openai
-   * APIError is judged by its code and type (a 429 insufficient_quota is not retryable), then by
-   * its HTTP status. Undefined for anything that is not an API error (connection errors included:
-   * openai's own client retries those).
-   */
-  function classifyError(e: unknown): FailureFacts | undefined {
-    try {
-      if (isOpenAIFailure(e)) {
-        return {
-          code: e.code,
-          known: e.known,
-          surface: e.surface,
-          kind: e.kind,
-          class: e.name,
-          retryable: e.retryable,
-          backoff: e.backoff,
-          message: e.message,
-          type: e.type,
-          objectId: e.objectId,
-        };
-      }
-      if (!isApiErrorShaped(e) || httpSurface === undefined) return undefined;
-      const status = typeof e.status === 'number' ? e.status : undefined;
-      const code = firstString(e, httpSurface.fields.code);
-      const type = firstString(e, httpSurface.fields.type);
-      const message = (firstString(e, httpSurface.fields.message) ?? '').slice(0, MAX_TEXT);
-      return facts(code, type, message, httpSurface.name, 'http', undefined, statusFallback(status));
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Whether resubmitting the request that produced `e` may succeed, as the registry says. */
-  function isRetryable(e: unknown): boolean {
-    return classifyError(e)?.retryable ?? false;
-  }
-
-  return { classifyFailure, raiseForFailedResponse, classifyError, isRetryable };
+  return false;
 }
 
-/** The functions a runtime offers. */
-export type Runtime = ReturnType<typeof createRuntime>;
+function statusFallback(tables: RegistryTables, ix: Index, http: IndexedSurface, status: number | undefined): Outcome {
+  const base = fallbackOf(ix, http);
+  for (const s of tables.defaults.retryableStatuses) {
+    if (status !== undefined && (s.status === status || (s.from !== undefined && status >= s.from))) return { ...base, retryable: true, backoff: s.backoff };
+  }
+  return base;
+}
+
+/** The facts a registry error carries. */
+function factsOfFailure(e: Error & { facts?: unknown }): FailureFacts | undefined {
+  const f = e.facts;
+  return f !== null && typeof f === 'object' ? (f as FailureFacts) : undefined;
+}
+
+/** A plain openai error read as a synchronous HTTP failure, and the decision about it. */
+function judge(tables: RegistryTables, e: Error & { status: unknown; headers: unknown }): { ix: Index; reading: Reading; decision: Decision; retryable: boolean } | undefined {
+  const ix = indexOf(tables);
+  const http = ix.surfaces.get('http');
+  if (http === undefined) return undefined;
+  const status = typeof e.status === 'number' ? e.status : undefined;
+  const reading: Reading = {
+    surface: http,
+    kind: 'http',
+    code: firstString(e, http.spec.fields.code),
+    type: firstString(e, http.spec.fields.type),
+    message: firstString(e, http.spec.fields.message),
+    objectId: undefined,
+    httpStatus: status,
+    transportStatus: status ?? null,
+    fallback: statusFallback(tables, ix, http, status),
+    obj: e,
+  };
+  const decision = decide(ix, reading);
+  // The server's should-retry header has the last word: false always wins; true upgrades only a
+  // decision the code did not make (an unknown code judged by its status).
+  const shouldRetry = headerOf(e.headers, tables.hints.shouldRetryHeader);
+  const retryable = shouldRetry === 'false' ? false : shouldRetry === 'true' && decision.hit === undefined ? true : decision.outcome.retryable;
+  return { ix, reading, decision, retryable };
+}
+
+/**
+ * The registry's facts for a thrown error: a registry error answers for itself; a plain openai
+ * APIError is judged by its code and type (a 429 insufficient_quota is not retryable), then by
+ * its HTTP status, and the server's should-retry header has the last word. Undefined for anything
+ * that is not an API error with a status (connection errors and timeouts included: see withRetry).
+ */
+export function classifyErrorIn(tables: RegistryTables, e: unknown): FailureFacts | undefined {
+  try {
+    if (isOpenAIFailure(e)) return factsOfFailure(e);
+    if (!isApiErrorShaped(e) || isConnectionError(e)) return undefined;
+    const j = judge(tables, e);
+    if (j === undefined) return undefined;
+    const f = factsOf(j.ix, j.reading, j.decision);
+    const requestID = (e as { requestID?: unknown }).requestID;
+    const backoff = j.retryable && !f.retryable ? profileOf(j.ix, tables.hints.shouldRetryBackoff) : f.backoff;
+    return { ...f, retryable: j.retryable, backoff, requestID: typeof requestID === 'string' ? requestID : null };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether resubmitting the request that produced `e` may succeed: classifyErrorIn's answer, without assembling the facts. */
+export function isRetryableIn(tables: RegistryTables, e: unknown): boolean {
+  try {
+    if (isOpenAIFailure(e)) return e.retryable === true;
+    if (!isApiErrorShaped(e) || isConnectionError(e)) return false;
+    return judge(tables, e)?.retryable ?? false;
+  } catch {
+    return false;
+  }
+}
+
+/** The category the registry puts a thrown error in; undefined when it is not an API error. */
+export function categoryOf(tables: RegistryTables, e: unknown): string | undefined {
+  return classifyErrorIn(tables, e)?.category;
+}
+
+/** The index's view of the statuses that mean running on a surface (polling reads it). */
+export function runningStatuses(tables: RegistryTables, surface: string): ReadonlySet<string> {
+  const s = indexOf(tables).surfaces.get(surface);
+  const out = new Set<string>();
+  for (const [status, kind] of s?.kinds ?? []) if (kind === 'running') out.add(status);
+  return out;
+}
+
+/** A backoff profile by name. */
+export function backoffProfile(tables: RegistryTables, name: string): BackoffProfile {
+  return profileOf(indexOf(tables), name);
+}

@@ -1,163 +1,120 @@
 /**
  * The base every generated error class is built from: a mixin over the openai SDK class the
  * registry names, so a failure is `instanceof RateLimitError` (or whichever class) and
- * `instanceof APIError`, and also carries the registry's facts about its code.
+ * `instanceof APIError`, and also carries the registry's facts about its code (FailureFacts,
+ * whose shape is registry/failure-record.schema.json).
  */
-import {
-  APIError,
-  AuthenticationError,
-  BadRequestError,
-  ConflictError,
-  InternalServerError,
-  NotFoundError,
-  PermissionDeniedError,
-  RateLimitError,
-  UnprocessableEntityError,
-} from 'openai/core/error';
+import type { APIError } from 'openai/core/error';
+import { FAILURE_FIELDS, type FailureFacts } from './failure-record.generated.js';
 import type { BackoffProfile } from './spec.js';
 
 /** Brand shared by every copy of this package, so guards work across duplicate installs. */
 export const FAILURE_BRAND: unique symbol = Symbol.for('openai-error-registry.failure') as never;
 
-/** What made the object a failure: its status (failed, expired, incomplete) or an error event. */
-export type FailureKind = 'failed' | 'expired' | 'incomplete' | 'error_event' | 'http';
+/** What made the object a failure: its status (failed, expired, incomplete), an error event, or an HTTP error. */
+export type FailureKind = FailureFacts['kind'];
 
 /** Everything a failure error is built from. */
 export interface FailureInit {
-  /** The code as the API sent it (null when it sent none). */
-  readonly code: string | null;
-  readonly message: string;
-  readonly type?: string | undefined;
-  readonly surface: string;
-  readonly kind: FailureKind;
-  readonly retryable: boolean;
-  readonly backoff: BackoffProfile;
-  /** Whether the registry knows the code (false: the registry's default class was used). */
-  readonly known: boolean;
+  readonly facts: FailureFacts;
   /** The object that reported the failure, as given (never copied or changed). */
   readonly failedObject: unknown;
-  readonly objectId: string | undefined;
+  /** Headers of the HTTP response that carried it (for the request id). */
   readonly headers?: Headers | undefined;
 }
 
 /** The fields every registry error carries besides those of openai's APIError. */
 export interface OpenAIFailure {
   readonly [FAILURE_BRAND]: true;
+  /** The code as the API sent it; null when it sent none. */
   readonly code: string | null;
+  readonly known: boolean;
+  readonly surface: string;
+  readonly kind: FailureKind;
+  readonly category: string;
   readonly retryable: boolean;
   readonly backoff: BackoffProfile;
-  readonly surface: string;
-  readonly kind: FailureKind;
-  readonly known: boolean;
-  readonly failedObject: unknown;
-  readonly objectId: string | undefined;
+  readonly objectId: string | null;
   /** The HTTP status the transport answered with: 200, the failure was reported in a body or stream. */
-  readonly transportStatus: number | undefined;
-  toJSON(): FailureJSON;
-}
-
-/** The log-safe form of a failure: no headers, no raw object. */
-export interface FailureJSON {
-  readonly name: string;
-  readonly code: string | null;
-  readonly retryable: boolean;
-  readonly surface: string;
-  readonly kind: FailureKind;
-  readonly known: boolean;
-  readonly status: number | undefined;
-  readonly transportStatus: number | undefined;
-  readonly objectId: string | undefined;
-  readonly requestID: string | null | undefined;
-  readonly message: string;
-}
-
-/** The status each openai HTTP error class stands for; APIError itself stands for none. */
-const NOMINAL_STATUS = new Map<unknown, number>([
-  [BadRequestError, 400],
-  [AuthenticationError, 401],
-  [PermissionDeniedError, 403],
-  [NotFoundError, 404],
-  [ConflictError, 409],
-  [UnprocessableEntityError, 422],
-  [RateLimitError, 429],
-  [InternalServerError, 500],
-]);
-
-function nominalStatus(base: unknown): number | undefined {
-  for (let c = base; typeof c === 'function' && c !== APIError; c = Object.getPrototypeOf(c)) {
-    const status = NOMINAL_STATUS.get(c);
-    if (status !== undefined) return status;
-  }
-  return undefined;
+  readonly transportStatus: number | null;
+  /** Whether the code or message was cut to its bound (failedObject keeps the whole). */
+  readonly truncated: boolean;
+  readonly replay: FailureFacts['replay'];
+  /** Everything the registry said about this failure. */
+  readonly facts: FailureFacts;
+  /** The object that reported the failure, as given. Not enumerable, never logged. */
+  readonly failedObject: unknown;
+  toJSON(): FailureFacts;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the TypeScript mixin pattern requires any[]
 type APIErrorClass = abstract new (...args: any[]) => APIError;
 
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+/** Fields served from the facts (the rest come from openai's APIError: code, type, status, message). */
+const FROM_FACTS = ['known', 'surface', 'kind', 'category', 'retryable', 'backoff', 'objectId', 'transportStatus', 'truncated', 'replay'] as const satisfies readonly (keyof FailureFacts & keyof OpenAIFailure)[];
+
 /**
  * Builds the class a generated error extends: `Base` (an openai error class) plus the registry's
- * fields, with `name` fixed on the prototype (minifiers rename classes; openai leaves "Error").
+ * fields, with `name` fixed on the prototype (minifiers rename classes; openai leaves "Error")
+ * and `status` the nominal status of the base (429 for RateLimitError).
  */
-export function failureClass<TBase extends APIErrorClass>(Base: TBase, name: string): FailureBase<InstanceType<TBase>> {
-  const status = nominalStatus(Base);
-  abstract class Failure extends Base implements OpenAIFailure {
-    declare readonly [FAILURE_BRAND]: true;
-    /** The code as the API sent it; null when it sent none. */
-    declare readonly code: string | null;
-    readonly retryable: boolean;
-    readonly backoff: BackoffProfile;
-    readonly surface: string;
-    readonly kind: FailureKind;
-    readonly known: boolean;
-    readonly failedObject: unknown;
-    readonly objectId: string | undefined;
-    readonly transportStatus: number | undefined;
-
+export function failureClass<TBase extends APIErrorClass>(Base: TBase, name: string, nominalStatus: number | null): FailureBase<InstanceType<TBase>> {
+  abstract class Failure extends Base {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- mixin constructor signature
     constructor(...args: any[]) {
       const init = args[0] as FailureInit;
-      const body = { code: init.code, message: init.message, type: init.type, param: null };
-      super(status, body, init.message, init.headers ?? new Headers());
-      this.message = describe(init);
-      this.retryable = init.retryable;
-      this.backoff = init.backoff;
-      this.surface = init.surface;
-      this.kind = init.kind;
-      this.known = init.known;
-      this.failedObject = init.failedObject;
-      this.objectId = init.objectId;
-      this.transportStatus = 200;
-    }
-
-    toJSON(): FailureJSON {
-      return {
-        name: this.name,
-        code: this.code ?? null,
-        retryable: this.retryable,
-        surface: this.surface,
-        kind: this.kind,
-        known: this.known,
-        status: this.status,
-        transportStatus: this.transportStatus,
-        objectId: this.objectId,
-        requestID: this.requestID,
-        message: this.message,
-      };
+      const f = init.facts;
+      const body = { code: f.code, message: f.message, type: f.type, param: null };
+      super(f.kind === 'http' ? (f.status ?? undefined) : (nominalStatus ?? undefined), body, f.message, init.headers ?? new Headers());
+      this.message = describe(f);
+      // The raw object, the facts and the headers stay reachable but out of logs and JSON.
+      Object.defineProperty(this, 'facts', { value: f, enumerable: false });
+      Object.defineProperty(this, 'failedObject', { value: init.failedObject, enumerable: false });
+      Object.defineProperty(this, 'headers', { value: (this as { headers?: unknown }).headers, enumerable: false, writable: true, configurable: true });
+      Object.defineProperty(this, 'error', { value: (this as { error?: unknown }).error, enumerable: false, writable: true, configurable: true });
     }
   }
-  Object.defineProperty(Failure.prototype, 'name', { value: name, writable: true, configurable: true });
-  Object.defineProperty(Failure.prototype, FAILURE_BRAND, { value: true });
+  const proto = Failure.prototype as unknown as Record<PropertyKey, unknown>;
+  for (const field of FROM_FACTS) {
+    Object.defineProperty(proto, field, {
+      get(this: { facts: FailureFacts }) {
+        return this.facts[field];
+      },
+      configurable: true,
+    });
+  }
+  Object.defineProperty(proto, 'name', { value: name, writable: true, configurable: true });
+  Object.defineProperty(proto, FAILURE_BRAND, { value: true });
+  Object.defineProperty(proto, 'toJSON', { value: toJSON, writable: true, configurable: true });
+  Object.defineProperty(proto, INSPECT, { value: inspect, writable: true, configurable: true });
   // The mixin's own constructor type is `(...args: any[])`; expose the one it really takes.
   return Failure as unknown as FailureBase<InstanceType<TBase>>;
+}
+
+/** The log-safe record of a failure: its facts, with the status and request id the error holds. */
+function toJSON(this: APIError & { facts: FailureFacts }): FailureFacts {
+  const f = this.facts;
+  const record = {} as Record<(typeof FAILURE_FIELDS)[number], unknown>;
+  for (const field of FAILURE_FIELDS) {
+    record[field] = field === 'class' ? this.name : field === 'status' ? (this.status ?? null) : field === 'requestID' ? (this.requestID ?? null) : f[field];
+  }
+  return record as unknown as FailureFacts;
+}
+
+/** What console.log and util.inspect show: the same redacted record as toJSON, under the class name. */
+function inspect(this: APIError & { facts: FailureFacts }): unknown {
+  const record = toJSON.call(this);
+  return Object.assign(Object.create({ constructor: { name: this.name } }) as object, record);
 }
 
 /** The constructor a generated class extends: an openai error class plus the registry fields. */
 export type FailureBase<TInstance extends APIError> = abstract new (init: FailureInit) => TInstance & OpenAIFailure;
 
-function describe(init: FailureInit): string {
-  const what = init.kind === 'incomplete' ? 'incomplete' : init.kind === 'error_event' ? 'error event' : init.kind;
-  const code = init.code === null ? 'no code' : init.code;
-  return `${init.surface} ${what} (${code}): ${init.message}`;
+function describe(f: FailureFacts): string {
+  const what = f.kind === 'incomplete' ? 'incomplete' : f.kind === 'error_event' ? 'error event' : f.kind;
+  return `${f.surface} ${what} (${f.code ?? 'no code'}): ${f.message}`;
 }
 
 /** True for an error from any copy of this package (checks the shared brand, not the class). */

@@ -1,40 +1,65 @@
 /**
  * openai-error-registry: typed, retry-aware errors for every OpenAI API failure surface.
- * The classes and tables are generated from the registry (generated/); this module wires them
- * into the hand-written runtime.
+ * The classes and tables are generated from the registry (generated/); these functions run the
+ * hand-written runtime over them. Each export reads only the tables it needs, so a bundler keeps
+ * just what a program uses.
  */
 import { CLASSES } from '../generated/errors.js';
-import { BACKOFF, CODES, DEFAULTS, SURFACES } from '../generated/registry.js';
-import { createRuntime } from './classify.js';
-import { createPolling } from './poll.js';
+import { TABLES } from '../generated/registry.js';
+import { classifyErrorIn, classifyFailureIn, classifyOnSurface, isRetryableIn, raiseIn, type FailureFacts, type RaiseOptions } from './classify.js';
+import { raiseForStreamEventsIn, waitForResponseIn, type ResponsesClient, type RuntimeContext, type WaitOptions } from './poll.js';
 import { createRetry } from './retry.js';
 
-const runtime = createRuntime({ codes: CODES, surfaces: SURFACES, backoff: BACKOFF, defaults: DEFAULTS, classes: CLASSES });
-const retry = createRetry(runtime.classifyError);
-const polling = createPolling(runtime.raiseForFailedResponse, runtime.classifyError, retry.serverHintMs);
-
 /** Returns the object unless it reports a failure; throws the registry's typed error when it does. */
-export const raiseForFailedResponse = runtime.raiseForFailedResponse;
+export function raiseForFailedResponse<T>(obj: T, options?: RaiseOptions): T {
+  return raiseIn(TABLES, CLASSES, obj, options);
+}
+
 /** The registry's facts for a failed or incomplete object, without throwing; undefined when it is not one. */
-export const classifyFailure = runtime.classifyFailure;
+export function classifyFailure(obj: unknown): FailureFacts | undefined {
+  return classifyFailureIn(TABLES, obj);
+}
+
+/** The registry's facts for one line of a batch's output or error file; undefined for a line that succeeded. */
+export function classifyBatchLine(line: unknown): FailureFacts | undefined {
+  return classifyOnSurface(TABLES, 'batch.line', line);
+}
+
 /** The registry's facts for a thrown error (a registry error or a plain openai APIError). */
-export const classifyError = runtime.classifyError;
+export function classifyError(e: unknown): FailureFacts | undefined {
+  return classifyErrorIn(TABLES, e);
+}
+
 /** Whether resubmitting the request that produced the error may succeed. */
-export const isRetryable = runtime.isRetryable;
+export function isRetryable(e: unknown): boolean {
+  return isRetryableIn(TABLES, e);
+}
+
+const retry = /* @__PURE__ */ createRetry(classifyError);
+const context: RuntimeContext = { tables: TABLES, classes: CLASSES, serverHintMs: retry.serverHintMs };
+
 /** Milliseconds to wait before resubmitting after `attempt` failed attempts; undefined when not retryable. */
 export const retryDelayMs = retry.retryDelayMs;
 /** Calls a function again while it throws retryable errors, with backoff and the retry budget. */
 export const withRetry = retry.withRetry;
+
 /** Polls a background response until it is terminal; throws the typed error when it failed. */
-export const waitForResponse = polling.waitForResponse;
+export function waitForResponse<T = unknown>(client: ResponsesClient, id: string, options?: WaitOptions): Promise<T> {
+  return waitForResponseIn<T>(context, client, id, options);
+}
+
 /** Passes stream events through; throws the typed error for response.failed and error events. */
-export const raiseForStreamEvents = polling.raiseForStreamEvents;
+export function raiseForStreamEvents<T>(stream: AsyncIterable<T>, options?: RaiseOptions): AsyncGenerator<T, void, undefined> {
+  return raiseForStreamEventsIn(context, stream, options);
+}
 
 export * from '../generated/errors.js';
-export { REGISTRY_VERSION, type BackoffName, type ClassName, type Code, type SurfaceName } from '../generated/registry.js';
-export { createRuntime, type FailureFacts, type RaiseOptions, type RegistryTables, type Runtime } from './classify.js';
-export { FAILURE_BRAND, isOpenAIFailure, type FailureJSON, type FailureKind, type OpenAIFailure } from './failure.js';
-export { PollTimeoutError, type ResponsesClient, type WaitOptions } from './poll.js';
+export { CATEGORIES, REGISTRY_VERSION, TABLES, type BackoffName, type CategoryName, type ClassName, type Code, type FallbackName, type SurfaceName } from '../generated/registry.js';
+export { createRuntime, type Runtime, type RuntimeRegistry } from './runtime.js';
+export type { FailureFacts, RaiseOptions } from './classify.js';
+export { FAILURE_BRAND, isOpenAIFailure, type FailureKind, type OpenAIFailure } from './failure.js';
+export { FAILURE_FIELDS } from './failure-record.generated.js';
+export { PollFaultError, PollTimeoutError, type ResponsesClient, type WaitOptions } from './poll.js';
 export { RetryBudget, sharedRetryBudget, type RetryEvent, type RetryOptions } from './retry.js';
 export { headerHintMs, messageHintMs, type Clock } from './backoff.js';
-export type { BackoffProfile } from './spec.js';
+export type { BackoffProfile, HintSources, RegistryTables } from './spec.js';

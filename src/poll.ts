@@ -1,14 +1,22 @@
 /**
  * Waiting for background work: waitForResponse polls a background response until it is terminal
- * and then applies raiseForFailedResponse; raiseForStreamEvents does the same for a stream,
- * turning response.failed and error events into typed errors.
+ * and then raises for it; raiseForStreamEvents does the same for a stream, turning
+ * response.failed and error events into typed errors. Which statuses mean "still running", the
+ * intervals and the poll-after header are registry data (surfaces.response, polling).
  */
-import { APIConnectionError, APIError } from 'openai/core/error';
-import { abortableSleep } from './retry.js';
+import { backoffProfile, classifyErrorIn, isApiErrorShaped, isConnectionError, raiseIn, readString, runningStatuses, type RaiseOptions } from './classify.js';
 import { profileDelayMs, type Clock } from './backoff.js';
-import { readString, type FailureFacts, type RaiseOptions } from './classify.js';
-import { isOpenAIFailure } from './failure.js';
-import type { BackoffProfile } from './spec.js';
+import { isOpenAIFailure, type FailureClass } from './failure.js';
+import { abortableSleep } from './retry.js';
+import type { RegistryTables } from './spec.js';
+
+/** What the polling and stream helpers work from: a registry's tables and classes, and the hint reader. */
+export interface RuntimeContext {
+  readonly tables: RegistryTables;
+  readonly classes: Readonly<Record<string, FailureClass>>;
+  /** The server's requested delay for an error (headers, body, message), if any. */
+  readonly serverHintMs: (error: unknown, clock?: Clock) => number | undefined;
+}
 
 /** The part of an openai client that waitForResponse uses (openai 5, 6 and 7 all fit). */
 export interface ResponsesClient {
@@ -16,135 +24,177 @@ export interface ResponsesClient {
     retrieve(id: string, query?: object, options?: { signal?: AbortSignal }): {
       withResponse(): Promise<{ data: unknown; response: { headers: { get(name: string): string | null } } }>;
     };
+    /** Used only with `cancelOnAbandon`. */
+    cancel?(id: string, options?: { signal?: AbortSignal }): PromiseLike<unknown>;
   };
 }
 
 /** Options of waitForResponse. */
 export interface WaitOptions extends Clock, RaiseOptions {
-  /** Interval between polls when the server gives no openai-poll-after-ms header (default 1000). */
+  /** Interval between polls when the server sends no poll-after header (registry default: 1000). */
   readonly pollIntervalMs?: number;
-  /** Upper bound on any interval, the header's included (default 10000). */
+  /** Upper bound on any interval, the header's included (registry default: 10000). */
   readonly maxPollIntervalMs?: number;
-  /** Give up after this long, with PollTimeoutError (default 30 minutes). */
+  /** Give up after this long, with PollTimeoutError (default 30 minutes); a hanging poll is aborted at the deadline. */
   readonly timeoutMs?: number;
-  /** Transient poll failures (network, 5xx, 429 on the poll itself) tolerated in a row (default 5). */
+  /** Transient poll failures (network, 5xx, 429, unreadable or wrong bodies) tolerated in a row (default 5). */
   readonly maxPollFaults?: number;
+  /** Cancel the background response (responses.cancel) when the wait is abandoned on timeout or abort, so it stops billing. */
+  readonly cancelOnAbandon?: boolean;
   readonly signal?: AbortSignal;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Called after every poll with the status seen. */
   readonly onPoll?: (status: string | undefined, polls: number) => void;
 }
 
-/** Thrown when a response is still not terminal after `timeoutMs`; the id is kept for later. */
+/** Thrown when a response is still not terminal at the deadline; the id is kept for later. */
 export class PollTimeoutError extends Error {
   override readonly name = 'PollTimeoutError';
   constructor(
     readonly responseId: string,
     readonly lastStatus: string | undefined,
-    timeoutMs: number,
+    readonly timeoutMs: number,
   ) {
     super(`response ${responseId} is still ${lastStatus ?? 'unknown'} after ${timeoutMs} ms`);
   }
 }
 
-/** Backoff for polls that failed to connect: from the poll interval up to the interval cap. */
-function connectionBackoff(initialMs: number, maxMs: number): BackoffProfile {
-  return { name: 'poll_connection', strategy: 'exponential', initialMs, maxMs, multiplier: 2, jitter: 'equal', maxAttempts: Number.POSITIVE_INFINITY, honourServerHints: false };
-}
-
-/** Statuses of a response that is still running; every other status is terminal. */
-const RUNNING = new Set(['queued', 'in_progress']);
-
-function statusOf(data: unknown): string | undefined {
-  try {
-    return readString(data, ['status']);
-  } catch {
-    return undefined;
+/** Thrown when polling failed more times in a row than allowed; the id and the last cause are kept. */
+export class PollFaultError extends Error {
+  override readonly name = 'PollFaultError';
+  constructor(
+    readonly responseId: string,
+    readonly lastStatus: string | undefined,
+    readonly faults: number,
+    options: { cause: unknown },
+  ) {
+    super(`polling response ${responseId} failed ${faults} times in a row (last status ${lastStatus ?? 'unknown'})`, options);
   }
 }
 
-type Raise = <T>(obj: T, options?: RaiseOptions) => T;
-type Classify = (e: unknown) => FailureFacts | undefined;
-type Hint = (e: unknown, clock?: Clock) => number | undefined;
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) throw new TypeError(`waitForResponse: ${name} must be a number >= 0, got ${String(value)}`);
+  return value;
+}
 
-/** Builds waitForResponse and raiseForStreamEvents over a runtime's functions. */
-export function createPolling(raiseForFailedResponse: Raise, classifyError: Classify, serverHintMs: Hint) {
-  /** A poll that failed for a reason that another poll may not meet. */
-  function transientPollFault(e: unknown): FailureFacts | 'connection' | undefined {
-    if (e instanceof APIConnectionError) return 'connection';
-    const facts = classifyError(e);
-    return facts?.retryable ? facts : undefined;
-  }
+/** A poll answer that cannot be trusted: another response's id, or no status at all. */
+class BadPollAnswer extends Error {}
 
-  /**
-   * Polls `client.responses.retrieve(id)` until the response is terminal, then returns it through
-   * raiseForFailedResponse (so a failed run throws its typed error). Honours the
-   * openai-poll-after-ms header within maxPollIntervalMs; retries transient poll failures
-   * without losing the id; stops on timeout (PollTimeoutError) or abort (the signal's reason).
-   */
-  async function waitForResponse<T = unknown>(client: ResponsesClient, id: string, options: WaitOptions = {}): Promise<T> {
-    const now = options.now ?? Date.now;
-    const sleep = options.sleep ?? abortableSleep;
-    const maxInterval = options.maxPollIntervalMs ?? 10_000;
-    const timeoutMs = options.timeoutMs ?? 30 * 60_000;
-    const maxFaults = options.maxPollFaults ?? 5;
-    const started = now();
-    let faults = 0;
-    let polls = 0;
-    let lastStatus: string | undefined;
-    for (;;) {
-      if (options.signal?.aborted) throw options.signal.reason;
-      let waitMs: number;
-      const poll = await client.responses
-        .retrieve(id, {}, options.signal ? { signal: options.signal } : {})
+/**
+ * Polls `client.responses.retrieve(id)` until the response is terminal, then returns it through
+ * raiseForFailedResponse (so a failed run throws its typed error). Honours the poll-after header
+ * within maxPollIntervalMs; tolerates transient poll faults without losing the id; polls one last
+ * time at the deadline, then throws PollTimeoutError; an abort throws the signal's reason.
+ */
+export async function waitForResponseIn<T>(ctx: RuntimeContext, client: ResponsesClient, id: string, options: WaitOptions = {}): Promise<T> {
+  const polling = ctx.tables.polling;
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? abortableSleep;
+  const interval = nonNegative('pollIntervalMs', options.pollIntervalMs, polling.intervalMs);
+  const maxInterval = nonNegative('maxPollIntervalMs', options.maxPollIntervalMs, polling.maxIntervalMs);
+  const timeoutMs = nonNegative('timeoutMs', options.timeoutMs, 30 * 60_000);
+  const maxFaults = nonNegative('maxPollFaults', options.maxPollFaults, 5);
+  const running = runningStatuses(ctx.tables, 'response');
+  const faultProfile = { ...backoffProfile(ctx.tables, polling.faultBackoff), initialMs: Math.min(interval, maxInterval), maxMs: maxInterval };
+  const deadline = now() + timeoutMs;
+  let faults = 0;
+  let polls = 0;
+  let lastStatus: string | undefined;
+
+  const abandon = async (error: unknown): Promise<never> => {
+    if (options.cancelOnAbandon === true && typeof client.responses.cancel === 'function') {
+      try {
+        await client.responses.cancel(id);
+      } catch {
+        // the wait is abandoned either way; the caller gets the reason it was
+      }
+    }
+    throw error;
+  };
+  const timedOut = () => new PollTimeoutError(id, lastStatus, timeoutMs);
+
+  for (;;) {
+    if (options.signal?.aborted) return abandon(options.signal.reason);
+    // The poll itself is aborted at the deadline (or with the caller's signal), so a hanging
+    // request cannot outlive the wait.
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(options.signal?.reason);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => controller.abort(timedOut()), Math.max(0, deadline - now()));
+    let poll: { polled: { data: unknown; response: { headers: { get(name: string): string | null } } } } | { failure: unknown };
+    try {
+      poll = await client.responses
+        .retrieve(id, {}, { signal: controller.signal })
         .withResponse()
         .then((polled) => ({ polled }), (failure: unknown) => ({ failure }));
-      if ('failure' in poll) {
-        // Only a failed poll lands here: a terminal response is never polled again.
-        if (options.signal?.aborted) throw options.signal.reason;
-        const fault = transientPollFault(poll.failure);
-        if (fault === undefined || ++faults > maxFaults) throw poll.failure;
-        const profile = fault === 'connection' ? connectionBackoff(options.pollIntervalMs ?? 1000, maxInterval) : fault.backoff;
-        waitMs = Math.min(maxInterval, profileDelayMs(profile, faults, serverHintMs(poll.failure, options), options));
-      } else {
-        const { polled } = poll;
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+    let waitMs: number;
+    let fault: unknown;
+    if ('polled' in poll) {
+      try {
+        const data = poll.polled.data;
+        const status = readString(data, ['status']);
+        const seenId = readString(data, ['id']);
+        if (status === undefined || (seenId !== undefined && seenId !== id)) throw new BadPollAnswer(`poll of ${id} answered ${seenId ?? 'without an id'} with status ${status ?? 'none'}`);
         polls++;
         faults = 0;
-        lastStatus = statusOf(polled.data);
+        lastStatus = status;
         options.onPoll?.(lastStatus, polls);
-        if (lastStatus !== undefined && !RUNNING.has(lastStatus)) {
+        if (!running.has(status)) {
           // The poll's own headers go on the error, so its request id is kept.
-          const headers = polled.response.headers instanceof Headers ? polled.response.headers : options.headers;
-          return raiseForFailedResponse(polled.data as T, {
+          const headers = poll.polled.response.headers instanceof Headers ? poll.polled.response.headers : options.headers;
+          return raiseIn(ctx.tables, ctx.classes, data as T, {
             ...(options.raiseOnIncomplete === undefined ? {} : { raiseOnIncomplete: options.raiseOnIncomplete }),
             ...(headers === undefined ? {} : { headers }),
           });
         }
-        const header = Number.parseFloat(polled.response.headers.get('openai-poll-after-ms') ?? '');
-        waitMs = Math.min(maxInterval, Math.max(0, Number.isFinite(header) ? header : (options.pollIntervalMs ?? 1000)));
+        const header = Number.parseFloat(poll.polled.response.headers.get(polling.afterHeader) ?? '');
+        waitMs = Math.min(maxInterval, Math.max(0, Number.isFinite(header) ? header : interval));
+      } catch (e) {
+        if (!(e instanceof BadPollAnswer)) throw e;
+        fault = e;
+        waitMs = 0;
       }
-      if (now() - started + waitMs > timeoutMs) throw new PollTimeoutError(id, lastStatus, timeoutMs);
-      await sleep(waitMs, options.signal);
+    } else {
+      fault = poll.failure;
+      waitMs = 0;
     }
-  }
-
-  /**
-   * Passes a stream's events through, throwing the typed error for a response.failed or error
-   * event (and, with raiseOnIncomplete, for response.incomplete). An error event that openai's
-   * own stream turned into a status-less APIError is rethrown as the registry's error.
-   */
-  async function* raiseForStreamEvents<T>(stream: AsyncIterable<T>, options: RaiseOptions = {}): AsyncGenerator<T, void, undefined> {
-    try {
-      for await (const event of stream) yield raiseForFailedResponse(event, options);
-    } catch (e) {
-      if (isOpenAIFailure(e)) throw e;
-      if (e instanceof APIError && e.status === undefined && !(e instanceof APIConnectionError) && e.error !== undefined) {
-        const headers = e.headers instanceof Headers ? { headers: e.headers } : {};
-        raiseForFailedResponse({ type: 'error', error: e.error }, { ...options, ...headers });
-      }
-      throw e;
+    if (fault !== undefined) {
+      if (options.signal?.aborted) return abandon(options.signal.reason);
+      if (fault instanceof PollTimeoutError || (controller.signal.aborted && controller.signal.reason instanceof PollTimeoutError)) return abandon(timedOut());
+      // Only a failed or untrustworthy poll lands here: a terminal response is never polled again.
+      const facts = isConnectionError(fault) || fault instanceof BadPollAnswer || fault instanceof SyntaxError ? undefined : classifyErrorIn(ctx.tables, fault);
+      const transient = facts === undefined ? isConnectionError(fault) || fault instanceof BadPollAnswer || fault instanceof SyntaxError : facts.retryable;
+      if (!transient) throw fault;
+      if (++faults > maxFaults) throw new PollFaultError(id, lastStatus, faults, { cause: fault });
+      waitMs = Math.min(maxInterval, profileDelayMs(facts?.backoff ?? faultProfile, faults, ctx.serverHintMs(fault, options), options));
     }
+    const left = deadline - now();
+    if (left <= 0) return abandon(timedOut());
+    // One last poll at the deadline rather than giving up before it.
+    await sleep(Math.min(waitMs, left), options.signal).catch((e: unknown) => abandon(e));
   }
+}
 
-  return { waitForResponse, raiseForStreamEvents };
+/**
+ * Passes a stream's events through, throwing the typed error for a response.failed or error
+ * event (and, with raiseOnIncomplete, for response.incomplete). An error event that openai's
+ * own stream turned into a status-less APIError (from any copy of openai) is rethrown as the
+ * registry's error.
+ */
+export async function* raiseForStreamEventsIn<T>(ctx: RuntimeContext, stream: AsyncIterable<T>, options: RaiseOptions = {}): AsyncGenerator<T, void, undefined> {
+  try {
+    for await (const event of stream) yield raiseIn(ctx.tables, ctx.classes, event, options);
+  } catch (e) {
+    if (isOpenAIFailure(e)) throw e;
+    if (isApiErrorShaped(e) && e.status === undefined && !isConnectionError(e) && e.error !== undefined) {
+      const headers = e.headers instanceof Headers ? { headers: e.headers } : {};
+      raiseIn(ctx.tables, ctx.classes, { type: 'error', error: e.error }, { ...options, ...headers });
+    }
+    throw e;
+  }
 }

@@ -1,47 +1,28 @@
 /**
- * The shapes of the generated registry tables. The generator writes values of these types into
- * generated/registry.ts; the runtime reads them. No registry fact is written by hand here.
+ * The shapes of the runtime tables the generator writes (generated/registry.ts) and the runtime
+ * reads. They are the model stage's output (scripts/model.ts) in the form the runtime needs:
+ * paths pre-split into segments, status lists turned into a status -> kind index, surfaces
+ * indexed by the value that recognises them. No registry fact is written by hand here.
  */
+import type { Backoff } from './failure-record.generated.js';
 
 /** How to wait between resubmissions of a request that failed with a retryable code. */
-export interface BackoffProfile {
-  readonly name: string;
-  readonly strategy: 'exponential' | 'constant';
-  readonly initialMs: number;
-  readonly maxMs: number;
-  readonly multiplier: number;
-  readonly jitter: 'full' | 'equal' | 'none';
-  /** Total attempts including the first, so 1 means never resubmit. */
-  readonly maxAttempts: number;
-  /** Whether retry-after-ms / retry-after headers and "try again in 20s" messages set the delay. */
-  readonly honourServerHints: boolean;
-}
+export type BackoffProfile = Readonly<Backoff>;
 
-/** Where a surface keeps its status and failure details; paths are pre-split into segments. */
-export interface SurfaceSpec {
-  readonly name: string;
-  readonly match?: { readonly path: readonly string[]; readonly values: readonly string[] };
-  readonly status?: {
-    readonly path: readonly string[];
-    readonly failed: readonly string[];
-    readonly incomplete: readonly string[];
-    readonly expired: readonly string[];
-    readonly cancelled: readonly string[];
-  };
-  readonly fields: {
-    readonly code?: readonly (readonly string[])[];
-    readonly message?: readonly (readonly string[])[];
-    readonly type?: readonly (readonly string[])[];
-    readonly reason?: readonly (readonly string[])[];
-    readonly id?: readonly (readonly string[])[];
-  };
-}
+/** A path into an object, split into segments (`errors.data[0].code` -> errors, data, 0, code). */
+export type PathSegments = readonly string[];
 
-/** What a failure of one code (or of one refinement of it) becomes. */
+/** What a status means on its surface. */
+export type StatusKind = 'running' | 'failed' | 'expired' | 'incomplete' | 'done';
+
+/** What a failure of one code (on one surface, or of one refinement) becomes. */
 export interface Outcome<TClass extends string = string, TBackoff extends string = string> {
   readonly class: TClass;
+  readonly category: string;
   readonly retryable: boolean;
   readonly backoff: TBackoff;
+  /** The nominal HTTP status of the openai class it extends (429 for RateLimitError); null for APIError. */
+  readonly status: number | null;
 }
 
 /** A refinement: when the error's type equals, or its message contains, this outcome wins. */
@@ -52,15 +33,95 @@ export interface RefinementSpec<TCode extends string = string, TClass extends st
   readonly code: TCode;
 }
 
-/** One code's registry facts. */
+/** One code's registry facts; `bySurface` holds the surfaces where they differ. */
 export interface CodeSpec<TCode extends string = string, TClass extends string = string, TBackoff extends string = string, TSurface extends string = string>
   extends Outcome<TClass, TBackoff> {
   readonly surfaces: readonly TSurface[];
   readonly refinements: readonly RefinementSpec<TCode, TClass, TBackoff>[];
+  readonly bySurface?: Readonly<Partial<Record<TSurface, Outcome<TClass, TBackoff>>>>;
 }
 
-/** What a null or unknown code gets, and the status fallback for unknown synchronous HTTP errors. */
-export interface DefaultsSpec<TClass extends string = string, TBackoff extends string = string> extends Outcome<TClass, TBackoff> {
+/** Where a surface keeps its status and failure details. */
+export interface SurfaceSpec<TSurface extends string = string, TFallback extends string = string> {
+  readonly name: TSurface;
+  readonly status?: {
+    readonly path: PathSegments;
+    /** Each status this surface knows, and what it means; entries, so any status is a plain key. */
+    readonly kinds: readonly (readonly [string, StatusKind])[];
+  };
+  /** For surfaces without a status: a failure when one of these paths holds an object. */
+  readonly failedWhen: readonly PathSegments[];
+  /** The code an expired object that carries none is reported as. */
+  readonly expiredCode?: string;
+  readonly fields: {
+    readonly code: readonly PathSegments[];
+    readonly message: readonly PathSegments[];
+    readonly type: readonly PathSegments[];
+    readonly reason: readonly PathSegments[];
+    readonly id: readonly PathSegments[];
+    readonly status: readonly PathSegments[];
+  };
+  /** The fallback for a null or unknown code. */
+  readonly unknown: TFallback;
+  readonly replay: { readonly started: boolean; readonly output: readonly PathSegments[]; readonly conversation: readonly PathSegments[] };
+}
+
+/** Surfaces indexed by what tells them apart: the string at `path` selects the surface. */
+export interface DispatchSpec<TSurface extends string = string> {
+  readonly path: PathSegments;
+  readonly surfaces: readonly (readonly [string, TSurface])[];
+}
+
+/** How a hint is written. */
+export type DelayFormat = 'milliseconds' | 'seconds' | 'seconds_or_http_date' | 'duration';
+
+/** Where servers say when (and whether) to retry. */
+export interface HintSources {
+  /** Header whose "true"/"false" overrides retryability (x-should-retry). */
+  readonly shouldRetryHeader: string;
+  /** The backoff profile of a decision the should-retry header upgraded to retryable. */
+  readonly shouldRetryBackoff: string;
+  /** Headers that carry a delay, in priority order. */
+  readonly delayHeaders: readonly { readonly name: string; readonly format: DelayFormat }[];
+  /** Fields of a thrown error (paths from the error object) that carry a delay. */
+  readonly bodyFields: readonly { readonly path: PathSegments; readonly format: DelayFormat }[];
+  /** Lower-case phrases followed by a duration in messages ("try again in 20s"). */
+  readonly messagePhrases: readonly string[];
+  /** Rate-limit headers the pacer learns from. */
+  readonly rateLimitHeaders: {
+    readonly limitRequests: string;
+    readonly remainingRequests: string;
+    readonly resetRequests: string;
+    readonly limitTokens: string;
+    readonly remainingTokens: string;
+    readonly resetTokens: string;
+  };
+}
+
+/** How to poll background work. */
+export interface PollingSpec<TBackoff extends string = string> {
+  readonly intervalMs: number;
+  readonly maxIntervalMs: number;
+  readonly afterHeader: string;
+  readonly faultBackoff: TBackoff;
+}
+
+/** The HTTP-status fallback for synchronous errors whose code is unknown. */
+export interface DefaultsSpec<TBackoff extends string = string> {
   /** Statuses (exact, or every status from `from` up) retried when the code is unknown. */
   readonly retryableStatuses: readonly { readonly status?: number; readonly from?: number; readonly backoff: TBackoff }[];
+}
+
+/** Every data table a runtime reads (no classes: raising takes those separately). */
+export interface RegistryTables {
+  readonly codes: Readonly<Record<string, CodeSpec>>;
+  readonly surfaces: readonly SurfaceSpec[];
+  readonly dispatch: readonly DispatchSpec[];
+  /** Statuses that mean "not a failure" on every surface read at the top-level `status`. */
+  readonly settled: readonly string[];
+  readonly fallbacks: Readonly<Record<string, Outcome>>;
+  readonly backoff: Readonly<Record<string, BackoffProfile>>;
+  readonly defaults: DefaultsSpec;
+  readonly hints: HintSources;
+  readonly polling: PollingSpec;
 }

@@ -1,170 +1,103 @@
 /**
- * Emits the language-neutral outputs: registry.json (the whole normalized registry) and two
- * JSON Schemas (draft 2020-12): one describing registry.json, one describing a failed object on
- * each surface. Objects keyed by code are built with Object.fromEntries, so a code such as
- * `__proto__` stays an own property.
+ * Emits the language-neutral outputs (JSON Schema draft 2020-12):
+ * - registry.json: the normalized registry, in the shape of a registry file (every optional fact
+ *   resolved), so it validates against the input schema;
+ * - registry.schema.json: derived from registry/registry.schema.json (the one definition of the
+ *   shape), with every section required and the two fields registry.json adds;
+ * - failure.schema.json: a failed or incomplete object on each surface, known codes listed and
+ *   unknown codes accepted (a new code must not break a consumer in another language);
+ * - failure-record.schema.json: the record a classification returns and toJSON() writes, from
+ *   registry/failure-record.schema.json.
+ * Objects keyed by code are built with Object.fromEntries, so `__proto__` stays an own property.
  */
-import type { Registry, Surface } from '../model.ts';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { CodeEntry, Evidence, Outcome, Registry, Surface } from '../model.ts';
 import { headerLines, pathSegments, type OutputFile } from './common.ts';
 
 const DRAFT = 'https://json-schema.org/draft/2020-12/schema';
+const schemaFile = (name: string) => JSON.parse(readFileSync(fileURLToPath(new URL(`../../registry/${name}`, import.meta.url)), 'utf8')) as Record<string, unknown>;
 
 function json(path: string, value: unknown): OutputFile {
   return { path, content: `${JSON.stringify(value, null, 2)}\n` };
 }
 
-/** The normalized registry as plain data, in the model's (code-unit) order. */
-export function registryData(registry: Registry): Record<string, unknown> {
+const evidenceData = (list: readonly Evidence[]) => list.map((e) => (e.status === undefined ? { url: e.url, note: e.note } : { ...e }));
+
+function outcomeData(o: Outcome) {
   return {
-    $comment: headerLines(registry).join(' '),
-    schemaVersion: registry.schemaVersion,
-    version: registry.version,
-    contentHash: registry.contentHash,
-    defaults: registry.defaults,
-    backoff: Object.fromEntries(registry.backoff.map(({ name, ...profile }) => [name, profile])),
-    surfaces: Object.fromEntries(registry.surfaces.map(({ name, ...surface }) => [name, surface])),
-    codes: Object.fromEntries(
-      registry.codes.map(({ code, ...entry }) => [
-        code,
-        { ...entry, refinements: entry.refinements.map((r) => ({ ...r })) },
-      ]),
-    ),
+    class: o.class,
+    extends: o.extends,
+    category: o.category,
+    retryable: o.retryable,
+    backoff: o.backoff,
+    ...(o.http === undefined ? {} : { http: o.http }),
+    ...(o.baseRule === undefined ? {} : { baseRule: o.baseRule }),
+    description: o.description,
+    evidence: evidenceData(o.evidence),
   };
 }
 
-const str = { type: 'string' } as const;
-const strList = { type: 'array', items: str } as const;
-const pathList = { type: 'array', items: str, minItems: 1 } as const;
-
-function registrySchema(registry: Registry): Record<string, unknown> {
-  const outcome = {
-    class: { type: 'string', pattern: '^[A-Z][A-Za-z0-9]*$' },
-    extends: { type: 'string', pattern: '^[A-Z][A-Za-z0-9]*$' },
-    retryable: { type: 'boolean' },
-    backoff: str,
-    description: str,
-  };
+function codeData(c: CodeEntry) {
   return {
-    $schema: DRAFT,
+    ...outcomeData(c),
+    surfaces: c.surfaces,
+    since: c.since,
+    refinements: c.refinements.map(({ when, note, code, ...o }) => (code === c.code ? { when, note, ...outcomeData(o) } : { when, note, as: code })),
+    overrides: Object.fromEntries(c.overrides.map(({ surface, ...o }) => [surface, outcomeData(o)])),
+  };
+}
+
+function surfaceData(s: Surface) {
+  const { name: _name, sdk, match, status, expiredCode, fields, ...rest } = s;
+  const nonEmpty = Object.fromEntries(Object.entries(fields).filter(([, v]) => (v as readonly string[]).length > 0));
+  return {
+    ...rest,
+    failedWhen: s.failedWhen.length > 0 ? s.failedWhen : undefined,
+    replay: { started: s.replay.started, ...(s.replay.output.length > 0 ? { output: s.replay.output } : {}), ...(s.replay.conversation.length > 0 ? { conversation: s.replay.conversation } : {}) },
+    ...(sdk === undefined ? {} : { sdk: { ...sdk, ...(sdk.codes.length === 0 ? { codes: undefined } : {}) } }),
+    ...(match === undefined ? {} : { match }),
+    ...(status === undefined ? {} : { status }),
+    ...(expiredCode === undefined ? {} : { expiredCode }),
+    fields: nonEmpty,
+  };
+}
+
+/** The normalized registry as plain data, in the model's (code-unit) order and a registry file's shape. */
+export function registryData(registry: Registry): Record<string, unknown> {
+  // JSON.stringify drops the undefined fields.
+  return {
+    $comment: headerLines(registry).join(' '),
+    contentHash: registry.contentHash,
+    schemaVersion: registry.schemaVersion,
+    version: registry.version,
+    sdkClasses: Object.fromEntries(registry.sdkClasses.map(({ name, ...c }) => [name, c])),
+    categories: Object.fromEntries(registry.categories.map(({ name, ...c }) => [name, c])),
+    hints: { ...registry.hints, evidence: evidenceData(registry.hints.evidence) },
+    polling: { ...registry.polling, evidence: evidenceData(registry.polling.evidence) },
+    defaults: registry.defaults,
+    fallbacks: Object.fromEntries(registry.fallbacks.map(({ name, ...f }) => [name, outcomeData(f)])),
+    backoff: Object.fromEntries(registry.backoff.map(({ name, ...profile }) => [name, profile])),
+    surfaces: Object.fromEntries(registry.surfaces.map((s) => [s.name, surfaceData(s)])),
+    codes: Object.fromEntries(registry.codes.map((c) => [c.code, codeData(c)])),
+  };
+}
+
+/** registry.json's schema: the input schema with every section required and the fields registry.json adds. */
+function registrySchema(registry: Registry): Record<string, unknown> {
+  const input = schemaFile('registry.schema.json');
+  const properties = input['properties'] as Record<string, unknown>;
+  return {
+    ...input,
     $id: `urn:openai-error-registry:registry.json:${registry.version}`,
     $comment: headerLines(registry).join(' '),
     title: `openai-error-registry registry.json, registry ${registry.version}`,
-    description: 'The normalized failure-code registry: every code with its error class, openai SDK base class, retryability, backoff profile, surfaces, description, since and evidence.',
-    type: 'object',
-    additionalProperties: false,
-    required: ['$comment', 'schemaVersion', 'version', 'contentHash', 'defaults', 'backoff', 'surfaces', 'codes'],
+    description: 'The normalized failure-code registry, one file in the shape of a registry file (registry/registry.schema.json) with every optional fact resolved.',
+    required: ['$comment', 'contentHash', ...Object.keys(properties)],
     properties: {
-      $comment: str,
-      schemaVersion: { const: registry.schemaVersion },
-      version: { const: registry.version },
-      contentHash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-      defaults: {
-        type: 'object',
-        additionalProperties: false,
-        required: [...Object.keys(outcome), 'retryableStatuses'],
-        properties: {
-          ...outcome,
-          retryableStatuses: {
-            type: 'array',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['backoff'],
-              properties: { status: { type: 'integer' }, from: { type: 'integer' }, backoff: str },
-            },
-          },
-        },
-      },
-      backoff: { type: 'object', additionalProperties: { $ref: '#/$defs/backoff' } },
-      surfaces: { type: 'object', additionalProperties: { $ref: '#/$defs/surface' } },
-      codes: { type: 'object', additionalProperties: { $ref: '#/$defs/code' } },
-    },
-    $defs: {
-      backoff: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['strategy', 'initialMs', 'maxMs', 'multiplier', 'jitter', 'maxAttempts', 'honourServerHints'],
-        properties: {
-          strategy: { enum: ['exponential', 'constant'] },
-          initialMs: { type: 'integer', minimum: 0 },
-          maxMs: { type: 'integer', minimum: 0 },
-          multiplier: { type: 'number', minimum: 1 },
-          jitter: { enum: ['full', 'equal', 'none'] },
-          maxAttempts: { type: 'integer', minimum: 1 },
-          honourServerHints: { type: 'boolean' },
-        },
-      },
-      statusList: strList,
-      surface: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['description', 'fields'],
-        properties: {
-          description: str,
-          match: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['path', 'values'],
-            properties: { path: str, values: strList },
-          },
-          status: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['path', 'failed', 'incomplete', 'expired', 'cancelled'],
-            properties: {
-              path: str,
-              failed: { $ref: '#/$defs/statusList' },
-              incomplete: { $ref: '#/$defs/statusList' },
-              expired: { $ref: '#/$defs/statusList' },
-              cancelled: { $ref: '#/$defs/statusList' },
-            },
-          },
-          fields: {
-            type: 'object',
-            additionalProperties: false,
-            properties: { code: pathList, message: pathList, type: pathList, reason: pathList, id: pathList },
-          },
-        },
-      },
-      code: {
-        type: 'object',
-        additionalProperties: false,
-        required: [...Object.keys(outcome), 'surfaces', 'since', 'evidence', 'refinements'],
-        properties: {
-          ...outcome,
-          surfaces: { type: 'array', items: str, minItems: 1 },
-          since: { type: 'string', pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+$' },
-          evidence: {
-            type: 'array',
-            minItems: 1,
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['url', 'note'],
-              properties: { url: { type: 'string', pattern: '^https://' }, note: str },
-            },
-          },
-          refinements: {
-            type: 'array',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['when', 'code', ...Object.keys(outcome), 'note'],
-              properties: {
-                when: {
-                  type: 'object',
-                  additionalProperties: false,
-                  minProperties: 1,
-                  properties: { type: str, messageContains: str },
-                },
-                code: str,
-                ...outcome,
-                note: str,
-              },
-            },
-          },
-        },
-      },
+      $comment: { type: 'string' },
+      contentHash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'sha256 of the registry source files.' },
+      ...properties,
     },
   };
 }
@@ -181,36 +114,42 @@ function at(segments: readonly string[], leaf: Record<string, unknown>): Record<
   return { type: 'object', required: [head], properties: { [head]: at(rest, leaf) } };
 }
 
-function anyPath(paths: readonly string[] | undefined, leaf: Record<string, unknown>): Record<string, unknown>[] {
-  if (paths === undefined || paths.length === 0) return [];
+function anyPath(paths: readonly string[], leaf: Record<string, unknown>): Record<string, unknown>[] {
+  if (paths.length === 0) return [];
   const options = paths.map((p) => at(pathSegments(p), leaf));
   return options.length === 1 ? options : [{ anyOf: options }];
 }
 
 function failureSchema(registry: Registry): Record<string, unknown> {
   const branches: Record<string, unknown>[] = [];
-  const codesOn = (s: Surface) => registry.codes.filter((c) => c.surfaces.includes(s.name)).map((c) => c.code);
+  // Known codes are listed; any other string (a code new to the registry) or null is accepted.
+  const codes = (s: Surface) => ({
+    anyOf: [
+      { enum: registry.codes.filter((c) => c.surfaces.includes(s.name)).map((c) => c.code), description: 'a code the registry knows on this surface' },
+      { type: ['string', 'null'], description: `a code the registry does not know yet: fallback ${s.unknown}` },
+    ],
+  });
   for (const s of registry.surfaces) {
-    if (s.match === undefined) continue; // synchronous HTTP errors are thrown, not returned
-    const match = at(pathSegments(s.match.path), { enum: s.match.values });
-    const codes = { enum: codesOn(s) };
+    if (s.name === 'http') continue; // synchronous HTTP errors are thrown, not returned
+    const match = s.match === undefined ? [] : [at(pathSegments(s.match.path), { enum: s.match.values })];
     const failed = s.status ? [...s.status.failed, ...s.status.expired] : [];
     if (s.status === undefined || failed.length > 0) {
       branches.push({
         title: `${s.name} failed`,
         description: s.description,
         allOf: [
-          match,
+          ...match,
           ...(s.status ? [at(pathSegments(s.status.path), { enum: failed })] : []),
-          ...anyPath(s.fields.code, codes),
+          ...(s.failedWhen.length > 0 ? [{ anyOf: s.failedWhen.map((p) => at(pathSegments(p), { type: 'object' })) }] : []),
+          ...anyPath(s.fields.code, codes(s)),
         ],
       });
     }
-    if (s.status && s.status.incomplete.length > 0 && s.fields.reason) {
+    if (s.status && s.status.incomplete.length > 0 && s.fields.reason.length > 0) {
       branches.push({
         title: `${s.name} incomplete`,
         description: s.description,
-        allOf: [match, at(pathSegments(s.status.path), { enum: s.status.incomplete }), ...anyPath(s.fields.reason, codes)],
+        allOf: [...match, at(pathSegments(s.status.path), { enum: s.status.incomplete }), ...anyPath(s.fields.reason, codes(s))],
       });
     }
   }
@@ -218,17 +157,23 @@ function failureSchema(registry: Registry): Record<string, unknown> {
     $schema: DRAFT,
     $id: `urn:openai-error-registry:failure:${registry.version}`,
     $comment: headerLines(registry).join(' '),
-    title: `A failed or incomplete OpenAI object whose code the registry knows (registry ${registry.version})`,
-    description: 'One branch per surface and status kind; the code (or incomplete reason) is an enum of the codes the registry lists on that surface.',
-    oneOf: branches,
+    title: `A failed or incomplete OpenAI object (registry ${registry.version})`,
+    description: 'One branch per surface and status kind. The code (or incomplete reason) lists the codes the registry knows on that surface and accepts any other string, which gets the surface fallback.',
+    anyOf: branches,
   };
 }
 
-/** registry.json, registry.schema.json and failure.schema.json. */
+/** failure-record.schema.json: FailureFacts, as toJSON() writes it. */
+function failureRecordSchema(registry: Registry): Record<string, unknown> {
+  return { ...schemaFile('failure-record.schema.json'), $id: `urn:openai-error-registry:failure-record:${registry.version}`, $comment: headerLines(registry).join(' ') };
+}
+
+/** registry.json and the three JSON Schemas. */
 export function emitJson(registry: Registry): OutputFile[] {
   return [
     json('registry.json', registryData(registry)),
     json('registry.schema.json', registrySchema(registry)),
     json('failure.schema.json', failureSchema(registry)),
+    json('failure-record.schema.json', failureRecordSchema(registry)),
   ];
 }

@@ -2,9 +2,14 @@
  * Emits the TypeScript outputs with ts-morph structures, one batch per file (never one node at a
  * time: that re-parses the file on every call and turns quadratic).
  *
- * - generated/registry.ts: the data tables (codes, surfaces, backoff profiles) and their types.
- * - generated/errors.ts: one class per registry class, each extending the openai class it names,
- *   and the class-name -> class table the runtime dispatches through.
+ * - registry.ts: the runtime tables (codes, surfaces and their dispatch index, fallbacks, backoff
+ *   profiles, hint sources, polling) and their name types.
+ * - errors.ts: one class per registry class, each extending the openai class it names, the
+ *   class-name -> class table raising dispatches through, and one type guard per category.
+ *
+ * Generated files reach the runtime only through the package's public subpath
+ * (`openai-error-registry/runtime`), so `generate --out DIR` output compiles wherever DIR is.
+ * Every class is built by a call marked pure, so a bundler drops the classes a program never uses.
  */
 import {
   IndentationText,
@@ -14,39 +19,49 @@ import {
   type ClassDeclarationStructure,
   type StatementStructures,
 } from 'ts-morph';
-import type { Registry } from '../model.ts';
+import type { CodeEntry, Outcome, Registry, Surface } from '../model.ts';
 import { byCodeUnits } from '../model.ts';
 import { commentText, headerLines, identifier, pathSegments, quote, tsValue, type OutputFile } from './common.ts';
+
+/** The public subpath generated code imports the runtime from. */
+export const RUNTIME_MODULE = 'openai-error-registry/runtime';
 
 /** One class to emit: its name, SDK base, the code it reports, and the text of its doc comment. */
 interface ClassPlan {
   readonly name: string;
   readonly base: string;
-  /** The code its instances carry; undefined for the default class (any code). */
-  readonly code: string | undefined;
+  /** The codes its instances carry; empty for a fallback class (any unknown code). */
+  readonly codes: readonly string[];
   readonly doc: string;
 }
 
+const yesNo = (b: boolean) => (b ? 'yes' : 'no');
+const baseReason = (o: Outcome) => (o.http !== undefined ? `arrives as HTTP ${o.http}` : o.baseRule ?? '');
+
 function classPlans(registry: Registry): ClassPlan[] {
-  const plans: ClassPlan[] = [
-    {
-      name: registry.defaults.class,
-      base: registry.defaults.extends,
-      code: undefined,
-      doc: `${registry.defaults.description}\n\nRetryable: ${registry.defaults.retryable ? 'yes' : 'no'}. Backoff: ${registry.defaults.backoff}.`,
-    },
-  ];
+  const plans = new Map<string, { base: string; codes: Set<string>; doc: string }>();
+  const add = (o: Outcome, code: string | undefined, doc: string) => {
+    const prev = plans.get(o.class);
+    if (prev === undefined) plans.set(o.class, { base: o.extends, codes: new Set(code === undefined ? [] : [code]), doc });
+    else if (code !== undefined) prev.codes.add(code);
+  };
+  for (const f of registry.fallbacks) {
+    add(f, undefined, `${f.description}\n\nFallback "${f.name}" for null or unknown codes. Category: ${f.category}. Retryable: ${yesNo(f.retryable)}. Backoff: ${f.backoff}. The ${f.extends} base: ${baseReason(f)}`);
+  }
   for (const c of registry.codes) {
-    const facts = (retryable: boolean, backoff: string) =>
-      `Code: ${c.code}. Retryable: ${retryable ? 'yes' : 'no'}. Backoff: ${backoff}. Surfaces: ${c.surfaces.join(', ')}.`;
-    plans.push({ name: c.class, base: c.extends, code: c.code, doc: `${c.description}\n\n${facts(c.retryable, c.backoff)}` });
+    const facts = (o: Outcome, surfaces: readonly string[]) =>
+      `Code: ${c.code}. Category: ${o.category}. Retryable: ${yesNo(o.retryable)}. Backoff: ${o.backoff}. Surfaces: ${surfaces.join(', ')}. The ${o.extends} base: ${baseReason(o)}`;
+    add(c, c.code, `${c.description}\n\n${facts(c, c.surfaces)}`);
+    for (const o of c.overrides) add(o, c.code, `${o.description}\n\nOn ${o.surface} only. ${facts(o, [o.surface])}`);
     for (const r of c.refinements) {
       if (r.code !== c.code) continue; // `as:` refinements reuse another code's class
       const when = r.when.type !== undefined ? `type is ${r.when.type}` : `message contains "${r.when.messageContains ?? ''}"`;
-      plans.push({ name: r.class, base: r.extends, code: c.code, doc: `${r.description}\n\nA refinement of ${c.code}, when its ${when}. ${facts(r.retryable, r.backoff)}` });
+      add(r, c.code, `${r.description}\n\nA refinement of ${c.code}, when its ${when}. ${facts(r, c.surfaces)}`);
     }
   }
-  return plans.sort((a, b) => byCodeUnits(a.name, b.name));
+  return [...plans]
+    .map(([name, p]) => ({ name, base: p.base, codes: [...p.codes].sort(byCodeUnits), doc: p.doc }))
+    .sort((a, b) => byCodeUnits(a.name, b.name));
 }
 
 function newProject(): Project {
@@ -65,54 +80,113 @@ function print(project: Project, path: string, registry: Registry, statements: (
 
 const unionOf = (values: readonly string[]) => (values.length === 0 ? 'never' : values.map(quote).join(' | '));
 
-/** generated/registry.ts: the registry as typed, exhaustive tables. */
-function emitTables(registry: Registry, project: Project): OutputFile {
-  const classes = classPlans(registry).map((p) => p.name);
-  // Written as text, not as a VariableStatement structure: ts-morph re-indents a multi-line
-  // initializer by one level. Every part is a checked identifier, a fixed type, or tsValue output.
-  const constant = (name: string, type: string, value: string, doc: string): string =>
-    `/** ${commentText(doc)} */\nexport const ${name}${type === '' ? '' : `: ${type}`} = ${value};`;
-  const alias = (name: string, type: string, doc: string): StatementStructures => ({
-    kind: StructureKind.TypeAlias,
-    isExported: true,
-    name,
-    type,
-    docs: [doc],
-  });
-  const paths = (list: readonly string[] | undefined) => list?.map(pathSegments);
-  const surfaces = registry.surfaces.map((s) => ({
+/** `quota` -> `Quota`, `rate_limit` -> `RateLimit`: a category's part of its guard's name. */
+export function pascal(name: string): string {
+  return name
+    .split('_')
+    .map((w) => (w === '' ? '' : `${w[0]?.toUpperCase() ?? ''}${w.slice(1)}`))
+    .join('');
+}
+
+/** The nominal status of an openai class, from the registry's sdkClasses. */
+function statusOf(registry: Registry, base: string): number | null {
+  return registry.sdkClasses.find((c) => c.name === base)?.status ?? null;
+}
+
+/** The runtime outcome of a model outcome: what classification needs, nothing for humans. */
+function runtimeOutcome(registry: Registry, o: Outcome) {
+  return { class: o.class, category: o.category, retryable: o.retryable, backoff: o.backoff, status: statusOf(registry, o.extends) };
+}
+
+function runtimeCode(registry: Registry, c: CodeEntry) {
+  const bySurface = c.overrides.length === 0 ? undefined : Object.fromEntries(c.overrides.map((o) => [o.surface, runtimeOutcome(registry, o)]));
+  return {
+    ...runtimeOutcome(registry, c),
+    surfaces: c.surfaces,
+    refinements: c.refinements.map((r) => ({ when: r.when, code: r.code, ...runtimeOutcome(registry, r) })),
+    bySurface,
+  };
+}
+
+function runtimeSurface(s: Surface) {
+  const paths = (list: readonly string[]) => list.map(pathSegments);
+  const kinds = s.status && (['running', 'failed', 'expired', 'incomplete', 'done'] as const).flatMap((k) => s.status?.[k].map((v) => [v, k]) ?? []);
+  return {
     name: s.name,
-    match: s.match && { path: pathSegments(s.match.path), values: s.match.values },
-    status: s.status && { ...s.status, path: pathSegments(s.status.path) },
+    status: s.status && { path: pathSegments(s.status.path), kinds },
+    failedWhen: paths(s.failedWhen),
+    expiredCode: s.expiredCode,
     fields: {
       code: paths(s.fields.code),
       message: paths(s.fields.message),
       type: paths(s.fields.type),
       reason: paths(s.fields.reason),
       id: paths(s.fields.id),
+      status: paths(s.fields.status),
     },
-  }));
+    unknown: s.unknown,
+    replay: { started: s.replay.started, output: paths(s.replay.output), conversation: paths(s.replay.conversation) },
+  };
+}
+
+/** Surfaces indexed by their match path, then value, in code-unit order. */
+function dispatchIndex(registry: Registry) {
+  const byPath = new Map<string, [string, string][]>();
+  for (const s of registry.surfaces) {
+    if (s.match === undefined) continue;
+    const list = byPath.get(s.match.path) ?? [];
+    for (const v of s.match.values) list.push([v, s.name]);
+    byPath.set(s.match.path, list);
+  }
+  return [...byPath]
+    .sort(([a], [b]) => byCodeUnits(a, b))
+    .map(([path, list]) => ({ path: pathSegments(path), surfaces: list.sort(([a], [b]) => byCodeUnits(a, b)) }));
+}
+
+/**
+ * Statuses that are not a failure on any surface: none lists them as failed, expired or
+ * incomplete, and a surface read at the top-level `status` lists them as done or running. An
+ * object whose status is one of them is returned at the cost of one read and a few comparisons.
+ * Order: as the surfaces list them (code-unit order of surface; done before running), so the
+ * terminal statuses most objects end in come first.
+ */
+function settledStatuses(registry: Registry): string[] {
+  const failing = new Set<string>();
+  for (const s of registry.surfaces) if (s.status) for (const v of [...s.status.failed, ...s.status.expired, ...s.status.incomplete]) failing.add(v);
+  const out: string[] = [];
+  for (const s of registry.surfaces) {
+    // Objects with a status elsewhere (events, chat choices) are told apart by their type or object.
+    if (s.status?.path !== 'status') continue;
+    for (const v of [...s.status.done, ...s.status.running]) if (!failing.has(v) && !out.includes(v)) out.push(v);
+  }
+  return out;
+}
+
+/** registry.ts: the registry as typed, exhaustive runtime tables. */
+function emitTables(registry: Registry, project: Project): OutputFile {
+  const classes = classPlans(registry).map((p) => p.name);
+  // Written as text, not as a VariableStatement structure: ts-morph re-indents a multi-line
+  // initializer by one level. Every part is a checked identifier, a fixed type, or tsValue output.
+  const constant = (name: string, type: string, value: string, doc: string): string =>
+    `/** ${commentText(doc)} */\nexport const ${name}${type === '' ? '' : `: ${type}`} = ${value};`;
+  const alias = (name: string, type: string, doc: string): StatementStructures => ({ kind: StructureKind.TypeAlias, isExported: true, name, type, docs: [doc] });
   // Object.fromEntries defines own properties: a code named __proto__ stays a key, not a prototype.
-  const codes = Object.fromEntries(
-    registry.codes.map((c) => [
-      c.code,
-      {
-        class: c.class,
-        retryable: c.retryable,
-        backoff: c.backoff,
-        surfaces: c.surfaces,
-        refinements: c.refinements.map((r) => ({ when: r.when, code: r.code, class: r.class, retryable: r.retryable, backoff: r.backoff })),
-      },
-    ]),
-  );
-  const backoff = Object.fromEntries(registry.backoff.map((b) => [b.name, b]));
+  const codes = Object.fromEntries(registry.codes.map((c) => [c.code, runtimeCode(registry, c)]));
+  const fallbacks = Object.fromEntries(registry.fallbacks.map((f) => [f.name, runtimeOutcome(registry, f)]));
+  const backoff = Object.fromEntries(registry.backoff.map((b) => [b.name, { ...b }]));
+  const hints = {
+    ...registry.hints,
+    bodyFields: registry.hints.bodyFields.map((b) => ({ path: pathSegments(b.path), format: b.format })),
+    evidence: undefined,
+  };
+  const polling = { ...registry.polling, evidence: undefined };
 
   return print(project, 'registry.ts', registry, [
     {
       kind: StructureKind.ImportDeclaration,
       isTypeOnly: true,
-      moduleSpecifier: '../src/spec.js',
-      namedImports: ['BackoffProfile', 'CodeSpec', 'DefaultsSpec', 'SurfaceSpec'],
+      moduleSpecifier: RUNTIME_MODULE,
+      namedImports: ['BackoffProfile', 'CodeSpec', 'DefaultsSpec', 'DispatchSpec', 'HintSources', 'Outcome', 'PollingSpec', 'RegistryTables', 'SurfaceSpec'],
     },
     constant('REGISTRY_VERSION', '', `${quote(registry.version)} as const`, 'The registry version these tables were generated from.'),
     constant('REGISTRY_HASH', '', `${quote(registry.contentHash)} as const`, 'sha256 of the registry source files.'),
@@ -120,24 +194,28 @@ function emitTables(registry: Registry, project: Project): OutputFile {
     alias('ClassName', unionOf(classes), 'Every generated error class name.'),
     alias('SurfaceName', unionOf(registry.surfaces.map((s) => s.name)), 'Every API surface the registry describes.'),
     alias('BackoffName', unionOf(registry.backoff.map((b) => b.name)), 'Every named backoff profile.'),
+    alias('CategoryName', unionOf(registry.categories.map((c) => c.name)), 'Every failure category.'),
+    alias('FallbackName', unionOf(registry.fallbacks.map((f) => f.name)), 'Every unknown-code fallback.'),
     constant('BACKOFF', 'Readonly<Record<BackoffName, BackoffProfile>>', tsValue(backoff), 'Backoff profiles by name.'),
-    constant('SURFACES', 'readonly SurfaceSpec[]', tsValue(surfaces), 'Surfaces in code-unit order of name; paths are split into segments.'),
-    constant('CODES', 'Readonly<Record<Code, CodeSpec<Code, ClassName, BackoffName, SurfaceName>>>', tsValue(codes), 'Each code\'s class, retryability, backoff profile, surfaces and refinements.'),
+    constant('CODES', 'Readonly<Record<Code, CodeSpec<Code, ClassName, BackoffName, SurfaceName>>>', tsValue(codes), "Each code's class, category, retryability, backoff, surfaces, per-surface differences and refinements."),
+    constant('FALLBACKS', 'Readonly<Record<FallbackName, Outcome<ClassName, BackoffName>>>', tsValue(fallbacks), 'What a null or unknown code becomes, per fallback.'),
+    constant('SURFACES', 'readonly SurfaceSpec<SurfaceName, FallbackName>[]', tsValue(registry.surfaces.map(runtimeSurface)), 'Surfaces in code-unit order of name; paths are split into segments.'),
+    constant('DISPATCH', 'readonly DispatchSpec<SurfaceName>[]', tsValue(dispatchIndex(registry)), 'Surfaces indexed by the value that recognises their objects (object or type).'),
+    constant('SETTLED', 'readonly string[]', tsValue(settledStatuses(registry)), 'Top-level statuses that are not a failure on any surface, the most widely used first.'),
+    constant('DEFAULTS', 'DefaultsSpec<BackoffName>', tsValue(registry.defaults), 'The status fallback for unknown synchronous HTTP errors.'),
+    constant('HINTS', 'HintSources', tsValue(hints), 'Where servers say when (and whether) to retry.'),
+    constant('POLLING', 'PollingSpec<BackoffName>', tsValue(polling), 'How background work is polled.'),
+    constant('CATEGORIES', 'readonly CategoryName[]', tsValue(registry.categories.map((c) => c.name)), 'Every failure category, in code-unit order.'),
     constant(
-      'DEFAULTS',
-      'DefaultsSpec<ClassName, BackoffName>',
-      tsValue({
-        class: registry.defaults.class,
-        retryable: registry.defaults.retryable,
-        backoff: registry.defaults.backoff,
-        retryableStatuses: registry.defaults.retryableStatuses,
-      }),
-      'What a null or unknown code gets; the status fallback for unknown synchronous HTTP errors.',
+      'TABLES',
+      'RegistryTables',
+      '{ codes: CODES, surfaces: SURFACES, dispatch: DISPATCH, settled: SETTLED, fallbacks: FALLBACKS, backoff: BACKOFF, defaults: DEFAULTS, hints: HINTS, polling: POLLING }',
+      'Every data table, as the runtime reads them.',
     ),
   ]);
 }
 
-/** generated/errors.ts: the error classes and the table the runtime dispatches through. */
+/** errors.ts: the error classes, the table raising dispatches through, and the category guards. */
 function emitClasses(registry: Registry, project: Project): OutputFile {
   const plans = classPlans(registry);
   const bases = [...new Set(plans.map((p) => identifier(p.base)))].sort(byCodeUnits);
@@ -145,21 +223,28 @@ function emitClasses(registry: Registry, project: Project): OutputFile {
     kind: StructureKind.Class,
     name: identifier(p.name),
     isExported: true,
-    extends: `failureClass(${identifier(p.base)}, ${quote(p.name)})`,
+    extends: `/* @__PURE__ */ failureClass(${identifier(p.base)}, ${quote(p.name)}, ${String(statusOf(registry, p.base))})`,
     docs: [commentText(p.doc)],
     properties:
-      p.code === undefined
+      p.codes.length === 0
         ? []
-        : [{ name: 'code', isReadonly: true, hasDeclareKeyword: true, type: quote(p.code), docs: ['The code the API sent.'] }],
+        : [{ name: 'code', isReadonly: true, hasDeclareKeyword: true, type: unionOf(p.codes), docs: ['The code the API sent.'] }],
   }));
+  const guards = registry.categories.map(
+    (c) =>
+      `/** ${commentText(`True when the registry puts \`e\` (a registry error, or a plain openai error judged by its code and status) in the ${c.name} category: ${c.description}`)} */\n` +
+      `export function is${identifier(pascal(c.name))}Failure(e: unknown): e is APIError {\n  return categoryOf(TABLES, e) === ${quote(c.name)};\n}`,
+  );
   return print(project, 'errors.ts', registry, [
-    { kind: StructureKind.ImportDeclaration, moduleSpecifier: 'openai/core/error', namedImports: bases },
-    { kind: StructureKind.ImportDeclaration, moduleSpecifier: '../src/failure.js', namedImports: ['failureClass'] },
-    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: '../src/failure.js', namedImports: ['FailureClass'] },
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: 'openai/core/error', namedImports: [...new Set([...bases, 'APIError'])].sort(byCodeUnits) },
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: RUNTIME_MODULE, namedImports: ['categoryOf', 'failureClass'] },
+    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: RUNTIME_MODULE, namedImports: ['FailureClass'] },
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: './registry.js', namedImports: ['TABLES'] },
     { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: './registry.js', namedImports: ['ClassName'] },
     ...classes,
-    '/** Every generated class by name; the runtime builds failures through this table. */\n' +
+    '/** Every generated class by name; raising builds failures through this table. */\n' +
       `export const CLASSES: Readonly<Record<ClassName, FailureClass>> = {\n${plans.map((p) => `  ${identifier(p.name)},`).join('\n')}\n};`,
+    ...guards,
   ]);
 }
 

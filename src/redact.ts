@@ -1,0 +1,19 @@
+/**
+ * Redaction of secrets in text the API echoes back (messages can quote a key, a bearer token, an
+ * organization or project id). Every pattern is a single pass with no nested repetition, so the
+ * cost stays linear in the text, however hostile.
+ */
+
+const SECRETS: readonly (readonly [RegExp, string])[] = [
+  [/\b(sk-(?:proj-|svcacct-|admin-)?)[A-Za-z0-9_-]{6,}/g, '$1[redacted]'],
+  [/\b(Bearer\s+)[A-Za-z0-9._~+/=-]{6,}/gi, '$1[redacted]'],
+  [/\b(org-)[A-Za-z0-9]{6,}/g, '$1[redacted]'],
+  [/\b(proj_)[A-Za-z0-9]{6,}/g, '$1[redacted]'],
+];
+
+/** The text with API keys, bearer tokens, organization and project ids replaced by `[redacted]`. */
+export function redactSecrets(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of SECRETS) out = out.replace(pattern, replacement);
+  return out;
+}

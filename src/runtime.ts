@@ -1,0 +1,46 @@
+/**
+ * openai-error-registry/runtime: what generated code and custom registries build on. Files that
+ * `generate --out DIR` writes import from here (never from the package's source), and
+ * createRuntime turns a registry's tables and classes into the full API.
+ */
+import { classifyErrorIn, classifyFailureIn, classifyOnSurface, isRetryableIn, raiseIn, type FailureFacts, type RaiseOptions } from './classify.js';
+import type { FailureClass } from './failure.js';
+import { raiseForStreamEventsIn, waitForResponseIn, type ResponsesClient, type RuntimeContext, type WaitOptions } from './poll.js';
+import { createRetry } from './retry.js';
+import type { RegistryTables } from './spec.js';
+
+export { categoryOf } from './classify.js';
+export { failureClass, type FailureBase, type FailureClass, type FailureInit } from './failure.js';
+export type * from './spec.js';
+
+/** A registry as the runtime takes it: the generated TABLES and CLASSES. */
+export interface RuntimeRegistry {
+  readonly tables: RegistryTables;
+  readonly classes: Readonly<Record<string, FailureClass>>;
+}
+
+/** Builds the whole API over one registry (the package's own exports are this over the embedded registry). */
+export function createRuntime(registry: RuntimeRegistry) {
+  const { tables, classes } = registry;
+  const classifyError = (e: unknown): FailureFacts | undefined => classifyErrorIn(tables, e);
+  const retry = createRetry(classifyError);
+  const ctx: RuntimeContext = { tables, classes, serverHintMs: retry.serverHintMs };
+  return {
+    /** Returns the object unless it reports a failure; throws the registry's typed error when it does. */
+    raiseForFailedResponse: <T>(obj: T, options?: RaiseOptions): T => raiseIn(tables, classes, obj, options),
+    /** The registry's facts for a failed or incomplete object; undefined when it is not one. */
+    classifyFailure: (obj: unknown): FailureFacts | undefined => classifyFailureIn(tables, obj),
+    /** The registry's facts for one line of a batch's output or error file; undefined for a line that succeeded. */
+    classifyBatchLine: (line: unknown): FailureFacts | undefined => classifyOnSurface(tables, 'batch.line', line),
+    classifyError,
+    /** Whether resubmitting the request that produced the error may succeed. */
+    isRetryable: (e: unknown): boolean => isRetryableIn(tables, e),
+    retryDelayMs: retry.retryDelayMs,
+    withRetry: retry.withRetry,
+    waitForResponse: <T = unknown>(client: ResponsesClient, id: string, options?: WaitOptions): Promise<T> => waitForResponseIn<T>(ctx, client, id, options),
+    raiseForStreamEvents: <T>(stream: AsyncIterable<T>, options?: RaiseOptions): AsyncGenerator<T, void, undefined> => raiseForStreamEventsIn(ctx, stream, options),
+  };
+}
+
+/** The functions a runtime offers. */
+export type Runtime = ReturnType<typeof createRuntime>;
