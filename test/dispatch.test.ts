@@ -5,25 +5,32 @@ import { APIError, RateLimitError } from 'openai/core/error';
 import {
   CLASSES,
   ExpiredError,
+  FAILURE_FIELDS,
   InsufficientQuotaError,
   MaxOutputTokensError,
   RateLimitExceededError,
   RequestTooLargeError,
   ServerError,
-  UnknownFailureError,
+  UnknownResponseFailureError,
+  classifyBatchLine,
   classifyError,
   classifyFailure,
   isOpenAIFailure,
   raiseForFailedResponse,
   raiseForStreamEvents,
 } from '../src/index.ts';
-import { CODES, SURFACES } from '../generated/registry.ts';
-import { failedObject, thrown } from './helpers.ts';
+import { buildFailure } from '../src/classify.ts';
+import { CODES, FALLBACKS, SURFACES, TABLES } from '../generated/registry.ts';
+import { dispatchTag, failedObject, thrown } from './helpers.ts';
 
+type JsonOutcome = { class: string; extends: string };
 const registryJson = JSON.parse(readFileSync('generated/registry.json', 'utf8')) as {
-  codes: Record<string, { class: string; extends: string }>;
+  codes: Record<string, JsonOutcome & { overrides?: Record<string, Partial<JsonOutcome>> }>;
+  fallbacks: Record<string, JsonOutcome>;
 };
 
+/** openai's error class by name. */
+const sdkClass = (name: string | undefined) => (sdkErrors as Record<string, unknown>)[name ?? ''] as typeof APIError;
 
 describe('raiseForFailedResponse over the embedded registry', () => {
   const cases: [string, string, 'failed' | 'incomplete', Record<string, unknown>][] = [];
@@ -31,29 +38,34 @@ describe('raiseForFailedResponse over the embedded registry', () => {
     for (const name of spec.surfaces) {
       const surface = SURFACES.find((s) => s.name === name);
       for (const as of ['failed', 'incomplete'] as const) {
-        const obj = surface && failedObject(surface, code, as, { message: 'something happened', id: 'obj_1' });
+        const obj = surface && failedObject(TABLES, surface, code, as, { message: 'something happened', id: 'obj_1', dispatched: false });
         if (obj !== undefined) cases.push([code, name, as, obj]);
       }
     }
   }
 
   it('builds a failed object for every code on every surface it lists (except http)', () => {
-    const covered = new Set(cases.map(([code]) => code));
-    const httpOnly = Object.entries(CODES).filter(([, s]) => s.surfaces.every((n) => n === 'http')).map(([c]) => c);
-    expect(Object.keys(CODES).filter((c) => !covered.has(c) && !httpOnly.includes(c))).toEqual([]);
+    const covered = new Set(cases.map(([code, surface]) => `${code} on ${surface}`));
+    const missing = Object.entries(CODES).flatMap(([code, s]) => s.surfaces.filter((n) => n !== 'http').map((n) => `${code} on ${n}`)).filter((c) => !covered.has(c));
+    expect(missing).toEqual([]);
     expect(cases.length).toBeGreaterThan(150);
   });
 
   it.each(cases)('%s on %s (%s) throws its class, instanceof the SDK base and APIError', (code, surface, _as, obj) => {
     const spec = CODES[code as keyof typeof CODES];
+    const outcome = spec.bySurface?.[surface as keyof typeof spec.bySurface] ?? spec;
     const entry = registryJson.codes[code];
-    const e = thrown(() => raiseForFailedResponse(obj, { raiseOnIncomplete: true }));
-    expect(e).toBeInstanceOf(CLASSES[spec.class]);
-    expect(entry?.class).toBe(spec.class);
-    expect(e).toBeInstanceOf((sdkErrors as Record<string, unknown>)[entry?.extends ?? ''] as typeof APIError);
+    // Surfaces with a dispatch tag are raised from the object; batch lines are read by their own helper.
+    const e = dispatchTag(TABLES, surface) === undefined
+      ? buildFailure(CLASSES, classifyBatchLine(obj) ?? expect.unreachable(`${code} on ${surface} is not a failure`), obj, undefined)
+      : thrown(() => raiseForFailedResponse(obj, { raiseOnIncomplete: true }));
+    expect(e).toBeInstanceOf(CLASSES[outcome.class]);
+    expect(entry?.overrides?.[surface]?.class ?? entry?.class).toBe(outcome.class);
+    expect(e).toBeInstanceOf(sdkClass(entry?.overrides?.[surface]?.extends ?? entry?.extends));
     expect(e).toBeInstanceOf(APIError);
-    const hasId = SURFACES.find((s) => s.name === surface)?.fields.id !== undefined;
-    expect(e).toMatchObject({ code, retryable: spec.retryable, surface, known: true, transportStatus: 200, objectId: hasId ? 'obj_1' : undefined });
+    const hasId = (SURFACES.find((s) => s.name === surface)?.fields.id.length ?? 0) > 0;
+    expect(e).toMatchObject({ code, retryable: outcome.retryable, category: outcome.category, surface, known: true, transportStatus: 200, objectId: hasId ? 'obj_1' : null });
+    expect((e as { facts: { status: number | null; backoff: { name: string } } }).facts).toMatchObject({ status: outcome.status, backoff: { name: outcome.backoff } });
     expect(isOpenAIFailure(e)).toBe(true);
   });
 });
@@ -104,18 +116,21 @@ describe('raiseForFailedResponse behaviour', () => {
     expect(e).toBeInstanceOf(InsufficientQuotaError);
   });
 
-  it('throws the default class for a null or unknown code, keeping the raw code', () => {
+  it("throws the surface's fallback class for a null or unknown code, keeping the raw code", () => {
+    // v2: a failed response's unknown code is the service's failure after acceptance (InternalServerError), not a bare APIError.
     const unknown = thrown(() => raiseForFailedResponse(response('failed', { error: { code: 'brand_new_code', message: 'x' } })));
-    expect(unknown).toBeInstanceOf(UnknownFailureError);
-    expect(unknown).toMatchObject({ code: 'brand_new_code', known: false, retryable: false });
+    expect(unknown).toBeInstanceOf(UnknownResponseFailureError);
+    expect(unknown).toBeInstanceOf(sdkErrors.InternalServerError);
+    expect(unknown).toMatchObject({ code: 'brand_new_code', known: false, retryable: false, category: 'unknown', status: 500, name: 'UnknownResponseFailureError' });
     const none = thrown(() => raiseForFailedResponse(response('failed', { error: null })));
-    expect(none).toBeInstanceOf(UnknownFailureError);
+    expect(none).toBeInstanceOf(UnknownResponseFailureError);
     expect(none).toMatchObject({ code: null, known: false });
   });
 
   it('reports an expired batch or run without a code as ExpiredError', () => {
     expect(thrown(() => raiseForFailedResponse({ object: 'batch', id: 'batch_1', status: 'expired', errors: null }))).toBeInstanceOf(ExpiredError);
     expect(thrown(() => raiseForFailedResponse({ object: 'thread.run', id: 'run_1', status: 'expired', last_error: null }))).toBeInstanceOf(ExpiredError);
+    expect(classifyFailure({ object: 'batch', id: 'batch_1', status: 'expired', errors: null })).toMatchObject({ code: 'expired', kind: 'expired', known: true, surface: 'batch', objectId: 'batch_1' });
   });
 
   it('classifyFailure answers without throwing', () => {
@@ -131,11 +146,33 @@ describe('raiseForFailedResponse behaviour', () => {
     expect(classifyFailure(response('completed'))).toBeUndefined();
   });
 
-  it('toJSON is log-safe: no headers, no raw object', () => {
-    const e = thrown(() => raiseForFailedResponse(response('failed', { error: { code: 'server_error', message: 'boom' } }))) as ServerError;
-    const json = JSON.parse(JSON.stringify(e)) as Record<string, unknown>;
-    expect(Object.keys(json).sort()).toEqual(['code', 'kind', 'known', 'message', 'name', 'objectId', 'requestID', 'retryable', 'status', 'surface', 'transportStatus'].filter((k) => k !== 'requestID' || json['requestID'] !== undefined).sort());
-    expect(json).toMatchObject({ name: 'ServerError', code: 'server_error', retryable: true, objectId: 'resp_1' });
+  it('toJSON is log-safe: the FailureFacts record, no headers, no raw object', () => {
+    const failed = response('failed', { error: { code: 'server_error', message: 'boom' }, instructions: 'raw-object-only' });
+    const e = thrown(() => raiseForFailedResponse(failed, { headers: new Headers({ 'x-request-id': 'req_9', 'set-cookie': 'session=raw-header-only' }) })) as ServerError;
+    const text = JSON.stringify(e);
+    const json = JSON.parse(text) as Record<string, unknown>;
+    // v2: toJSON returns the FailureFacts record (class, not name; null, not undefined).
+    expect(Object.keys(json)).toEqual([...FAILURE_FIELDS]);
+    expect(json).toEqual({
+      class: 'ServerError',
+      code: 'server_error',
+      known: true,
+      surface: 'response',
+      kind: 'failed',
+      category: 'server',
+      retryable: true,
+      backoff: { ...TABLES.backoff[CODES.server_error.backoff] },
+      message: 'boom',
+      type: null,
+      objectId: 'resp_1',
+      status: 500,
+      transportStatus: 200,
+      requestID: 'req_9',
+      truncated: false,
+      replay: { mayHaveBilled: true, outputDelivered: false, continuesConversation: false },
+    });
+    expect(text).not.toContain('raw-object-only');
+    expect(text).not.toContain('raw-header-only');
   });
 
   it('never throws anything but a registry error, and never mutates, whatever the input', () => {
@@ -200,7 +237,8 @@ describe('raiseForStreamEvents', () => {
   it('throws a response.failed event\'s error as is (no re-wrapping), even for unknown codes', async () => {
     const failed = { type: 'response.failed', response: { object: 'response', id: 'resp_7', status: 'failed', error: { code: 'never_seen', message: 'x' } } };
     const e = await drain(raiseForStreamEvents(events({ type: 'response.created' }, failed)));
-    expect(e).toBeInstanceOf(UnknownFailureError);
+    expect(e).toBeInstanceOf(CLASSES[FALLBACKS.response.class]);
+    expect(e).toBeInstanceOf(UnknownResponseFailureError);
     expect(e).toMatchObject({ surface: 'response.stream', kind: 'failed', objectId: 'resp_7', failedObject: failed, code: 'never_seen' });
   });
 
@@ -233,7 +271,8 @@ describe('classifyError', () => {
   it('answers only for API errors', () => {
     expect(classifyError({ status: 503 })).toBeUndefined();
     expect(classifyError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBeUndefined();
-    expect(classifyError(new sdkErrors.InternalServerError(503, undefined, 'down', new Headers()))).toMatchObject({ retryable: true, known: false });
+    expect(classifyError(new sdkErrors.InternalServerError(503, undefined, 'down', new Headers()))).toMatchObject({ retryable: true, known: false, class: FALLBACKS.http.class, category: 'unknown', status: 503, transportStatus: 503, surface: 'http', kind: 'http' });
+    expect(classifyError(new sdkErrors.BadRequestError(400, { code: 'brand_new_code' }, 'x', new Headers()))).toMatchObject({ retryable: false, known: false, code: 'brand_new_code', status: 400 });
     expect(classifyError(new sdkErrors.BadRequestError(400, { code: 'context_length_exceeded', message: 'too long' }, 'x', new Headers()))).toMatchObject({
       code: 'context_length_exceeded',
       retryable: false,

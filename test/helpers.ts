@@ -1,13 +1,17 @@
 /** Test helpers: build failed objects from surface specs, and generate a registry into a folder. */
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkRegistry } from '../scripts/cli.ts';
 import { emitAll } from '../scripts/generate.ts';
 import type { Registry } from '../scripts/model.ts';
-import type { SurfaceSpec } from '../src/spec.ts';
+import type { PathSegments, RegistryTables, StatusKind, SurfaceSpec } from '../src/spec.ts';
+
+/** The module generated code imports the runtime from, and the file it stands for in this repository. */
+export const RUNTIME_SPECIFIER = 'openai-error-registry/runtime';
+export const RUNTIME_SOURCE = resolve('src/runtime.ts');
 
 /** Sets `value` at a path of segments, creating objects (and arrays for `0`). */
-export function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+export function setPath(target: Record<string, unknown>, path: PathSegments, value: unknown): void {
   let cur: Record<string, unknown> = target;
   path.forEach((seg, i) => {
     if (i === path.length - 1) {
@@ -20,24 +24,47 @@ export function setPath(target: Record<string, unknown>, path: readonly string[]
   });
 }
 
-/** A failed (or, with reason set, incomplete) object of a surface carrying `code`. */
+/** The first status of a surface that means `kind`, if any. */
+export function statusOf(s: SurfaceSpec, kind: StatusKind): string | undefined {
+  return s.status?.kinds.find(([, k]) => k === kind)?.[0];
+}
+
+/** The path and value that make the dispatcher pick surface `name`; undefined for surfaces read only by their own helper. */
+export function dispatchTag(tables: Pick<RegistryTables, 'dispatch'>, name: string): { path: PathSegments; value: string } | undefined {
+  for (const d of tables.dispatch) {
+    const hit = d.surfaces.find(([, surface]) => surface === name);
+    if (hit !== undefined) return { path: d.path, value: hit[0] };
+  }
+  return undefined;
+}
+
+/**
+ * A failed (or, with `as: 'incomplete'`, incomplete) object of a surface carrying `code`, tagged
+ * so the dispatcher recognises it. Undefined when the surface cannot report a code that way (no
+ * dispatch tag, no such status, no code or reason field). With `dispatched: false`, surfaces
+ * without a dispatch tag (batch.line) are built too.
+ */
 export function failedObject(
+  tables: Pick<RegistryTables, 'dispatch'>,
   s: SurfaceSpec,
   code: string | null,
   as: 'failed' | 'incomplete',
-  extra: { message?: string; type?: string; id?: string } = {},
+  extra: { message?: string; type?: string; id?: string; dispatched?: boolean } = {},
 ): Record<string, unknown> | undefined {
-  if (s.match === undefined) return undefined;
-  const status = as === 'failed' ? s.status?.failed[0] : s.status?.incomplete[0];
-  const codePath = as === 'failed' ? s.fields.code?.[0] : s.fields.reason?.[0];
+  const tag = dispatchTag(tables, s.name);
+  if (tag === undefined && extra.dispatched !== false) return undefined;
+  const status = s.status === undefined ? undefined : statusOf(s, as);
+  const codePath = as === 'failed' ? s.fields.code[0] : s.fields.reason[0];
   if (codePath === undefined || (s.status !== undefined && status === undefined) || (as === 'incomplete' && s.status === undefined)) return undefined;
+  // Surfaces without a status and without a dispatch tag are failures when a failedWhen path holds an object.
+  if (s.status === undefined && tag === undefined && s.failedWhen.length === 0) return undefined;
   const obj: Record<string, unknown> = {};
-  setPath(obj, s.match.path, s.match.values[0]);
+  if (tag !== undefined) setPath(obj, tag.path, tag.value);
   if (s.status && status !== undefined) setPath(obj, s.status.path, status);
   setPath(obj, codePath, code);
-  if (extra.message !== undefined && s.fields.message?.[0]) setPath(obj, s.fields.message[0], extra.message);
-  if (extra.type !== undefined && s.fields.type?.[0]) setPath(obj, s.fields.type[0], extra.type);
-  if (extra.id !== undefined && s.fields.id?.[0]) setPath(obj, s.fields.id[0], extra.id);
+  if (extra.message !== undefined && s.fields.message[0]) setPath(obj, s.fields.message[0], extra.message);
+  if (extra.type !== undefined && s.fields.type[0]) setPath(obj, s.fields.type[0], extra.type);
+  if (extra.id !== undefined && s.fields.id[0]) setPath(obj, s.fields.id[0], extra.id);
   return obj;
 }
 
@@ -49,14 +76,19 @@ export function modelOf(path: string): Registry {
 }
 
 /**
- * Generates a registry into test/.tmp/<name>/generated, beside a link to the real src/, so the
- * output's `../src/failure.js` imports resolve exactly as the committed output's do.
+ * Generates a registry into test/.tmp/<name>/generated. Generated code imports the runtime as
+ * `openai-error-registry/runtime`: vitest resolves it through the alias in vitest.config.ts, and a
+ * tsconfig.json beside the folder maps it to the real src/runtime.ts for the TypeScript compiler
+ * (compileOptions below gives the same mapping to programmatic compiles).
  */
 export function generateInto(name: string, registry: Registry): { dir: string; files: string[] } {
   const root = resolve('test/.tmp', name);
   rmSync(root, { recursive: true, force: true });
   mkdirSync(join(root, 'generated'), { recursive: true });
-  symlinkSync(resolve('src'), join(root, 'src'), 'dir');
+  writeFileSync(
+    join(root, 'tsconfig.json'),
+    `${JSON.stringify({ extends: resolve('tsconfig.json'), compilerOptions: { paths: { [RUNTIME_SPECIFIER]: [RUNTIME_SOURCE] } }, include: ['generated'], exclude: [] }, null, 2)}\n`,
+  );
   const files = emitAll(registry).map((f) => {
     const path = join(root, 'generated', f.path);
     writeFileSync(path, f.content);
@@ -64,6 +96,9 @@ export function generateInto(name: string, registry: Registry): { dir: string; f
   });
   return { dir: join(root, 'generated'), files };
 }
+
+/** The compiler's `paths` for generated code: the runtime specifier -> this repository's src/runtime.ts. */
+export const RUNTIME_PATHS: Readonly<Record<string, string[]>> = { [RUNTIME_SPECIFIER]: [RUNTIME_SOURCE] };
 
 /** The error a function throws; fails the test when it returns. */
 export function thrown(fn: () => unknown): unknown {

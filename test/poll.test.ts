@@ -1,13 +1,18 @@
 import { APIConnectionError } from 'openai/core/error';
 import { describe, expect, it } from 'vitest';
-import { PollTimeoutError, ServerError, waitForResponse, type ResponsesClient } from '../src/index.ts';
+import { PollFaultError, PollTimeoutError, ServerError, waitForResponse, type ResponsesClient } from '../src/index.ts';
 
 /** A client whose retrieve() answers from a script: objects with optional poll-after headers, or errors. */
-function fakeClient(script: ({ status: string; pollAfter?: string; error?: unknown } | Error)[]): ResponsesClient & { calls: string[] } {
+function fakeClient(script: ({ status: string; pollAfter?: string; error?: unknown } | Error)[]): ResponsesClient & { calls: string[]; cancelled: string[] } {
   const calls: string[] = [];
+  const cancelled: string[] = [];
   return {
     calls,
+    cancelled,
     responses: {
+      async cancel(id: string) {
+        cancelled.push(id);
+      },
       retrieve(id: string) {
         calls.push(id);
         const next = script.length > 1 ? script.shift() : script[0];
@@ -39,22 +44,67 @@ describe('waitForResponse', () => {
     expect(client.calls).toHaveLength(1);
   });
 
-  it('retries connection errors on the poll, up to maxPollFaults in a row', async () => {
+  it('retries connection errors on the poll, up to maxPollFaults in a row, then throws PollFaultError with the id and the last cause', async () => {
     const drop = () => new APIConnectionError({ message: 'socket hang up' });
     const ok = fakeClient([drop(), drop(), { status: 'completed' }]);
     await expect(waitForResponse(ok, 'resp_1', { sleep: async () => {}, maxPollFaults: 2 })).resolves.toMatchObject({ status: 'completed' });
-    const bad = fakeClient([drop(), drop(), drop(), { status: 'completed' }]);
-    await expect(waitForResponse(bad, 'resp_1', { sleep: async () => {}, maxPollFaults: 2 })).rejects.toBeInstanceOf(APIConnectionError);
-    expect(bad.calls).toHaveLength(3);
+    const bad = fakeClient([{ status: 'queued' }, drop(), drop(), drop(), { status: 'completed' }]);
+    const e = await waitForResponse(bad, 'resp_1', { sleep: async () => {}, maxPollFaults: 2 }).catch((x: unknown) => x);
+    // v2: the wait fails with PollFaultError (the response id is kept), not with the raw connection error.
+    expect(e).toBeInstanceOf(PollFaultError);
+    expect(e).toMatchObject({ name: 'PollFaultError', responseId: 'resp_1', lastStatus: 'queued', faults: 3 });
+    expect((e as Error).cause).toBeInstanceOf(APIConnectionError);
+    expect(bad.calls).toHaveLength(4);
+    expect(bad.cancelled).toEqual([]);
   });
 
-  it('gives up with PollTimeoutError carrying the id and last status', async () => {
+  it('polls one last time at the deadline, then gives up with PollTimeoutError carrying the id and last status', async () => {
     let now = 0;
+    const sleeps: number[] = [];
     const client = fakeClient([{ status: 'in_progress' }]);
-    const e = await waitForResponse(client, 'resp_9', { now: () => now, sleep: async (ms) => void (now += ms), pollIntervalMs: 1000, timeoutMs: 3500 }).catch((x: unknown) => x);
+    const sleep = async (ms: number) => {
+      sleeps.push(ms);
+      now += ms;
+    };
+    const e = await waitForResponse(client, 'resp_9', { now: () => now, sleep, pollIntervalMs: 1000, timeoutMs: 3500 }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(PollTimeoutError);
-    expect(e).toMatchObject({ responseId: 'resp_9', lastStatus: 'in_progress', name: 'PollTimeoutError' });
-    expect(client.calls).toHaveLength(4);
+    expect(e).toMatchObject({ responseId: 'resp_9', lastStatus: 'in_progress', name: 'PollTimeoutError', timeoutMs: 3500 });
+    // Polls at 0, 1000, 2000, 3000 and, cut short, at the deadline (3500).
+    expect(sleeps).toEqual([1000, 1000, 1000, 500]);
+    expect(client.calls).toHaveLength(5);
+    expect(client.cancelled).toEqual([]);
+  });
+
+  it('with cancelOnAbandon, cancels the background response when the wait times out or is aborted, and only then', async () => {
+    let now = 0;
+    const timedOut = fakeClient([{ status: 'in_progress' }]);
+    const clock = { now: () => now, sleep: async (ms: number) => void (now += ms), pollIntervalMs: 1000, timeoutMs: 2000 };
+    await expect(waitForResponse(timedOut, 'resp_1', { ...clock, cancelOnAbandon: true })).rejects.toBeInstanceOf(PollTimeoutError);
+    expect(timedOut.cancelled).toEqual(['resp_1']);
+    const controller = new AbortController();
+    const aborted = fakeClient([{ status: 'in_progress' }]);
+    const p = waitForResponse(aborted, 'resp_2', { cancelOnAbandon: true, signal: controller.signal, sleep: async () => controller.abort(new Error('user cancelled')) });
+    await expect(p).rejects.toThrow('user cancelled');
+    expect(aborted.cancelled).toEqual(['resp_2']);
+    const failed = fakeClient([{ status: 'failed', error: { code: 'server_error', message: 'x' } }]);
+    await expect(waitForResponse(failed, 'resp_3', { cancelOnAbandon: true, sleep: async () => {} })).rejects.toBeInstanceOf(ServerError);
+    expect(failed.cancelled).toEqual([]);
+  });
+
+  it('aborts a poll that hangs past the deadline', async () => {
+    const client: ResponsesClient = {
+      responses: {
+        retrieve: (_id, _query, options) => ({
+          withResponse: () =>
+            new Promise((_resolve, reject) => {
+              options?.signal?.addEventListener('abort', () => reject(options.signal?.reason));
+            }),
+        }),
+      },
+    };
+    const started = Date.now();
+    await expect(waitForResponse(client, 'resp_1', { timeoutMs: 30 })).rejects.toBeInstanceOf(PollTimeoutError);
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('stops with the signal\'s reason when aborted', async () => {

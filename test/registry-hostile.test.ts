@@ -13,7 +13,9 @@ const codeBlock = (code: string) => `
   ${code}:
     class: C${Math.abs(hash(code))}Error
     extends: APIError
+    category: unknown
     retryable: false
+    baseRule: a code of this test, never seen over HTTP
     surfaces: [response]
     description: a code named ${code}
     since: 1.0.0

@@ -9,6 +9,10 @@ import {
   RetryBudget,
   ServerError,
   ServerIsOverloadedError,
+  UnknownResponseFailureError,
+  classifyError,
+  isQuotaFailure,
+  isRateLimitFailure,
   isRetryable,
   raiseForStreamEvents,
   retryDelayMs,
@@ -17,8 +21,9 @@ import {
 } from '../../src/index.ts';
 import { playServer, response, type PlayServer } from './server.ts';
 
+type JsonOutcome = { class: string; extends: string; retryable: boolean };
 const registryJson = (await import('../../generated/registry.json', { with: { type: 'json' } })).default as {
-  codes: Record<string, { class: string; extends: string; retryable: boolean; surfaces: string[] }>;
+  codes: Record<string, JsonOutcome & { surfaces: string[]; overrides?: Record<string, Partial<JsonOutcome>> }>;
 };
 
 let server: PlayServer;
@@ -47,7 +52,8 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 describe(`openai ${VERSION}: a background run that fails, polled by a real client`, () => {
   const responseCodes = Object.entries(registryJson.codes).filter(([, c]) => c.surfaces.includes('response'));
 
-  it.each(responseCodes)('queued -> in_progress -> failed with %s throws its typed error', async (code, entry) => {
+  it.each(responseCodes)('queued -> in_progress -> failed with %s throws its typed error', async (code, codeEntry) => {
+    const entry = { ...codeEntry, ...codeEntry.overrides?.['response'] };
     server.script('POST /responses', { body: response('queued') });
     server.script(
       'GET /responses/resp_1',
@@ -62,6 +68,18 @@ describe(`openai ${VERSION}: a background run that fails, polled by a real clien
     expect(e).toMatchObject({ name: entry.class, code, retryable: entry.retryable, transportStatus: 200, objectId: 'resp_1' });
     expect(isRetryable(e)).toBe(entry.retryable);
     expect(server.requests.filter((r) => r === 'GET /responses/resp_1')).toHaveLength(3);
+  });
+
+  it('a failed run with an unknown code throws the response fallback, on openai\'s InternalServerError, with its replay facts', async () => {
+    server.script('GET /responses/resp_1', {
+      body: response('failed', { error: { code: 'code_from_the_future', message: 'new' }, output: [{ type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'partial', annotations: [] }] }], previous_response_id: 'resp_0' }),
+    });
+    const e = await rejection(waitForResponse(client, 'resp_1', fast));
+    expect(e).toBeInstanceOf(UnknownResponseFailureError);
+    expect(e).toBeInstanceOf(sdk.InternalServerError);
+    expect(e).toMatchObject({ code: 'code_from_the_future', known: false, category: 'unknown', retryable: false, status: 500, transportStatus: 200, objectId: 'resp_1' });
+    expect((e as UnknownResponseFailureError).replay).toEqual({ mayHaveBilled: true, outputDelivered: true, continuesConversation: true });
+    expect(isRetryable(e)).toBe(false);
   });
 
   it('returns a completed response, and an incomplete one unless asked to raise', async () => {
@@ -160,6 +178,9 @@ describe(`openai ${VERSION}: synchronous 429s`, () => {
     const e = await rejection(client.responses.create({ model: 'gpt-test', input: 'hi' }));
     expect(e).toBeInstanceOf(sdk.RateLimitError);
     expect(isRetryable(e)).toBe(false);
+    expect(isQuotaFailure(e)).toBe(true);
+    expect(isRateLimitFailure(e)).toBe(false);
+    expect(classifyError(e)).toMatchObject({ class: 'InsufficientQuotaError', code: 'insufficient_quota', category: 'quota', known: true, status: 429, transportStatus: 429, surface: 'http', kind: 'http' });
     expect(retryDelayMs(e, 1)).toBeUndefined();
     let calls = 0;
     await rejection(withRetry(() => (calls++, client.responses.create({ model: 'gpt-test', input: 'hi' })), { sleep: noSleep, budget: false }));
@@ -182,5 +203,19 @@ describe(`openai ${VERSION}: synchronous 429s`, () => {
     expect(delays).toEqual([150]);
     expect(RateLimitExceededError).toBeDefined();
     expect(CODES.rate_limit_exceeded.retryable).toBe(true);
+  });
+
+  it('x-should-retry from the server has the last word on codes the registry does not decide', async () => {
+    server.script('POST /responses', { status: 400, headers: { 'x-should-retry': 'true' }, body: { error: { message: 'try later', type: 'invalid_request_error', code: 'code_from_the_future' } } });
+    const upgraded = await rejection(client.responses.create({ model: 'gpt-test', input: 'hi' }));
+    expect(upgraded).toBeInstanceOf(sdk.BadRequestError);
+    expect(isRetryable(upgraded)).toBe(true);
+    server.script('POST /responses', { status: 500, headers: { 'x-should-retry': 'false' }, body: { error: { message: 'boom', type: 'server_error', code: 'server_error' } } });
+    const vetoed = await rejection(client.responses.create({ model: 'gpt-test', input: 'hi' }));
+    expect(vetoed).toBeInstanceOf(sdk.InternalServerError);
+    expect(isRetryable(vetoed)).toBe(false);
+    server.script('POST /responses', { status: 429, headers: { 'x-should-retry': 'true' }, body: { error: { message: 'You exceeded your current quota', type: 'insufficient_quota', code: 'insufficient_quota' } } });
+    const quota = await rejection(client.responses.create({ model: 'gpt-test', input: 'hi' }));
+    expect(isRetryable(quota)).toBe(false);
   });
 });

@@ -3,7 +3,8 @@
 const { createServer } = require('node:http');
 const assert = require('node:assert/strict');
 const { default: OpenAI, RateLimitError, APIError } = require('openai');
-const { waitForResponse, isRetryable, InsufficientQuotaError, raiseForFailedResponse } = require('openai-error-registry');
+const { waitForResponse, isRetryable, isQuotaFailure, InsufficientQuotaError, raiseForFailedResponse, TABLES, CLASSES } = require('openai-error-registry');
+const { createRuntime } = require('openai-error-registry/runtime');
 
 async function main() {
   const failed = { id: 'resp_1', object: 'response', status: 'failed', output: [], error: { code: 'insufficient_quota', message: 'You exceeded your current quota' } };
@@ -18,11 +19,15 @@ async function main() {
     assert.ok(e instanceof RateLimitError, 'instanceof openai RateLimitError (CommonJS copy)');
     assert.ok(e instanceof APIError, 'instanceof openai APIError');
     assert.equal(isRetryable(e), false);
+    assert.equal(isQuotaFailure(e), true);
   } finally {
     server.close();
   }
   const completed = { object: 'response', status: 'completed' };
   assert.equal(raiseForFailedResponse(completed), completed);
+  // The runtime subpath that generated code imports, from CommonJS.
+  const runtime = createRuntime({ tables: TABLES, classes: CLASSES });
+  assert.throws(() => runtime.raiseForFailedResponse(failed), (e) => e instanceof InsufficientQuotaError && e instanceof RateLimitError);
   console.log(`cjs ok (openai ${require('openai/version').VERSION})`);
 }
 main().catch((e) => {

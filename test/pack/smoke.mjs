@@ -3,7 +3,8 @@
 import { createServer } from 'node:http';
 import assert from 'node:assert/strict';
 import OpenAI, { RateLimitError, APIError } from 'openai';
-import { waitForResponse, isRetryable, RateLimitExceededError, isOpenAIFailure, REGISTRY_VERSION } from 'openai-error-registry';
+import { waitForResponse, isRetryable, RateLimitExceededError, isOpenAIFailure, isRateLimitFailure, REGISTRY_VERSION, TABLES, CLASSES } from 'openai-error-registry';
+import { createRuntime, failureClass } from 'openai-error-registry/runtime';
 
 const failed = { id: 'resp_1', object: 'response', status: 'failed', output: [], error: { code: 'rate_limit_exceeded', message: 'Please try again in 2s.' } };
 const server = createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(failed)));
@@ -20,7 +21,13 @@ try {
   assert.equal(e.transportStatus, 200);
   assert.equal(isRetryable(e), true);
   assert.equal(isOpenAIFailure(e), true);
+  assert.equal(isRateLimitFailure(e), true);
+  assert.equal(e.toJSON().class, 'RateLimitExceededError');
 } finally {
   server.close();
 }
+// The runtime subpath that generated code imports: a runtime over the package's own tables.
+assert.equal(typeof failureClass, 'function');
+const runtime = createRuntime({ tables: TABLES, classes: CLASSES });
+assert.throws(() => runtime.raiseForFailedResponse(failed), (e) => e instanceof RateLimitExceededError && e instanceof RateLimitError);
 console.log(`esm ok (registry ${REGISTRY_VERSION}, openai ${(await import('openai/version')).VERSION})`);
