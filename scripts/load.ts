@@ -18,6 +18,8 @@ import {
   visit,
   type Document,
   type Node as YamlNode,
+  type Pair,
+  type YAMLMap,
 } from 'yaml';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.ts';
 
@@ -277,6 +279,25 @@ const SCALAR_STARTS = new Set(['\n', ':', '-', '[', '{', ',', '?']);
 export type YamlPath = readonly (string | number)[];
 
 /**
+ * Each mapping's pairs by key, built once per mapping: a linear search per lookup made
+ * positioning n diagnostics in an n-code map quadratic (60,000 codes took minutes).
+ */
+const pairIndexes = new WeakMap<YAMLMap, ReadonlyMap<string, Pair>>();
+function pairIndex(node: YAMLMap): ReadonlyMap<string, Pair> {
+  let index = pairIndexes.get(node);
+  if (index === undefined) {
+    const built = new Map<string, Pair>();
+    for (const p of node.items) {
+      // The first of duplicate keys wins, as the linear search did.
+      if (isScalar(p.key) && !built.has(String(p.key.value))) built.set(String(p.key.value), p);
+    }
+    index = built;
+    pairIndexes.set(node, index);
+  }
+  return index;
+}
+
+/**
  * The 1-based position of the node at `path` (or of its key when `key` is set); falls back to
  * the deepest existing ancestor, so a missing property points at the mapping that lacks it.
  */
@@ -288,7 +309,7 @@ export function positionOf(f: LoadedFile, path: YamlPath, key = false): { line: 
     let next: unknown;
     let keyOffset: number | undefined;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      const pair = pairIndex(node).get(String(seg));
       if (pair) {
         next = pair.value;
         keyOffset = (pair.key as YamlNode).range?.[0];

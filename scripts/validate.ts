@@ -56,8 +56,32 @@ function schemaValidator(): ValidateFunction {
   const require = createRequire(import.meta.url);
   const Ajv2020 = require('ajv/dist/2020').default as typeof import('ajv/dist/2020.js').default;
   const ajv = new Ajv2020({ strict: true, allErrors: true });
-  compiled = ajv.compile(JSON.parse(readFileSync(REGISTRY_SCHEMA_PATH, 'utf8')) as object);
+  compiled = ajv.compile(inlineLocalRefs(JSON.parse(readFileSync(REGISTRY_SCHEMA_PATH, 'utf8')) as object));
   return compiled;
+}
+
+/**
+ * The schema with every `#/$defs/...` reference replaced by the definition itself (beside the
+ * reference's own keywords, through `allOf`). ajv compiles a reference to a separate function
+ * whose errors it appends with `vErrors.concat(...)`, copying every earlier error: with all
+ * errors collected, n bad codes cost n^2 (60,000 codes took over a minute). Inlined, each error
+ * is pushed once. A reference back into a definition being inlined (a cycle) stays a reference.
+ */
+function inlineLocalRefs(schema: object): object {
+  const root = schema as { $defs?: Record<string, unknown> };
+  const inline = (node: unknown, open: ReadonlySet<string>): unknown => {
+    if (Array.isArray(node)) return node.map((n) => inline(n, open));
+    if (node === null || typeof node !== 'object') return node;
+    const { $ref, ...rest } = node as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(rest)) out[k] = k === '$defs' ? v : inline(v, open);
+    const name = typeof $ref === 'string' && $ref.startsWith('#/$defs/') ? $ref.slice('#/$defs/'.length) : undefined;
+    if ($ref === undefined) return out;
+    if (name === undefined || open.has(name) || root.$defs?.[name] === undefined) return { ...out, $ref };
+    const target = inline(root.$defs[name], new Set([...open, name]));
+    return { ...out, allOf: [...((out['allOf'] as unknown[] | undefined) ?? []), target] };
+  };
+  return inline(schema, new Set()) as object;
 }
 
 /** Validates loaded files; returns the merged view (for the model stage) and every diagnostic. */
