@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.ts';
+import { JAVASCRIPT_GLOBALS } from './js-globals.ts';
 import { positionOf, type LoadedFile, type YamlPath } from './load.ts';
 import type { SdkFacts } from './sdk.ts';
 import type {
@@ -183,7 +184,7 @@ function schemaDiagnostic(f: LoadedFile, e: ErrorObject): Diagnostic {
 /** Words that cannot name a class, and globals a generated class must not shadow. */
 const RESERVED = new Set([
   ...'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await any boolean constructor declare get module require number set string symbol type from of'.split(' '),
-  ...'Object Function Array Number String Boolean Symbol BigInt Error TypeError RangeError SyntaxError ReferenceError EvalError URIError AggregateError Promise Map Set WeakMap WeakSet Date RegExp JSON Math Reflect Proxy Headers Response Request globalThis undefined NaN Infinity'.split(' '),
+  ...JAVASCRIPT_GLOBALS,
   // names the hand-written runtime exports; generated classes share its namespace
   ...'OpenAIFailure RetryBudget PollTimeoutError'.split(' '),
 ]);
