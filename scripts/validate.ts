@@ -229,12 +229,18 @@ function* backoffReferences(view: RegistryView): Generator<{ at: Located<unknown
 /** The semantic rules, keyed by diagnostic code. */
 export const RULES: Readonly<Partial<Record<DiagnosticCode, Rule>>> = {
   SECTION_MISSING: {
-    sentence: 'the registry sets schemaVersion, version and defaults',
+    sentence: 'the registry sets schemaVersion, version and defaults, and defines at least one code',
     check(view, _sdk, report) {
       const first = view.files[0];
       if (first === undefined) return;
       for (const [name, at] of [['schemaVersion', view.schemaVersion], ['version', view.version], ['defaults', view.defaults]] as const) {
         if (at === undefined) report({ value: undefined, file: first, path: [] }, [], 'SECTION_MISSING', `no file sets ${name}`);
+      }
+      if (view.codes.size === 0) {
+        // At an empty codes: section when there is one, else at the top of the first file.
+        const withSection = view.files.find((f) => Object.hasOwn(f.value as object, 'codes'));
+        const at = withSection === undefined ? { value: undefined, file: first, path: [] } : { value: undefined, file: withSection, path: ['codes'] };
+        report(at, [], 'SECTION_MISSING', 'no file defines a code', 'a registry maps at least one code', withSection !== undefined);
       }
     },
   },

@@ -44,7 +44,11 @@ describe('openai-error-registry validate', () => {
     writeFileSync(join(dir, 'a.yaml'), 'version: 1.0.0\n');
     const r = cli('validate', '--json', '--registry', join(dir, 'a.yaml'));
     expect(r.code).toBe(1);
-    expect((JSON.parse(r.stdout) as { code: string }[]).map((d) => d.code)).toEqual(['SECTION_MISSING', 'SECTION_MISSING']);
+    expect((JSON.parse(r.stdout) as { code: string; message: string }[]).map((d) => d.message)).toEqual([
+      'no file sets schemaVersion',
+      'no file sets defaults',
+      'no file defines a code',
+    ]);
   });
 
   it('reads every .yaml file of a folder', () => {
