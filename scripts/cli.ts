@@ -50,7 +50,7 @@ function inputErrorLine(e: unknown): string | undefined {
   if (e instanceof RegistryInputError) return `openai-error-registry: ${e.message}`;
   const io = e as { code?: unknown; syscall?: unknown; path?: unknown; message?: unknown };
   if (e instanceof Error && typeof io.code === 'string' && typeof io.syscall === 'string') {
-    const reason = e.message.split('\n')[0]?.replace(/, \w+ '.*'$/, '') ?? io.code;
+    const reason = e.message.split('\n')[0]?.replace(/, \w+( '.*')?$/, '') ?? io.code;
     return `openai-error-registry: cannot read ${typeof io.path === 'string' ? io.path : 'a file'}: ${reason}`;
   }
   return undefined;

@@ -7,8 +7,8 @@
  * or bidirectional characters. Only regular files are read, through a reader that stops one byte
  * past the size cap; size and nesting are capped before the parser sees the text.
  */
-import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import {
   CST,
   isAlias,
@@ -172,6 +172,19 @@ function displayPath(path: string): string {
   const rel = relative(process.cwd(), path);
   const shown = rel === '' ? path : rel.startsWith('..') || isAbsolute(rel) ? resolve(path) : rel;
   return shown.split('\\').join('/');
+}
+
+/**
+ * A registry file's name from its registry's root: the nearest folder above it holding a
+ * package.json (where `npm run generate` runs), else the file's own folder. It does not depend on
+ * the working directory: the embedded registry is `registry/openai.yaml` from anywhere.
+ */
+export function sourceName(file: string): string {
+  const absolute = resolve(file);
+  for (let dir = dirname(absolute); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return relative(dir, absolute).split(sep).join('/');
+    if (dirname(dir) === dir) return basename(absolute);
+  }
 }
 
 /**
