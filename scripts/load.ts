@@ -155,6 +155,9 @@ export function loadRegistry(paths: readonly string[], fs: RegistryFs = nodeFs):
     const read = readRegistryFile(path, file, fs);
     if (!read.ok) {
       diagnostics.push(read.diagnostic);
+      // Kept as a file without a value, so the semantic rules do not run over the files that
+      // were read and report what only looks missing (every code, when the unread file had them).
+      files.push({ file, text: '', doc: undefined, lineCounter: new LineCounter(), value: undefined });
       continue;
     }
     const parsed = parseRegistryText(file, read.text);
