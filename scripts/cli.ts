@@ -41,6 +41,21 @@ export function checkRegistry(paths: readonly string[]): Checked {
   return { ok: true, registry: buildModel(view, loaded.files), diagnostics: all };
 }
 
+/**
+ * The one line printed for an error of the command's input or environment (exit 2): a
+ * RegistryInputError's message, or the path and reason of a file-system error met while reading
+ * the schema or the SDK; undefined for anything else, which is a bug and keeps its stack.
+ */
+function inputErrorLine(e: unknown): string | undefined {
+  if (e instanceof RegistryInputError) return `openai-error-registry: ${e.message}`;
+  const io = e as { code?: unknown; syscall?: unknown; path?: unknown; message?: unknown };
+  if (e instanceof Error && typeof io.code === 'string' && typeof io.syscall === 'string') {
+    const reason = e.message.split('\n')[0]?.replace(/, \w+( '.*')?$/, '') ?? io.code;
+    return `openai-error-registry: cannot read ${typeof io.path === 'string' ? io.path : 'a file'}: ${reason}`;
+  }
+  return undefined;
+}
+
 /** Runs one command; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let args;
@@ -75,11 +90,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     checked = checkRegistry(paths);
   } catch (e) {
-    if (e instanceof RegistryInputError) {
-      process.stderr.write(`${e.message}\n`);
-      return 2;
-    }
-    throw e;
+    const line = inputErrorLine(e);
+    if (line === undefined) throw e;
+    process.stderr.write(`${line}\n`);
+    return 2;
   }
   if (!checked.ok) {
     if (args.values.json) {

@@ -1,16 +1,20 @@
 /** Diagnostic codes: one per rule, so tests and tools can match on the code, never on prose. */
 export type DiagnosticCode =
   // reading
-  | 'FILE_UNREADABLE'
+  | 'FILE_NOT_REGULAR'
   | 'FILE_TOO_LARGE'
+  | 'INVALID_UTF8'
   | 'NO_REGISTRY_FILES'
   // YAML layer
   | 'YAML_SYNTAX'
   | 'DUPLICATE_KEY'
   | 'ALIAS_NOT_ALLOWED'
-  | 'UNKNOWN_TAG'
+  | 'TAG_NOT_ALLOWED'
+  | 'DIRECTIVE_NOT_ALLOWED'
   | 'NON_STRING_KEY'
   | 'YAML11_BOOLEAN'
+  | 'YAML11_OCTAL'
+  | 'CONTROL_CHARACTER'
   | 'NESTING_TOO_DEEP'
   // JSON Schema layer
   | 'SCHEMA'

@@ -3,10 +3,10 @@
  * --check, a comparison with disk through the same code path (nothing is written).
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Registry } from './model.ts';
-import { GENERATED_MARK, type OutputFile } from './emit/common.ts';
+import { hasGeneratedHeader, type OutputFile } from './emit/common.ts';
 import { emitJson } from './emit/json.ts';
 import { emitMarkdown } from './emit/markdown.ts';
 import { emitTypeScript } from './emit/typescript.ts';
@@ -21,52 +21,136 @@ export function emitAll(registry: Registry): OutputFile[] {
   );
 }
 
-/** Whether a file on disk was written by the generator (its first line carries the mark). */
-function isGenerated(path: string): boolean {
+/** The file-system calls the writer makes; tests pass one that fails midway. */
+export interface OutputFs {
+  mkdirSync(path: string, options: { recursive: true }): unknown;
+  readdirSync(path: string): string[];
+  statSync(path: string): { isFile(): boolean };
+  readFileSync(path: string, encoding: 'utf8'): string;
+  writeFileSync(path: string, content: string, options: { flag: 'wx' }): void;
+  renameSync(from: string, to: string): void;
+  rmSync(path: string, options: { force: true }): void;
+}
+
+/** The real file system. */
+export const nodeOutputFs: OutputFs = { mkdirSync, readdirSync: (p) => readdirSync(p), statSync, readFileSync, writeFileSync, renameSync, rmSync };
+
+/** A file's text, or undefined when it is missing, not a regular file or unreadable. */
+function readText(path: string, fs: OutputFs): string | undefined {
   try {
-    if (!statSync(path).isFile()) return false;
-    return readFileSync(path, 'utf8').slice(0, 300).includes(GENERATED_MARK);
+    return fs.statSync(path).isFile() ? fs.readFileSync(path, 'utf8') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function exists(path: string, fs: OutputFs): boolean {
+  try {
+    fs.statSync(path);
+    return true;
   } catch {
     return false;
   }
 }
 
 /**
- * Files that differ from disk: changed or missing outputs, and generated files on disk that no
- * emitter produces any more. Files the generator did not write are never touched.
+ * How the output folder differs from the outputs: `changed` outputs are missing or differ from
+ * disk; `extra` files carry the generator's header but no emitter produces them any more;
+ * `foreign` outputs would overwrite a file the generator did not write (no header of its exact
+ * shape). Files without the header are never touched.
  */
-export function staleFiles(outputs: readonly OutputFile[], out: string): { changed: string[]; extra: string[] } {
-  const changed = outputs
-    .filter((f) => {
-      try {
-        return readFileSync(join(out, f.path), 'utf8') !== f.content;
-      } catch {
-        return true;
-      }
-    })
-    .map((f) => f.path);
+export function staleFiles(
+  outputs: readonly OutputFile[],
+  out: string,
+  fs: OutputFs = nodeOutputFs,
+): { changed: string[]; extra: string[]; foreign: string[] } {
+  const changed: string[] = [];
+  const foreign: string[] = [];
+  for (const f of outputs) {
+    const path = join(out, f.path);
+    const disk = readText(path, fs);
+    if (disk === f.content) continue;
+    changed.push(f.path);
+    if (disk !== undefined ? !hasGeneratedHeader(disk) : exists(path, fs)) foreign.push(f.path);
+  }
   let onDisk: string[] = [];
   try {
-    onDisk = readdirSync(out);
+    onDisk = fs.readdirSync(out);
   } catch {
     onDisk = [];
   }
   const expected = new Set(outputs.map((f) => f.path));
-  return { changed, extra: onDisk.filter((name) => !expected.has(name) && isGenerated(join(out, name))).sort() };
+  const extra = onDisk
+    .filter((name) => {
+      if (expected.has(name)) return false;
+      const text = readText(join(out, name), fs);
+      return text !== undefined && hasGeneratedHeader(text);
+    })
+    .sort();
+  return { changed, extra, foreign };
 }
 
-/** Writes each file atomically (temporary file, then rename) and removes files no longer produced. */
-export function writeOutputs(outputs: readonly OutputFile[], out: string): { written: string[]; removed: string[] } {
-  mkdirSync(out, { recursive: true });
-  const { changed, extra } = staleFiles(outputs, out);
-  for (const f of outputs) {
-    if (!changed.includes(f.path)) continue;
-    const target = join(out, f.path);
-    const temporary = `${target}.${process.pid}.tmp`;
-    writeFileSync(temporary, f.content);
-    renameSync(temporary, target);
+/** An I/O failure of the writer, with the path it concerns. */
+function ioError(action: string, path: string, e: unknown): Error {
+  const reason = (e instanceof Error ? e.message : String(e)).split('\n')[0]?.replace(/, \w+( '.*')?$/, '');
+  return new Error(`cannot ${action} ${path}: ${reason}`, { cause: e });
+}
+
+/**
+ * Writes the changed outputs all or nothing: every file goes to a temporary name first, and only
+ * when all were written are they renamed over their targets (each rename is atomic); on a failure
+ * every temporary is removed and no target has changed. Then removes stale generated files.
+ * Refuses, before writing anything, to overwrite a file the generator did not write.
+ */
+export function writeOutputs(
+  outputs: readonly OutputFile[],
+  out: string,
+  fs: OutputFs = nodeOutputFs,
+): { written: string[]; removed: string[] } {
+  try {
+    fs.mkdirSync(out, { recursive: true });
+  } catch (e) {
+    throw ioError('create', out, e);
   }
-  for (const name of extra) rmSync(join(out, name));
+  const { changed, extra, foreign } = staleFiles(outputs, out, fs);
+  if (foreign.length > 0) {
+    throw new Error(`refusing to overwrite ${foreign.map((p) => join(out, p)).join(', ')}: not written by the generator (no generated header); move it away`);
+  }
+  const pending = outputs
+    .filter((f) => changed.includes(f.path))
+    .map((f) => ({ f, target: join(out, f.path), temporary: join(out, `${f.path}.${process.pid}.tmp`) }));
+  const removeTemporaries = (from: number) => {
+    for (const p of pending.slice(from)) {
+      try {
+        fs.rmSync(p.temporary, { force: true });
+      } catch {
+        // best effort: the first error is the one reported
+      }
+    }
+  };
+  for (const p of pending) {
+    try {
+      fs.writeFileSync(p.temporary, p.f.content, { flag: 'wx' });
+    } catch (e) {
+      removeTemporaries(0);
+      throw ioError('write', p.temporary, e);
+    }
+  }
+  for (const [i, p] of pending.entries()) {
+    try {
+      fs.renameSync(p.temporary, p.target);
+    } catch (e) {
+      removeTemporaries(i);
+      throw ioError('rename', `${p.temporary} to ${p.target}`, e);
+    }
+  }
+  for (const name of extra) {
+    try {
+      fs.rmSync(join(out, name), { force: true });
+    } catch (e) {
+      throw ioError('remove', join(out, name), e);
+    }
+  }
   return { written: changed, removed: extra };
 }
 
@@ -76,7 +160,8 @@ export function generate(
   options: { out?: string | undefined; check?: boolean; json?: boolean },
 ): number {
   const out = options.out ?? DEFAULT_OUT;
-  const shown = relative(process.cwd(), out) || '.';
+  const rel = relative(process.cwd(), out);
+  const shown = rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? out : rel;
   const outputs = emitAll(registry);
   if (options.check) {
     const { changed, extra } = staleFiles(outputs, out);

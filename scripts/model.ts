@@ -12,7 +12,7 @@
  * a field added to the schema fails to compile here until the transform says what becomes of it.
  */
 import { createHash } from 'node:crypto';
-import type { LoadedFile } from './load.ts';
+import { sourceName, type LoadedFile } from './load.ts';
 import type * as Def from './registry-file.generated.ts';
 import type { RegistryView } from './validate.ts';
 
@@ -151,7 +151,7 @@ export interface Registry {
   readonly version: string;
   /** sha256 of the source files' bytes, in path order: names a registry without a date. */
   readonly contentHash: string;
-  /** The source files, named relative to the registry's root, in path order. */
+  /** The source files as given, in the order of their names from the registry's root. */
   readonly sources: readonly string[];
   readonly sdkClasses: readonly SdkClass[];
   readonly categories: readonly Category[];
@@ -201,7 +201,8 @@ function outcome(o: Partial<OutcomeFields>, inherit: Outcome | undefined): Outco
     extends: required('extends', o.extends),
     category: required('category', o.category),
     retryable: required('retryable', o.retryable),
-    backoff: o.backoff ?? inherit?.backoff ?? NO_BACKOFF,
+    // A nested outcome that is not retryable does not inherit its code's profile: it never waits.
+    backoff: o.backoff ?? ((o.retryable ?? inherit?.retryable) === true ? inherit?.backoff : undefined) ?? NO_BACKOFF,
     http: keepsBase ? inherit?.http : o.http,
     baseRule: keepsBase ? inherit?.baseRule : o.baseRule?.trim(),
     description: required('description', o.description?.trim()),
@@ -259,13 +260,14 @@ function codeEntry(code: string, c: Def.Code, target: (as: string) => Outcome): 
   return { code, ...mapped };
 }
 
-/** Builds the model from a view that validated without diagnostics; `root` names the sources. */
-export function buildModel(view: RegistryView, files: readonly LoadedFile[], sourceName: (file: LoadedFile) => string = (f) => f.file): Registry {
+/** Builds the model from a view that validated without diagnostics. */
+export function buildModel(view: RegistryView, files: readonly LoadedFile[]): Registry {
   if (!view.schemaVersion || !view.version || !view.defaults || !view.hints || !view.polling) {
     throw new Error('buildModel needs a validated registry');
   }
   const hash = createHash('sha256');
-  const ordered = [...files].sort((a, b) => byCodeUnits(sourceName(a), sourceName(b)));
+  // Ordered by the names headers show (from the registry's root), so the hash does not depend on the working directory.
+  const ordered = [...files].sort((a, b) => byCodeUnits(sourceName(a.file), sourceName(b.file)));
   for (const f of ordered) hash.update(f.text);
   const target = (as: string): Outcome => {
     const t = view.codes.get(as)?.value;
@@ -314,5 +316,5 @@ export function buildModel(view: RegistryView, files: readonly LoadedFile[], sou
     codes: sorted(view.codes).map(([code, { value }]) => codeEntry(code, value, target)),
   } satisfies Record<Exclude<keyof Def.RegistryFile, never>, unknown> & Partial<Registry>;
 
-  return deepFreeze({ ...registry, contentHash: hash.digest('hex'), sources: ordered.map(sourceName) });
+  return deepFreeze({ ...registry, contentHash: hash.digest('hex'), sources: ordered.map((f) => f.file) });
 }

@@ -8,8 +8,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.ts';
+import { JAVASCRIPT_GLOBALS } from './js-globals.ts';
 import { positionOf, type LoadedFile, type YamlPath } from './load.ts';
 import type { SdkFacts } from './sdk.ts';
+import { NO_BACKOFF } from './model.ts';
 import type {
   BackoffProfile as BackoffProfileDef,
   Category as CategoryDef,
@@ -66,8 +68,32 @@ function schemaValidator(): ValidateFunction {
   const require = createRequire(import.meta.url);
   const Ajv2020 = require('ajv/dist/2020').default as typeof import('ajv/dist/2020.js').default;
   const ajv = new Ajv2020({ strict: true, allErrors: true });
-  compiled = ajv.compile(JSON.parse(readFileSync(REGISTRY_SCHEMA_PATH, 'utf8')) as object);
+  compiled = ajv.compile(inlineLocalRefs(JSON.parse(readFileSync(REGISTRY_SCHEMA_PATH, 'utf8')) as object));
   return compiled;
+}
+
+/**
+ * The schema with every `#/$defs/...` reference replaced by the definition itself (beside the
+ * reference's own keywords, through `allOf`). ajv compiles a reference to a separate function
+ * whose errors it appends with `vErrors.concat(...)`, copying every earlier error: with all
+ * errors collected, n bad codes cost n^2 (60,000 codes took over a minute). Inlined, each error
+ * is pushed once. A reference back into a definition being inlined (a cycle) stays a reference.
+ */
+function inlineLocalRefs(schema: object): object {
+  const root = schema as { $defs?: Record<string, unknown> };
+  const inline = (node: unknown, open: ReadonlySet<string>): unknown => {
+    if (Array.isArray(node)) return node.map((n) => inline(n, open));
+    if (node === null || typeof node !== 'object') return node;
+    const { $ref, ...rest } = node as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(rest)) out[k] = k === '$defs' ? v : inline(v, open);
+    const name = typeof $ref === 'string' && $ref.startsWith('#/$defs/') ? $ref.slice('#/$defs/'.length) : undefined;
+    if ($ref === undefined) return out;
+    if (name === undefined || open.has(name) || root.$defs?.[name] === undefined) return { ...out, $ref };
+    const target = inline(root.$defs[name], new Set([...open, name]));
+    return { ...out, allOf: [...((out['allOf'] as unknown[] | undefined) ?? []), target] };
+  };
+  return inline(schema, new Set()) as object;
 }
 
 /** Validates loaded files; returns the merged view (for the model stage) and every diagnostic. */
@@ -179,7 +205,7 @@ function schemaDiagnostic(f: LoadedFile, e: ErrorObject): Diagnostic {
 /** Words that cannot name a class, and globals a generated class must not shadow. */
 const RESERVED = new Set([
   ...'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await any boolean constructor declare get module require number set string symbol type from of'.split(' '),
-  ...'Object Function Array Number String Boolean Symbol BigInt Error TypeError RangeError SyntaxError ReferenceError EvalError URIError AggregateError Promise Map Set WeakMap WeakSet Date RegExp JSON Math Reflect Proxy Headers Response Request globalThis undefined NaN Infinity'.split(' '),
+  ...JAVASCRIPT_GLOBALS,
   // names the hand-written runtime exports; generated classes share its namespace
   ...'OpenAIFailure RetryBudget PollTimeoutError'.split(' '),
 ]);
@@ -250,6 +276,8 @@ function* backoffReferences(view: RegistryView): Generator<{ at: Located<unknown
   if (view.hints) yield { at: { ...view.hints, path: ['hints', 'shouldRetryBackoff'] }, name: view.hints.value.shouldRetryBackoff };
   for (const o of outcomes(view)) {
     if (o.backoff !== undefined) yield { at: { ...o.at, path: [...o.at.path, 'backoff'] }, name: o.backoff };
+    // A code or fallback without a profile gets `none`, which must then exist.
+    else if (o.standalone) yield { at: o.at, name: NO_BACKOFF };
   }
 }
 
@@ -287,12 +315,18 @@ function unpinnedOpenAiUrl(url: string): boolean {
 /** The semantic rules, keyed by diagnostic code. */
 export const RULES: Readonly<Partial<Record<DiagnosticCode, Rule>>> = {
   SECTION_MISSING: {
-    sentence: 'the registry sets schemaVersion, version, hints, polling and defaults',
+    sentence: 'the registry sets schemaVersion, version, hints, polling and defaults, and defines at least one code',
     check(view, _sdk, report) {
       const first = view.files[0];
       if (first === undefined) return;
       for (const [name, at] of [['schemaVersion', view.schemaVersion], ['version', view.version], ['hints', view.hints], ['polling', view.polling], ['defaults', view.defaults]] as const) {
         if (at === undefined) report({ value: undefined, file: first, path: [] }, [], 'SECTION_MISSING', `no file sets ${name}`);
+      }
+      if (view.codes.size === 0) {
+        // At an empty codes: section when there is one, else at the top of the first file.
+        const withSection = view.files.find((f) => Object.hasOwn(f.value as object, 'codes'));
+        const at = withSection === undefined ? { value: undefined, file: first, path: [] } : { value: undefined, file: withSection, path: ['codes'] };
+        report(at, [], 'SECTION_MISSING', 'no file defines a code', 'a registry maps at least one code', withSection !== undefined);
       }
     },
   },

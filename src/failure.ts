@@ -96,6 +96,8 @@ export function failureClass<TBase extends APIErrorClass>(Base: TBase, name: str
 /** The log-safe record of a failure: its facts, with the status and request id the error holds. */
 function toJSON(this: APIError & { facts: FailureFacts }): FailureFacts {
   const f = this.facts;
+  // Only an instance has facts (a prototype printed by a debugger has none).
+  if (f === undefined) return {} as FailureFacts;
   const record = {} as Record<(typeof FAILURE_FIELDS)[number], unknown>;
   for (const field of FAILURE_FIELDS) {
     record[field] = field === 'class' ? this.name : field === 'status' ? (this.status ?? null) : field === 'requestID' ? (this.requestID ?? null) : f[field];

@@ -55,8 +55,8 @@ describe('openai-error-registry validate', { timeout: 60_000 }, () => {
     const r = cli('validate', '--json', '--registry', join(dir, 'a.yaml'));
     expect(r.code).toBe(1);
     const diagnostics = JSON.parse(r.stdout) as { code: string; message: string }[];
-    expect(diagnostics.map((d) => d.code)).toEqual(['SECTION_MISSING', 'SECTION_MISSING', 'SECTION_MISSING', 'SECTION_MISSING']);
-    expect(diagnostics.map((d) => d.message).sort()).toEqual(['no file sets defaults', 'no file sets hints', 'no file sets polling', 'no file sets schemaVersion']);
+    expect(diagnostics.map((d) => d.code)).toEqual(Array(5).fill('SECTION_MISSING'));
+    expect(diagnostics.map((d) => d.message).sort()).toEqual(['no file defines a code', 'no file sets defaults', 'no file sets hints', 'no file sets polling', 'no file sets schemaVersion']);
   });
 
   it('reads every .yaml file of a folder', () => {

@@ -1,6 +1,7 @@
 /** Test helpers: build failed objects from surface specs, and generate a registry into a folder. */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import ts from 'typescript';
 import { checkRegistry } from '../scripts/cli.ts';
 import { emitAll } from '../scripts/generate.ts';
 import type { Registry } from '../scripts/model.ts';
@@ -108,4 +109,24 @@ export function thrown(fn: () => unknown): unknown {
     return e;
   }
   throw new Error('expected a throw');
+}
+
+/** Type-checks files in one strict program; returns the formatted errors. */
+export function compileErrors(files: readonly string[]): string[] {
+  const program = ts.createProgram(files, {
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    exactOptionalPropertyTypes: true,
+    noImplicitOverride: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+    types: ['node'],
+    skipLibCheck: true,
+    noEmit: true,
+    // Generated code imports the runtime as openai-error-registry/runtime (tsconfig.json maps it the same way).
+    paths: { ...RUNTIME_PATHS },
+  });
+  return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
 }

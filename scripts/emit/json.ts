@@ -85,12 +85,13 @@ export function registryData(registry: Registry): Record<string, unknown> {
 
 /** registry.json's schema: the input schema with every section required and the fields registry.json adds. */
 function registrySchema(registry: Registry): Record<string, unknown> {
-  const input = schemaFile('registry.schema.json');
+  const { $schema, $id: _id, ...input } = schemaFile('registry.schema.json');
   const properties = input['properties'] as Record<string, unknown>;
   return {
+    $schema,
+    $comment: headerLines(registry).join(' '),
     ...input,
     $id: `urn:openai-error-registry:registry.json:${registry.version}`,
-    $comment: headerLines(registry).join(' '),
     title: `openai-error-registry registry.json, registry ${registry.version}`,
     description: 'The normalized failure-code registry, one file in the shape of a registry file (registry/registry.schema.json) with every optional fact resolved.',
     required: ['$comment', 'contentHash', ...Object.keys(properties)],
@@ -114,10 +115,19 @@ function at(segments: readonly string[], leaf: Record<string, unknown>): Record<
   return { type: 'object', required: [head], properties: { [head]: at(rest, leaf) } };
 }
 
+/**
+ * A schema constraining the value at `path` when it is there: a code may be absent (an expired
+ * batch, a failed response with error null), and then the surface's fallback applies.
+ */
+function ifPresent(segments: readonly string[], leaf: Record<string, unknown>): Record<string, unknown> {
+  const [head, ...rest] = segments;
+  if (head === undefined) return leaf;
+  if (head === '0') return { items: ifPresent(rest, leaf) };
+  return { properties: { [head]: ifPresent(rest, leaf) } };
+}
+
 function anyPath(paths: readonly string[], leaf: Record<string, unknown>): Record<string, unknown>[] {
-  if (paths.length === 0) return [];
-  const options = paths.map((p) => at(pathSegments(p), leaf));
-  return options.length === 1 ? options : [{ anyOf: options }];
+  return paths.map((p) => ifPresent(pathSegments(p), leaf));
 }
 
 function failureSchema(registry: Registry): Record<string, unknown> {
@@ -165,7 +175,8 @@ function failureSchema(registry: Registry): Record<string, unknown> {
 
 /** failure-record.schema.json: FailureFacts, as toJSON() writes it. */
 function failureRecordSchema(registry: Registry): Record<string, unknown> {
-  return { ...schemaFile('failure-record.schema.json'), $id: `urn:openai-error-registry:failure-record:${registry.version}`, $comment: headerLines(registry).join(' ') };
+  const { $schema, $id: _id, ...rest } = schemaFile('failure-record.schema.json');
+  return { $schema, $id: `urn:openai-error-registry:failure-record:${registry.version}`, $comment: headerLines(registry).join(' '), ...rest };
 }
 
 /** registry.json and the three JSON Schemas. */

@@ -30,6 +30,11 @@ function decodeUriSafe(url: string): string {
   }
 }
 
+/** Text inside a code span of a table cell: one line, no backtick or pipe can end it. */
+function code(s: string): string {
+  return `\`${oneLine(s).replace(/[`|]/g, ' ')}\``;
+}
+
 function reason(o: Outcome): string {
   return o.http !== undefined ? `HTTP ${o.http}` : cell(firstSentence(o.baseRule ?? ''));
 }
@@ -90,7 +95,7 @@ export function emitMarkdown(registry: Registry): OutputFile {
   lines.push('| Category | Guard | Codes | Description |', '| --- | --- | --- | --- |');
   for (const c of registry.categories) {
     const n = registry.codes.filter((x) => x.category === c.name).length;
-    lines.push(`| ${cell(c.name)} | \`is${pascal(c.name)}Failure(e)\` | ${n} | ${cell(c.description)} |`);
+    lines.push(`| ${cell(c.name)} | ${code(`is${pascal(c.name)}Failure(e)`)} | ${n} | ${cell(c.description)} |`);
   }
   lines.push('', '## Failure record', '', 'What classifyFailure and classifyError return, every registry error carries, and toJSON() writes (generated/failure-record.schema.json).', '');
   lines.push('| Field | Meaning |', '| --- | --- |');
@@ -100,6 +105,6 @@ export function emitMarkdown(registry: Registry): OutputFile {
     lines.push(`| ${cell(b.name)} | ${b.strategy} | ${b.initialMs} | ${b.maxMs} | ${b.multiplier} | ${b.jitter} | ${b.maxAttempts} | ${b.honourServerHints ? 'honoured' : 'ignored'} |`);
   }
   const h = registry.hints;
-  lines.push('', '## Server hints', '', `\`${cell(h.shouldRetryHeader)}\` overrides the decision (false always wins; true upgrades only an unknown code, with the ${cell(h.shouldRetryBackoff)} profile). Delays, in priority order: ${h.delayHeaders.map((d) => `\`${cell(d.name)}\` (${d.format})`).join(', ')}; body fields ${h.bodyFields.map((b) => `\`${cell(b.path)}\` (${b.format})`).join(', ')}; messages after ${h.messagePhrases.map((p) => `"${cell(p)}"`).join(', ')}. Polling waits \`${cell(registry.polling.afterHeader)}\` when sent, else ${registry.polling.intervalMs} ms, at most ${registry.polling.maxIntervalMs} ms.`);
+  lines.push('', '## Server hints', '', `${code(h.shouldRetryHeader)} overrides the decision (false always wins; true upgrades only an unknown code, with the ${code(h.shouldRetryBackoff)} profile). Delays, in priority order: ${h.delayHeaders.map((d) => `${code(d.name)} (${d.format})`).join(', ')}; body fields ${h.bodyFields.map((b) => `${code(b.path)} (${b.format})`).join(', ')}; messages after ${h.messagePhrases.map((p) => `"${cell(p)}"`).join(', ')}. Polling waits ${code(registry.polling.afterHeader)} when sent, else ${registry.polling.intervalMs} ms, at most ${registry.polling.maxIntervalMs} ms.`);
   return { path: 'CODES.md', content: `${lines.join('\n')}\n` };
 }

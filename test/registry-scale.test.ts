@@ -1,0 +1,61 @@
+/**
+ * Diagnostics stay linear in the number of codes: a registry with 10x as many bad codes takes at
+ * most 11x as long to load, validate and print. Measured as a ratio in one process, so the test
+ * holds on a slow or busy machine; the quadratic versions this guards against took 70x to 100x.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkRegistry } from '../scripts/cli.ts';
+import { formatDiagnostic } from '../scripts/diagnostics.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'oer-scale-'));
+const base = readFileSync('test/fixtures/rules/_base.yaml', 'utf8');
+
+/** Every code breaks the schema (five missing properties) and two semantic rules once valid. */
+const KINDS = {
+  schema: (i: number) => `  c${i}: { class: B${i} }\n`,
+  rules: (i: number) =>
+    `  c${i}: { class: B${i}, extends: APIError, retryable: false, surfaces: [response], description: d, since: 1.0.0, evidence: [{ url: "http://x", note: s }] }\n`,
+};
+
+function registryFile(kind: keyof typeof KINDS, codes: number): string {
+  const path = join(dir, `${kind}-${codes}.yaml`);
+  let text = `${base}codes:\n`;
+  for (let i = 0; i < codes; i++) text += KINDS[kind](i);
+  writeFileSync(path, text);
+  return path;
+}
+
+/** Best of `runs` timings of the whole pipeline up to printed text, and the diagnostic count. */
+function time(path: string, runs: number): { ms: number; diagnostics: number } {
+  let best = Infinity;
+  let diagnostics = 0;
+  for (let r = 0; r < runs; r++) {
+    const start = performance.now();
+    const checked = checkRegistry([path]);
+    const printed = checked.diagnostics.map(formatDiagnostic).join('\n');
+    best = Math.min(best, performance.now() - start);
+    diagnostics = checked.diagnostics.length;
+    expect(printed.length).toBeGreaterThan(0);
+  }
+  return { ms: best, diagnostics };
+}
+
+describe('diagnostics scale linearly with the number of codes', () => {
+  it.each([
+    ['schema', 2_000],
+    ['rules', 1_000],
+  ] as const)('%s errors: 10x the codes take at most 11x the time', (kind, n) => {
+    const small = registryFile(kind, n);
+    const large = registryFile(kind, n * 10);
+    time(small, 1); // warm up: schema compilation, JIT
+    const one = time(small, 3);
+    const ten = time(large, 2);
+    expect(ten.diagnostics).toBe(one.diagnostics * 10);
+    const ratio = ten.ms / one.ms;
+    console.log(`${kind}: ${n} codes ${one.ms.toFixed(0)} ms, ${n * 10} codes ${ten.ms.toFixed(0)} ms, ratio ${ratio.toFixed(1)}`);
+    expect(ratio).toBeLessThanOrEqual(11);
+  }, 120_000);
+});
