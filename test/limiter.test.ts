@@ -235,3 +235,28 @@ describe('keying and pacedFetch', () => {
     expect(() => sharedLimiter(5 as never)).toThrow(/^limiterKey must/);
   });
 });
+
+describe('pacedFetch as a real openai client\'s fetch', () => {
+  it('paces the client, learns from its answers, and marks the errors it throws', async () => {
+    const { default: OpenAI } = await import('openai');
+    const time = new VirtualTime();
+    const limiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep });
+    const answers = [
+      new Response(JSON.stringify({ error: { message: 'Please try again in 0.2s.', type: 'requests', code: 'rate_limit_exceeded' } }), { status: 429, headers: { 'content-type': 'application/json', 'retry-after-ms': '200' } }),
+      new Response(JSON.stringify({ id: 'resp_1', object: 'response', status: 'completed', output: [] }), {
+        status: 200,
+        headers: { 'content-type': 'application/json', 'x-ratelimit-limit-requests': '100', 'x-ratelimit-remaining-requests': '95', 'x-ratelimit-reset-requests': '1s' },
+      }),
+    ];
+    const client = new OpenAI({ apiKey: 'sk-test', baseURL: 'https://paced.test/v1', maxRetries: 0, fetch: pacedFetch(async () => answers.shift() as Response, { limiter }) });
+    const e = await client.responses.create({ model: 'gpt-test', input: 'hi' }).then(() => undefined, (x: unknown) => x);
+    expect(e).toBeInstanceOf(RateLimitError);
+    expect(isPacedHeaders((e as RateLimitError).headers)).toBe(true);
+    expect(limiter.snapshot().throttles).toBe(1);
+    const second = client.responses.create({ model: 'gpt-test', input: 'hi' });
+    await time.run();
+    expect((await second).id).toBe('resp_1');
+    expect(time.now()).toBeGreaterThanOrEqual(200); // waited for the hint's pause
+    expect(limiter.rate).toBeCloseTo(5 + limiter.increase, 9); // (100 - 95) / 1 s
+  });
+});
