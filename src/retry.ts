@@ -1,23 +1,60 @@
 /**
- * Resubmitting failed requests: retryDelayMs (how long to wait) and withRetry (the loop), with a
- * process-wide retry budget so that during an outage retries cannot multiply the load.
+ * Resubmitting failed requests: retryDelayMs (how long to wait) and withRetry (the loop). Three
+ * things keep retries from making an overload or an outage worse:
+ * - jitter on every wait, hinted waits included (a server hint is a floor, not an appointment);
+ * - an adaptive rate limiter (src/limiter.ts) that paces every attempt of a key before it is sent;
+ * - a retry budget shared by the whole process per key, so that many clients cannot multiply it.
  */
-import { headerHintMs, messageHintMs, profileDelayMs, type Clock } from './backoff.js';
+import {
+  bodyHintMs,
+  drawRandom,
+  headerHintMs,
+  isHint,
+  messageHintMs,
+  profileDelayMs,
+  type Clock,
+  type HintSources,
+} from './backoff.js';
 import type { FailureFacts } from './classify.js';
+import { CONNECTION_BACKOFF, DEFAULT_HINT_SOURCES } from './hint-defaults.js';
+import { abortableSleep, checkNumber, DEFAULT_LIMITER_KEY, sharedLimiter, type AdaptiveLimiter, type Sleep } from './limiter.js';
+import { isPacedHeaders } from './pacing.js';
+import type { BackoffProfile } from './spec.js';
+
+export { abortableSleep };
+
+/** Options of a RetryBudget. */
+export interface RetryBudgetOptions {
+  /** Tokens when full (default 500). */
+  readonly capacity?: number;
+  /** Cost of retrying a throttle or a transient server error (default 5). */
+  readonly retryCost?: number;
+  /** Cost of retrying a connection error or a timeout (default 14): they cost the server most. */
+  readonly connectionCost?: number;
+  /** Tokens a first-attempt success returns (default 1); a success after retries returns the last retry's cost. */
+  readonly successRefund?: number;
+}
 
 /**
- * A token bucket in the manner of AWS's standard retry quota: each retry spends `retryCost`
- * tokens, each success returns `successRefund`; with too few tokens, failures are not retried.
+ * A token bucket in the manner of AWS retry 2.1's quota: each retry spends its cost (a timeout or
+ * connection error 14, anything else 5); a success returns the cost of the retry that led to it,
+ * or 1 for a first-attempt success; with too few tokens, failures are not retried.
  */
 export class RetryBudget {
   readonly capacity: number;
   readonly retryCost: number;
+  readonly connectionCost: number;
   readonly successRefund: number;
   #tokens: number;
 
-  constructor(options: { capacity?: number; retryCost?: number; successRefund?: number } = {}) {
+  constructor(options: RetryBudgetOptions = {}) {
+    checkNumber('capacity', options.capacity, 0);
+    checkNumber('retryCost', options.retryCost, 0);
+    checkNumber('connectionCost', options.connectionCost, 0);
+    checkNumber('successRefund', options.successRefund, 0);
     this.capacity = options.capacity ?? 500;
     this.retryCost = options.retryCost ?? 5;
+    this.connectionCost = options.connectionCost ?? 14;
     this.successRefund = options.successRefund ?? 1;
     this.#tokens = this.capacity;
   }
@@ -27,124 +64,235 @@ export class RetryBudget {
     return this.#tokens;
   }
 
-  /** Spends the cost of one retry; false (and nothing spent) when the budget cannot afford it. */
-  tryAcquire(): boolean {
-    if (this.#tokens < this.retryCost) return false;
-    this.#tokens -= this.retryCost;
+  /** Spends `cost` (default retryCost); false (and nothing spent) when the budget cannot afford it. */
+  tryAcquire(cost: number = this.retryCost): boolean {
+    if (!(cost >= 0) || this.#tokens < cost) return false;
+    this.#tokens -= cost;
     return true;
   }
 
-  /** Returns tokens after a success, up to the capacity. */
-  recordSuccess(): void {
-    this.#tokens = Math.min(this.capacity, this.#tokens + this.successRefund);
+  /** Returns `refund` tokens (default successRefund) after a success, up to the capacity. */
+  recordSuccess(refund: number = this.successRefund): void {
+    if (refund >= 0) this.#tokens = Math.min(this.capacity, this.#tokens + refund);
   }
 }
 
-const SHARED = Symbol.for('openai-error-registry.retryBudget');
+const BUDGETS = Symbol.for('openai-error-registry.retryBudgets.v2');
 
-/** The budget every withRetry call shares by default, also across ESM and CommonJS copies. */
-export function sharedRetryBudget(): RetryBudget {
-  const g = globalThis as { [SHARED]?: RetryBudget };
-  g[SHARED] ??= new RetryBudget();
-  return g[SHARED];
+/**
+ * The budget every withRetry call with this limiter key shares by default, across every client,
+ * every createRetry runtime, and the ESM and CommonJS copies of this package.
+ */
+export function sharedRetryBudget(key: string = DEFAULT_LIMITER_KEY): RetryBudget {
+  const g = globalThis as { [BUDGETS]?: Map<string, RetryBudget> };
+  g[BUDGETS] ??= new Map();
+  let budget = g[BUDGETS].get(key);
+  if (budget === undefined) {
+    budget = new RetryBudget();
+    g[BUDGETS].set(key, budget);
+  }
+  return budget;
 }
 
 /** What onRetry is told before each wait. */
 export interface RetryEvent {
   readonly error: unknown;
-  readonly facts: FailureFacts;
+  /** The registry's facts; undefined for a connection error the registry does not classify. */
+  readonly facts: FailureFacts | undefined;
   /** The attempt that failed (1 for the first call). */
   readonly attempt: number;
   readonly delayMs: number;
 }
 
-/** Options of withRetry. */
-export interface RetryOptions extends Clock {
-  /** Attempts in all, including the first; the smaller of this and the code's profile wins. */
-  readonly maxAttempts?: number;
-  readonly signal?: AbortSignal;
-  /** The retry budget to spend from; `false` for none. Default: the process-wide budget. */
-  readonly budget?: RetryBudget | false;
-  readonly onRetry?: (event: RetryEvent) => void;
-  /** Waits `ms`; rejects when `signal` aborts. Default: a timer. */
-  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+/** Why withRetry stopped and rethrew. */
+export type GiveUpReason = 'not_retryable' | 'attempts' | 'budget' | 'hint_exceeds_cap';
+
+/** What onGiveUp is told before withRetry rethrows the last error (unchanged). */
+export interface GiveUpEvent {
+  readonly error: unknown;
+  readonly facts: FailureFacts | undefined;
+  readonly attempt: number;
+  readonly reason: GiveUpReason;
+  /**
+   * With `hint_exceeds_cap`: the server's hint, in ms, which is longer than the profile's maxMs;
+   * withRetry does not wait that long (nor retries early): resubmit yourself after it.
+   */
+  readonly retryAfterMs?: number;
+  /** With `hint_exceeds_cap`: when resubmitting makes sense, in the clock's `now()` milliseconds. */
+  readonly retryAt?: number;
 }
 
-/** A timer that rejects with the signal's reason when it aborts. */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
+/** Options of withRetry. */
+export interface RetryOptions extends Clock {
+  /** Attempts in all, including the first (a positive integer); the smaller of this and the code's profile wins. */
+  readonly maxAttempts?: number;
+  readonly signal?: AbortSignal;
+  /** The retry budget to spend from; `false` for none. Default: the process-wide budget of `limiterKey`. */
+  readonly budget?: RetryBudget | false;
+  /**
+   * The rate limiter that paces each attempt; `false` for none. Default: the process-wide limiter
+   * of `limiterKey`. Attempts that went through pacedFetch are paced there, not twice.
+   */
+  readonly limiter?: AdaptiveLimiter | false;
+  /** Which process-wide limiter and budget to use (default "default"): one per distinct rate limit. */
+  readonly limiterKey?: string;
+  readonly onRetry?: (event: RetryEvent) => void;
+  /** Called once when withRetry stops retrying, with the reason (and, for a long hint, when to retry). */
+  readonly onGiveUp?: (event: GiveUpEvent) => void;
+  /** Waits `ms`; rejects when `signal` aborts. Default: a timer. */
+  readonly sleep?: Sleep;
+}
+
+/**
+ * True for openai's APIConnectionError and APIConnectionTimeoutError from any copy of openai: by
+ * class name along the prototype chain, or by shape (an APIError with no status, body or headers,
+ * which is how openai builds them; stream error events carry a body and are not these).
+ */
+export function isConnectionError(e: unknown): boolean {
+  try {
+    if (!(e instanceof Error) || !('status' in e) || e.status !== undefined) return false;
+    for (let p: unknown = Object.getPrototypeOf(e); p !== null && p !== Error.prototype; p = Object.getPrototypeOf(p)) {
+      const name: unknown = (p as { constructor?: { name?: unknown } }).constructor?.name;
+      if (name === 'APIConnectionError' || name === 'APIConnectionTimeoutError') return true;
     }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+    const shaped = e as { error?: unknown; headers?: unknown };
+    return 'error' in e && 'headers' in e && shaped.error === undefined && shaped.headers === undefined;
+  } catch {
+    return false;
+  }
+}
+
+function statusOf(e: unknown): unknown {
+  try {
+    return e !== null && typeof e === 'object' ? (e as { status?: unknown }).status : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function headersOf(e: unknown): unknown {
+  try {
+    return e !== null && typeof e === 'object' ? (e as { headers?: unknown }).headers : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isLimiter(x: unknown): x is AdaptiveLimiter {
+  return x !== null && typeof x === 'object' && typeof (x as AdaptiveLimiter).acquire === 'function' && typeof (x as AdaptiveLimiter).recordThrottle === 'function';
+}
+
+/** Rejects options that make no sense with a TypeError naming the option. */
+function checkRetryOptions(options: RetryOptions): void {
+  if (options.maxAttempts !== undefined && !(Number.isInteger(options.maxAttempts) && options.maxAttempts >= 1)) {
+    throw new TypeError(`maxAttempts must be a positive integer, got ${String(options.maxAttempts)}`);
+  }
+  for (const name of ['random', 'now', 'sleep', 'onRetry', 'onGiveUp'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`${name} must be a function, got ${typeof options[name]}`);
+  }
+  if (options.budget !== undefined && options.budget !== false && !(options.budget !== null && typeof options.budget === 'object' && typeof options.budget.tryAcquire === 'function')) {
+    throw new TypeError('budget must be a RetryBudget or false');
+  }
+  if (options.limiter !== undefined && options.limiter !== false && !isLimiter(options.limiter)) throw new TypeError('limiter must be an AdaptiveLimiter or false');
+  if (options.limiterKey !== undefined && typeof options.limiterKey !== 'string') throw new TypeError(`limiterKey must be a string, got ${typeof options.limiterKey}`);
 }
 
 type Classify = (e: unknown) => FailureFacts | undefined;
 
+/** Options of createRetry. */
+export interface CreateRetryOptions {
+  /** Where hints are read (default: OpenAI's, from src/hint-defaults.ts until the registry emits them). */
+  readonly hintSources?: HintSources;
+}
+
 /** Builds retryDelayMs and withRetry over a runtime's classifyError. */
-export function createRetry(classifyError: Classify) {
-  /** The server's requested delay for an error (headers first, then the message), if any. */
+export function createRetry(classifyError: Classify, createOptions: CreateRetryOptions = {}) {
+  const sources = createOptions.hintSources ?? DEFAULT_HINT_SOURCES;
+
+  /** The server's requested delay for an error: headers first, then the error body, then the message. */
   function serverHintMs(error: unknown, clock: Clock = {}): number | undefined {
     if (error === null || typeof error !== 'object') return undefined;
     try {
       const e = error as { headers?: unknown; message?: unknown };
-      return headerHintMs(e.headers, clock) ?? messageHintMs(e.message);
+      return headerHintMs(e.headers, clock, sources) ?? bodyHintMs(error, clock, sources) ?? messageHintMs(e.message, sources);
     } catch {
       return undefined; // an error whose fields throw gives no hint
     }
   }
 
-  /**
-   * Milliseconds to wait before resubmitting after `attempt` failed attempts: the server's hint
-   * when the code's profile honours hints, else the profile's backoff with jitter; within
-   * [0, maxMs]. Undefined when the registry says the error is not retryable.
-   */
-  function retryDelayMs(error: unknown, attempt: number, clock: Clock = {}): number | undefined {
-    const facts = classifyError(error);
+  /** Whether to retry, and on which profile: the registry's, or the connection profile for connection errors. */
+  function retryProfile(error: unknown, facts: FailureFacts | undefined): { profile: BackoffProfile; connection: boolean } | undefined {
+    if (isConnectionError(error)) return { profile: facts?.retryable ? facts.backoff : CONNECTION_BACKOFF, connection: true };
     if (facts === undefined || !facts.retryable) return undefined;
-    return profileDelayMs(facts.backoff, attempt, serverHintMs(error, clock), clock);
+    return { profile: facts.backoff, connection: false };
   }
 
   /**
-   * Calls `fn` and, when it throws an error the registry calls retryable, waits retryDelayMs and
-   * calls it again: a new submission, never a re-poll of a terminal object. Stops at the
-   * profile's (or the caller's) maxAttempts, when the budget is spent, when the server asks for
-   * a longer wait than the profile allows, or when `signal` aborts; then rethrows the last error.
+   * Milliseconds to wait before resubmitting after `attempt` failed attempts: the server's hint
+   * plus jitter when the code's profile honours hints (not clamped: a hint beyond the profile's
+   * maxMs is returned as it is, and withRetry gives up on it), else the profile's backoff with
+   * jitter within [0, maxMs]. Undefined when the error is not retryable.
+   */
+  function retryDelayMs(error: unknown, attempt: number, clock: Clock = {}): number | undefined {
+    const how = retryProfile(error, classifyError(error));
+    if (how === undefined) return undefined;
+    const hint = how.profile.honourServerHints ? serverHintMs(error, clock) : undefined;
+    return profileDelayMs(how.profile, attempt, hint, clock);
+  }
+
+  /**
+   * Calls `fn` and, when it throws an error the registry calls retryable (or a connection error or
+   * timeout), waits and calls it again: a new submission, never a re-poll of a terminal object.
+   * Each attempt first takes a slot from the rate limiter; 429s and successes teach it the rate.
+   * Stops, rethrowing the last error unchanged and telling onGiveUp why, at the profile's (or the
+   * caller's) maxAttempts, when the budget cannot pay for the retry, when the server's hint is
+   * longer than the profile's maxMs (onGiveUp gets `retryAfterMs` and `retryAt`), when the error
+   * is not retryable, or when `signal` aborts (the signal's reason is thrown).
    */
   async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
-    const budget = options.budget === undefined ? sharedRetryBudget() : options.budget;
+    checkRetryOptions(options);
+    if (options.random !== undefined) drawRandom(options); // a broken random source fails before any attempt
+    const key = options.limiterKey ?? DEFAULT_LIMITER_KEY;
+    const budget = options.budget === undefined ? sharedRetryBudget(key) : options.budget;
+    const limiter = options.limiter === undefined ? sharedLimiter(key) : options.limiter;
     const sleep = options.sleep ?? abortableSleep;
-    // A maxAttempts that is not a positive number (NaN, 0, -1) leaves the profile's limit.
-    const callerLimit = Number.isFinite(options.maxAttempts) && (options.maxAttempts ?? 0) >= 1 ? Math.floor(options.maxAttempts ?? 1) : Number.POSITIVE_INFINITY;
+    const now = options.now ?? Date.now;
+    const callerLimit = options.maxAttempts ?? Number.POSITIVE_INFINITY;
+    let lastCost: number | undefined;
+    // Once an attempt's answer shows that pacedFetch paced it, pacing here would count it twice.
+    let pacedUpstream = false;
     for (let attempt = 1; ; attempt++) {
       if (options.signal?.aborted) throw options.signal.reason;
+      const paceHere = limiter !== false && !pacedUpstream;
+      if (paceHere) await limiter.acquire(options.signal);
+      let error: unknown;
       try {
         const result = await fn(attempt);
-        if (budget) budget.recordSuccess();
+        if (paceHere) limiter.recordSuccess();
+        if (budget) budget.recordSuccess(lastCost);
         return result;
-      } catch (error) {
-        if (options.signal?.aborted) throw options.signal.reason;
-        const facts = classifyError(error);
-        if (facts === undefined || !facts.retryable) throw error;
-        const limit = Math.min(callerLimit, facts.backoff.maxAttempts);
-        if (attempt >= limit) throw error;
-        const hint = facts.backoff.honourServerHints ? serverHintMs(error, options) : undefined;
-        if (hint !== undefined && hint > facts.backoff.maxMs) throw error;
-        if (budget && !budget.tryAcquire()) throw error;
-        const delayMs = profileDelayMs(facts.backoff, attempt, hint, options);
-        options.onRetry?.({ error, facts, attempt, delayMs });
-        await sleep(delayMs, options.signal);
+      } catch (e) {
+        error = e;
       }
+      if (options.signal?.aborted) throw options.signal.reason;
+      pacedUpstream = isPacedHeaders(headersOf(error));
+      const facts = classifyError(error);
+      const how = retryProfile(error, facts);
+      const giveUp = (reason: GiveUpReason, hint?: number): never => {
+        options.onGiveUp?.({ error, facts, attempt, reason, ...(hint === undefined ? {} : { retryAfterMs: hint, retryAt: now() + hint }) });
+        throw error;
+      };
+      if (how === undefined) return giveUp('not_retryable');
+      const hint = how.profile.honourServerHints ? serverHintMs(error, options) : undefined;
+      if (limiter !== false && !pacedUpstream && !how.connection && statusOf(error) === 429) limiter.recordThrottle(hint);
+      if (attempt >= Math.min(callerLimit, how.profile.maxAttempts)) return giveUp('attempts');
+      if (isHint(hint) && hint > how.profile.maxMs) return giveUp('hint_exceeds_cap', hint);
+      const cost = how.connection ? (budget ? budget.connectionCost : 0) : budget ? budget.retryCost : 0;
+      if (budget && !budget.tryAcquire(cost)) return giveUp('budget');
+      lastCost = cost;
+      const delayMs = profileDelayMs(how.profile, attempt, hint, options);
+      options.onRetry?.({ error, facts, attempt, delayMs });
+      await sleep(delayMs, options.signal);
     }
   }
 

@@ -37,10 +37,14 @@ describe('server hints', () => {
     expect(headerHintMs(undefined)).toBeUndefined();
   });
 
-  it('retryDelayMs honours a hint within the profile cap, and is undefined for terminal errors', () => {
-    expect(retryDelayMs(rateLimit('Please try again in 20s.'), 1)).toBe(20_000);
-    expect(retryDelayMs(rateLimit('x', { 'retry-after-ms': '150' }), 1)).toBe(150);
-    expect(retryDelayMs(rateLimit('Please try again in 2h.'), 1)).toBe(BACKOFF.rate_limit.maxMs);
+  it('retryDelayMs takes a hint as a floor (jitter on top, never clamped), and is undefined for terminal errors', () => {
+    const low = { random: () => 0 };
+    const high = { random: () => 1 };
+    expect(retryDelayMs(rateLimit('Please try again in 20s.'), 1, low)).toBe(20_000);
+    expect(retryDelayMs(rateLimit('Please try again in 20s.'), 1, high)).toBe(24_000);
+    expect(retryDelayMs(rateLimit('x', { 'retry-after-ms': '150' }), 1, low)).toBe(150);
+    expect(retryDelayMs(rateLimit('x', { 'retry-after-ms': '150' }), 1, high)).toBe(250);
+    expect(retryDelayMs(rateLimit('Please try again in 2h.'), 1, low)).toBe(7_200_000);
     expect(retryDelayMs(rateLimit('You exceeded your current quota', {}, 'insufficient_quota'), 1)).toBeUndefined();
     expect(retryDelayMs(rateLimit('Request too large for gpt-4o'), 1)).toBeUndefined();
     expect(retryDelayMs(new BadRequestError(400, { code: 'context_length_exceeded' }, 'x', new Headers()), 1)).toBeUndefined();
@@ -50,7 +54,7 @@ describe('server hints', () => {
 describe('backoff properties', () => {
   const profiles = Object.values(BACKOFF);
 
-  it('every delay is within [0, maxMs] for any attempt, hint and random source', () => {
+  it('without a usable hint a delay is within [0, maxMs]; with one it is the hint plus at most 20% (or 100 ms)', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...profiles),
@@ -59,8 +63,9 @@ describe('backoff properties', () => {
         fc.double({ min: 0, max: 1, noNaN: true }),
         (profile, attempt, hint, r) => {
           const d = profileDelayMs(profile, attempt, hint, { random: () => r });
-          expect(d).toBeGreaterThanOrEqual(0);
-          expect(d).toBeLessThanOrEqual(profile.maxMs);
+          const hinted = profile.honourServerHints && hint !== undefined && Number.isFinite(hint) && hint >= 0;
+          expect(d).toBeGreaterThanOrEqual(hinted ? hint : 0);
+          expect(d).toBeLessThanOrEqual(hinted ? hint + Math.max(hint * 0.2, 100) : profile.maxMs);
         },
       ),
     );
@@ -130,48 +135,48 @@ describe('withRetry', () => {
 
   it('stops at the profile maxAttempts, or the caller\'s when smaller', async () => {
     let calls = 0;
-    await expect(withRetry(async () => { calls++; throw serverError(); }, { sleep: noSleep, budget: false })).rejects.toBeInstanceOf(InternalServerError);
+    await expect(withRetry(async () => { calls++; throw serverError(); }, { sleep: noSleep, budget: false, limiter: false })).rejects.toBeInstanceOf(InternalServerError);
     expect(calls).toBe(BACKOFF.default.maxAttempts);
     calls = 0;
-    await expect(withRetry(async () => { calls++; throw serverError(); }, { sleep: noSleep, budget: false, maxAttempts: 2 })).rejects.toThrow();
+    await expect(withRetry(async () => { calls++; throw serverError(); }, { sleep: noSleep, budget: false, limiter: false, maxAttempts: 2 })).rejects.toThrow();
     expect(calls).toBe(2);
   });
 
-  it('treats a maxAttempts that is not a positive number as absent', async () => {
+  it.each([Number.NaN, 0, -1, 1.5, Number.POSITIVE_INFINITY])('rejects maxAttempts %s with a TypeError naming it, before any attempt', async (maxAttempts) => {
     let calls = 0;
-    await expect(withRetry(async () => { calls++; throw serverError(); }, { sleep: noSleep, budget: false, maxAttempts: Number.NaN })).rejects.toThrow();
-    expect(calls).toBe(BACKOFF.default.maxAttempts);
+    await expect(withRetry(async () => { calls++; throw serverError(); }, { sleep: noSleep, budget: false, limiter: false, maxAttempts })).rejects.toThrow(/^maxAttempts must be/);
+    expect(calls).toBe(0);
   });
 
   it('does not retry terminal errors or non-API errors', async () => {
     let calls = 0;
-    await expect(withRetry(async () => { calls++; throw new TypeError('bug'); }, { sleep: noSleep, budget: false })).rejects.toBeInstanceOf(TypeError);
+    await expect(withRetry(async () => { calls++; throw new TypeError('bug'); }, { sleep: noSleep, budget: false, limiter: false })).rejects.toBeInstanceOf(TypeError);
     expect(calls).toBe(1);
   });
 
   it('gives up at once when the server asks for longer than the profile allows', async () => {
     let calls = 0;
-    await expect(withRetry(async () => { calls++; throw rateLimit('x', { 'retry-after': '86400' }); }, { sleep: noSleep, budget: false })).rejects.toBeInstanceOf(RateLimitError);
+    await expect(withRetry(async () => { calls++; throw rateLimit('x', { 'retry-after': '86400' }); }, { sleep: noSleep, budget: false, limiter: false })).rejects.toBeInstanceOf(RateLimitError);
     expect(calls).toBe(1);
   });
 
   it('stops when the retry budget is spent, and successes refill it', async () => {
     const budget = new RetryBudget({ capacity: 10, retryCost: 5, successRefund: 1 });
     let calls = 0;
-    await expect(withRetry(async () => { calls++; throw rateLimit('slow down'); }, { sleep: noSleep, budget })).rejects.toThrow();
+    await expect(withRetry(async () => { calls++; throw rateLimit('slow down'); }, { sleep: noSleep, budget, limiter: false })).rejects.toThrow();
     expect(calls).toBe(3); // two retries spent all 10 tokens
     expect(budget.tokens).toBe(0);
     calls = 0;
-    await expect(withRetry(async () => { calls++; throw rateLimit('slow down'); }, { sleep: noSleep, budget })).rejects.toThrow();
+    await expect(withRetry(async () => { calls++; throw rateLimit('slow down'); }, { sleep: noSleep, budget, limiter: false })).rejects.toThrow();
     expect(calls).toBe(1);
-    await withRetry(async () => 'ok', { budget });
+    await withRetry(async () => 'ok', { budget, limiter: false });
     expect(budget.tokens).toBe(1);
   });
 
   it('honours an AbortSignal while waiting', async () => {
     const controller = new AbortController();
     const p = withRetry(async () => { throw serverError(); }, {
-      budget: false,
+      budget: false, limiter: false,
       sleep: (_ms, signal) => new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason))),
       signal: controller.signal,
     });
@@ -187,7 +192,7 @@ describe('withRetry', () => {
         if (++calls < 3) throw serverError();
         return 'done';
       },
-      { sleep: noSleep, budget: false, random: () => 0.5, onRetry: (r) => seen.push([r.attempt, r.delayMs]) },
+      { sleep: noSleep, budget: false, limiter: false, random: () => 0.5, onRetry: (r) => seen.push([r.attempt, r.delayMs]) },
     );
     expect(result).toBe('done');
     expect(seen).toEqual([[1, 250], [2, 500]]);

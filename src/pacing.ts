@@ -1,0 +1,97 @@
+/**
+ * pacedFetch: a fetch for an openai client's `fetch` option, so that every request the client
+ * sends (its own retries included) takes a slot from the key's rate limiter, and the limiter
+ * learns from every answer: x-ratelimit-* headers on successes, 429s and their hints.
+ *
+ *   const client = new OpenAI({ fetch: pacedFetch(), maxRetries: 0 });
+ */
+import { headerHintMs, type HintSources } from './backoff.js';
+import { DEFAULT_HINT_SOURCES } from './hint-defaults.js';
+import { AdaptiveLimiter, DEFAULT_LIMITER_KEY, sharedLimiter } from './limiter.js';
+
+/** The fetch signature openai's `fetch` option takes. */
+export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** Options of pacedFetch. */
+export interface PacedFetchOptions {
+  /** A limiter of your own (tests, simulations); default: the process-wide limiter of the request's key. */
+  readonly limiter?: AdaptiveLimiter;
+  /**
+   * The key, or how to derive it from a request; default: origin + openai-organization +
+   * openai-project headers, so that unrelated limits do not throttle each other. Requests with
+   * different API keys of one project share a limit at OpenAI, and so share a limiter here.
+   */
+  readonly limiterKey?: string | ((url: URL | undefined, headers: Headers) => string);
+  /** Where hints and rate-limit headers are read (default: OpenAI's). */
+  readonly hintSources?: HintSources;
+}
+
+const PACED = Symbol.for('openai-error-registry.pacedHeaders.v1');
+
+/** The Headers objects of answers pacedFetch paced (shared by the ESM and CommonJS copies). */
+function pacedTable(): WeakSet<object> {
+  const g = globalThis as { [PACED]?: WeakSet<object> };
+  g[PACED] ??= new WeakSet();
+  return g[PACED];
+}
+
+/**
+ * Whether these are the headers of an answer that pacedFetch paced and learned from (openai puts
+ * the response's own Headers object on the errors it throws, so withRetry can tell).
+ */
+export function isPacedHeaders(headers: unknown): boolean {
+  return headers !== null && typeof headers === 'object' && pacedTable().has(headers);
+}
+
+function requestParts(input: string | URL | Request, init: RequestInit | undefined): { url: URL | undefined; headers: Headers; signal: AbortSignal | undefined } {
+  let url: URL | undefined;
+  let headers = new Headers();
+  let signal: AbortSignal | undefined;
+  try {
+    const isRequest = typeof Request !== 'undefined' && input instanceof Request;
+    url = new URL(isRequest ? input.url : String(input));
+    headers = new Headers(init?.headers ?? (isRequest ? input.headers : undefined));
+    signal = init?.signal ?? (isRequest ? input.signal : undefined) ?? undefined;
+  } catch {
+    // an unreadable request still gets paced, under the default key
+  }
+  return { url, headers, signal };
+}
+
+/** The default key: which rate limit a request counts against. */
+export function defaultLimiterKey(url: URL | undefined, headers: Headers): string {
+  if (url === undefined) return DEFAULT_LIMITER_KEY;
+  return `${url.origin}|org=${headers.get('openai-organization') ?? ''}|project=${headers.get('openai-project') ?? ''}`;
+}
+
+/**
+ * Wraps `fetchImpl` (default: the global fetch) so that each request waits for a slot from its
+ * key's limiter (an aborted request leaves the queue at once) and each answer teaches the limiter.
+ */
+export function pacedFetch(fetchImpl?: Fetch, options: PacedFetchOptions = {}): Fetch {
+  if (fetchImpl !== undefined && typeof fetchImpl !== 'function') throw new TypeError(`fetch must be a function, got ${typeof fetchImpl}`);
+  if (options.limiter !== undefined && !(options.limiter instanceof AdaptiveLimiter) && typeof (options.limiter as { acquire?: unknown }).acquire !== 'function') {
+    throw new TypeError('limiter must be an AdaptiveLimiter');
+  }
+  const key = options.limiterKey;
+  if (key !== undefined && typeof key !== 'string' && typeof key !== 'function') throw new TypeError(`limiterKey must be a string or a function, got ${typeof key}`);
+  const sources = options.hintSources ?? DEFAULT_HINT_SOURCES;
+  return async (input, init) => {
+    const send = fetchImpl ?? globalThis.fetch;
+    const parts = requestParts(input, init);
+    const limiter =
+      options.limiter ?? sharedLimiter(typeof key === 'string' ? key : (key ?? defaultLimiterKey)(parts.url, parts.headers));
+    await limiter.acquire(parts.signal);
+    const response = await send(input, init);
+    try {
+      const headers = response.headers;
+      limiter.learnFromHeaders(headers, sources);
+      if (response.status === 429) limiter.recordThrottle(headerHintMs(headers, {}, sources));
+      else if (response.status < 400) limiter.recordSuccess();
+      if (headers !== null && typeof headers === 'object') pacedTable().add(headers);
+    } catch {
+      // an answer whose headers cannot be read teaches nothing
+    }
+    return response;
+  };
+}

@@ -1,0 +1,48 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { BenchRow } from '../bench/framework.ts';
+import { formatTable, measureRatio, median } from '../bench/framework.ts';
+
+const out = resolve('test/.tmp/bench');
+
+describe('npm run bench -- --quick', () => {
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('runs the reduced set in seconds, prints its scenario and writes rows of the agreed shape that meet their targets', () => {
+    mkdirSync(out, { recursive: true });
+    const file = join(out, 'results.json');
+    const stdout = execFileSync(process.execPath, [resolve('node_modules/tsx/dist/cli.mjs'), 'bench/run.ts', '--quick', '--out', file], { encoding: 'utf8', timeout: 60_000 });
+    expect(stdout).toContain('server grants 10 req/s');
+    const rows = JSON.parse(readFileSync(file, 'utf8')) as BenchRow[];
+    expect(rows.map((r) => r.what)).toEqual(
+      expect.arrayContaining(['retry under overload: attempts per success', 'fleet (10 processes): makespan / capacity bound', '"try again in" scan, 1 MB message vs 1 KB']),
+    );
+    for (const r of rows) {
+      expect(Object.keys(r)).toEqual(expect.arrayContaining(['what', 'ours', 'baseline', 'ratio', 'target', 'meets']));
+      expect(typeof r.meets).toBe('boolean');
+    }
+    expect(rows.filter((r) => !r.meets).map((r) => r.what)).toEqual([]);
+  }, 90_000);
+});
+
+describe('bench framework', () => {
+  it('measures side by side: a baseline doing twice the work comes out near 0.5x', () => {
+    const work = (n: number) => () => {
+      let x = 0;
+      for (let i = 0; i < n; i++) x += i % 7;
+      return x;
+    };
+    const row = measureRatio({ what: 'half the work', ours: work(2000), baseline: work(4000), maxRatio: 1, batchMs: 5 });
+    expect(row.ratio).toBeGreaterThan(0.2);
+    expect(row.ratio).toBeLessThan(1);
+    expect(row.meets).toBe(true);
+  });
+
+  it('medians and the table', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    expect(formatTable([{ what: 'x', ours: 1, baseline: null, ratio: null, target: '<= 1', meets: true }])).toContain('yes');
+  });
+});

@@ -1,0 +1,262 @@
+import { RateLimitError } from 'openai/core/error';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SimServer } from '../bench/simulation.ts';
+import { VirtualTime } from '../bench/virtual-time.ts';
+import { AdaptiveLimiter, sharedLimiter, limiterSnapshots } from '../src/limiter.ts';
+import { defaultLimiterKey, isPacedHeaders, pacedFetch } from '../src/pacing.ts';
+
+/** `callers` loops sending through the limiter to the server until `untilMs`. */
+async function drive(time: VirtualTime, limiter: AdaptiveLimiter, server: SimServer, callers: number, untilMs: number) {
+  const loop = async () => {
+    while (time.now() < untilMs) {
+      await limiter.acquire();
+      try {
+        await server.request();
+        limiter.recordSuccess();
+      } catch (e) {
+        limiter.recordThrottle(Number((e as RateLimitError).headers?.get('retry-after-ms')));
+      }
+    }
+  };
+  const all = Promise.all(Array.from({ length: callers }, loop));
+  await time.run();
+  await all;
+}
+
+describe('AdaptiveLimiter learning', () => {
+  it('does not pace before it has learned anything', async () => {
+    const time = new VirtualTime();
+    const limiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep });
+    for (let i = 0; i < 1000; i++) await limiter.acquire();
+    expect(limiter.rate).toBe(Number.POSITIVE_INFINITY);
+    expect(time.pendingTimers).toBe(0);
+  });
+
+  it('learns the granted rate from 429s: few 429s once learned, the server kept busy', async () => {
+    const time = new VirtualTime();
+    const server = new SimServer(time, { rate: 10, burst: 10, latencyMs: 100 });
+    const limiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep });
+    await drive(time, limiter, server, 50, 5_000);
+    const warmed = { attempts: server.attempts, throttles: server.throttles, successes: server.successes };
+    await drive(time, limiter, server, 50, 35_000);
+    const throttles = server.throttles - warmed.throttles;
+    const successes = server.successes - warmed.successes;
+    expect(limiter.rate).toBeGreaterThan(8);
+    expect(limiter.rate).toBeLessThan(12);
+    expect(successes / 30).toBeGreaterThan(9); // >= 90% of the granted 10/s
+    expect(throttles / successes).toBeLessThan(0.05);
+  });
+
+  it('recovers when the server grants more again: from 5/s to 20/s', async () => {
+    const time = new VirtualTime();
+    const server = new SimServer(time, { rate: 5, burst: 5, latencyMs: 50 });
+    const limiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep });
+    await drive(time, limiter, server, 40, 20_000);
+    expect(limiter.rate).toBeLessThan(6.5);
+    server.setRate(20);
+    const before = server.successes;
+    await drive(time, limiter, server, 40, 60_000);
+    expect(limiter.rate).toBeGreaterThan(16);
+    const lastTen = server.successes;
+    await drive(time, limiter, server, 40, 70_000);
+    expect((server.successes - lastTen) / 10).toBeGreaterThan(16);
+    expect(server.successes - before).toBeGreaterThan(0);
+  });
+
+  it('learns the rate at once from x-ratelimit headers, and never hands out more than remaining', async () => {
+    const time = new VirtualTime();
+    const limiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep });
+    limiter.learnFromHeaders(new Headers({ 'x-ratelimit-limit-requests': '600', 'x-ratelimit-remaining-requests': '590', 'x-ratelimit-reset-requests': '1s' }));
+    expect(limiter.rate).toBe(10);
+    expect(limiter.snapshot().tokens).toBe(590);
+    limiter.learnFromHeaders(new Headers({ 'x-ratelimit-limit-requests': '600', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '6m0s' }));
+    expect(limiter.rate).toBeCloseTo(600 / 360, 6);
+    expect(limiter.snapshot().tokens).toBe(0);
+    // malformed or missing headers teach nothing
+    for (const bad of [{}, { 'x-ratelimit-limit-requests': 'NaN', 'x-ratelimit-remaining-requests': '1', 'x-ratelimit-reset-requests': '1s' }, { 'x-ratelimit-limit-requests': '10', 'x-ratelimit-remaining-requests': '-1', 'x-ratelimit-reset-requests': '1s' }, { 'x-ratelimit-limit-requests': '10', 'x-ratelimit-remaining-requests': '1', 'x-ratelimit-reset-requests': '1constructor' }]) {
+      limiter.learnFromHeaders(new Headers(bad));
+      expect(limiter.rate).toBeCloseTo(600 / 360, 6);
+    }
+  });
+
+  it('a 429 hint pauses the key until it has passed, then paces; a pause is capped at maxPauseMs', async () => {
+    const time = new VirtualTime();
+    const limiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep, maxPauseMs: 5000 });
+    const granted: number[] = [];
+    limiter.recordThrottle(86_400_000);
+    expect(limiter.snapshot().pausedForMs).toBe(5000);
+    const all = Promise.all([0, 1, 2].map(() => limiter.acquire().then(() => granted.push(time.now()))));
+    await time.run();
+    await all;
+    expect(granted[0]).toBe(5000);
+    expect(Math.max(...granted)).toBeLessThanOrEqual(5000 + 2 * (1000 / limiter.minRate));
+  });
+
+  it('never goes negative and never waits longer than a pause plus one slot at minRate, for any sequence of events', async () => {
+    const { default: fc } = await import('fast-check');
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(fc.constant('s'), fc.constant('a'), fc.double({ min: -1e9, max: 1e9, noNaN: false })), { maxLength: 40 }), async (events) => {
+        const time = new VirtualTime();
+        const limiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep });
+        const waits: Promise<number>[] = [];
+        for (const e of events) {
+          if (e === 's') limiter.recordSuccess();
+          else if (e === 'a') {
+            const t0 = time.now();
+            waits.push(limiter.acquire().then(() => time.now() - t0));
+          } else limiter.recordThrottle(e);
+          const snap = limiter.snapshot();
+          expect(snap.tokens).toBeGreaterThanOrEqual(0);
+          expect(snap.rate).toBeGreaterThanOrEqual(limiter.minRate);
+        }
+        await time.run();
+        const done = await Promise.all(waits);
+        for (const [i, w] of done.entries()) expect(w).toBeLessThanOrEqual(limiter.maxPauseMs + (i + 1) * (1000 / limiter.minRate) + 1);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('AdaptiveLimiter abort and bad options', () => {
+  afterEach(() => void vi.useRealTimers());
+
+  it('an AbortSignal takes a queued attempt out at once, and leaves no timer behind (virtual clock)', async () => {
+    const time = new VirtualTime();
+    const limiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep, minRate: 0.5 });
+    limiter.recordThrottle(); // learned: 0.5/s, nothing free
+    const controller = new AbortController();
+    const queued = limiter.acquire(controller.signal);
+    await time.settle();
+    expect(limiter.queued).toBe(1);
+    expect(time.pendingTimers).toBe(1);
+    controller.abort(new Error('gone'));
+    await expect(queued).rejects.toThrow('gone');
+    await time.settle();
+    expect(limiter.queued).toBe(0);
+    expect(time.pendingTimers).toBe(0);
+    await expect(limiter.acquire(controller.signal)).rejects.toThrow('gone'); // already aborted: never queued
+    expect(limiter.queued).toBe(0);
+  });
+
+  it('with real timers too: no timer is left after the last queued attempt aborts', async () => {
+    vi.useFakeTimers();
+    const limiter = new AdaptiveLimiter({ now: () => Date.now() });
+    limiter.recordThrottle(30_000);
+    const controller = new AbortController();
+    const queued = limiter.acquire(controller.signal);
+    await Promise.resolve();
+    expect(vi.getTimerCount()).toBe(1);
+    controller.abort(new Error('stop'));
+    await expect(queued).rejects.toThrow('stop');
+    await Promise.resolve();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a sleep that fails on its own fails the queued attempts instead of spinning', async () => {
+    const limiter = new AdaptiveLimiter({ sleep: () => Promise.reject(new Error('no timers here')) });
+    limiter.recordThrottle(1000);
+    await expect(limiter.acquire()).rejects.toThrow('no timers here');
+  });
+
+  it.each([
+    ['minRate', { minRate: 0 }],
+    ['minRate', { minRate: Number.NaN }],
+    ['minRate', { minRate: Number.POSITIVE_INFINITY }],
+    ['increase', { increase: -1 }],
+    ['throttleFactor', { throttleFactor: 2 }],
+    ['burstSeconds', { burstSeconds: Number.NaN }],
+    ['maxPauseMs', { maxPauseMs: Number.POSITIVE_INFINITY }],
+    ['windowSeconds', { windowSeconds: -1 }],
+    ['now', { now: 5 }],
+    ['sleep', { sleep: 'x' }],
+  ])('rejects a bad %s with a TypeError naming it', (name, options) => {
+    expect(() => new AdaptiveLimiter(options as never)).toThrow(TypeError);
+    expect(() => new AdaptiveLimiter(options as never)).toThrow(new RegExp(`^${name} must`));
+  });
+});
+
+describe('keying and pacedFetch', () => {
+  const answer = (status: number, headers: Record<string, string> = {}) => new Response(status === 200 ? '{}' : '{"error":{}}', { status, headers });
+
+  it('one limiter per key, shared process-wide; the default key for withRetry', () => {
+    expect(sharedLimiter('k-a')).toBe(sharedLimiter('k-a'));
+    expect(sharedLimiter('k-a')).not.toBe(sharedLimiter('k-b'));
+    expect(sharedLimiter()).toBe(sharedLimiter('default'));
+    expect(limiterSnapshots().map((s) => s.key)).toEqual(expect.arrayContaining(['k-a', 'k-b', 'default']));
+  });
+
+  it('keys requests by origin, organization and project, so unrelated limits do not throttle each other', async () => {
+    const url = 'https://keying.test/v1/responses';
+    const keyA = defaultLimiterKey(new URL(url), new Headers({ 'openai-organization': 'org-a', 'openai-project': 'p1' }));
+    const keyB = defaultLimiterKey(new URL(url), new Headers({ 'openai-organization': 'org-b', 'openai-project': 'p1' }));
+    expect(keyA).not.toBe(keyB);
+    expect(defaultLimiterKey(new URL('https://other.test/v1/x'), new Headers())).not.toBe(defaultLimiterKey(new URL(url), new Headers()));
+    const fetch = pacedFetch(async (_input, init) => (new Headers(init?.headers).get('openai-organization') === 'org-a' ? answer(429, { 'retry-after-ms': '20' }) : answer(200)));
+    await fetch(url, { headers: { 'openai-organization': 'org-a', 'openai-project': 'p1' } });
+    await fetch(url, { headers: { 'openai-organization': 'org-b', 'openai-project': 'p1' } });
+    expect(sharedLimiter(keyA).rate).toBeLessThan(Number.POSITIVE_INFINITY);
+    expect(sharedLimiter(keyB).rate).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('learns from every answer, and marks the answer so withRetry does not pace it twice', async () => {
+    const time = new VirtualTime();
+    const limiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep });
+    let last: Response | undefined;
+    const fetch = pacedFetch(
+      async () => (last = answer(200, { 'x-ratelimit-limit-requests': '60', 'x-ratelimit-remaining-requests': '58', 'x-ratelimit-reset-requests': '2s' })),
+      { limiter },
+    );
+    await fetch('https://api.example.test/v1/responses');
+    expect(limiter.rate).toBeCloseTo(1 + limiter.increase, 9); // (60 - 58) / 2 s, then one success's climb
+    expect(isPacedHeaders(last?.headers)).toBe(true);
+    expect(isPacedHeaders(new Headers())).toBe(false);
+    expect(limiter.snapshot().successes).toBe(1);
+  });
+
+  it('an aborted request leaves the queue at once and is never sent', async () => {
+    const time = new VirtualTime();
+    const limiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep });
+    limiter.recordThrottle(10_000);
+    let sent = 0;
+    const fetch = pacedFetch(async () => (sent++, answer(200)), { limiter });
+    const controller = new AbortController();
+    const p = fetch('https://api.example.test/v1/x', { signal: controller.signal });
+    await time.settle();
+    controller.abort(new Error('user left'));
+    await expect(p).rejects.toThrow('user left');
+    expect(sent).toBe(0);
+    expect(time.pendingTimers).toBe(0);
+  });
+
+  it('rejects bad options with a TypeError naming them', () => {
+    expect(() => pacedFetch('x' as never)).toThrow(/^fetch must/);
+    expect(() => pacedFetch(undefined, { limiterKey: 5 as never })).toThrow(/^limiterKey must/);
+    expect(() => sharedLimiter(5 as never)).toThrow(/^limiterKey must/);
+  });
+});
+
+describe('pacedFetch as a real openai client\'s fetch', () => {
+  it('paces the client, learns from its answers, and marks the errors it throws', async () => {
+    const { default: OpenAI } = await import('openai');
+    const time = new VirtualTime();
+    const limiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep });
+    const answers = [
+      new Response(JSON.stringify({ error: { message: 'Please try again in 0.2s.', type: 'requests', code: 'rate_limit_exceeded' } }), { status: 429, headers: { 'content-type': 'application/json', 'retry-after-ms': '200' } }),
+      new Response(JSON.stringify({ id: 'resp_1', object: 'response', status: 'completed', output: [] }), {
+        status: 200,
+        headers: { 'content-type': 'application/json', 'x-ratelimit-limit-requests': '100', 'x-ratelimit-remaining-requests': '95', 'x-ratelimit-reset-requests': '1s' },
+      }),
+    ];
+    const client = new OpenAI({ apiKey: 'sk-test', baseURL: 'https://paced.test/v1', maxRetries: 0, fetch: pacedFetch(async () => answers.shift() as Response, { limiter }) });
+    const e = await client.responses.create({ model: 'gpt-test', input: 'hi' }).then(() => undefined, (x: unknown) => x);
+    expect(e).toBeInstanceOf(RateLimitError);
+    expect(isPacedHeaders((e as RateLimitError).headers)).toBe(true);
+    expect(limiter.snapshot().throttles).toBe(1);
+    const second = client.responses.create({ model: 'gpt-test', input: 'hi' });
+    await time.run();
+    expect((await second).id).toBe('resp_1');
+    expect(time.now()).toBeGreaterThanOrEqual(200); // waited for the hint's pause
+    expect(limiter.rate).toBeCloseTo(5 + limiter.increase, 9); // (100 - 95) / 1 s
+  });
+});
