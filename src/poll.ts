@@ -4,7 +4,7 @@
  * response.failed and error events into typed errors. Which statuses mean "still running", the
  * intervals and the poll-after header are registry data (surfaces.response, polling).
  */
-import { backoffProfile, classifyErrorIn, isApiErrorShaped, isConnectionError, raiseIn, readString, runningStatuses, type RaiseOptions } from './classify.js';
+import { backoffProfile, classifyErrorIn, isApiErrorShaped, isConnectionError, isTransportFailure, raiseIn, readString, runningStatuses, type RaiseOptions } from './classify.js';
 import { profileDelayMs, type Clock } from './backoff.js';
 import { isOpenAIFailure, type FailureClass } from './failure.js';
 import { abortableSleep } from './retry.js';
@@ -167,8 +167,10 @@ export async function waitForResponseIn<T>(ctx: RuntimeContext, client: Response
       if (options.signal?.aborted) return abandon(options.signal.reason);
       if (fault instanceof PollTimeoutError || (controller.signal.aborted && controller.signal.reason instanceof PollTimeoutError)) return abandon(timedOut());
       // Only a failed or untrustworthy poll lands here: a terminal response is never polled again.
-      const facts = isConnectionError(fault) || fault instanceof BadPollAnswer || fault instanceof SyntaxError ? undefined : classifyErrorIn(ctx.tables, fault);
-      const transient = facts === undefined ? isConnectionError(fault) || fault instanceof BadPollAnswer || fault instanceof SyntaxError : facts.retryable;
+      // A poll is a GET, so any network failure, the body's included, can be polled again.
+      const unreadable = isTransportFailure(fault) || fault instanceof BadPollAnswer || fault instanceof SyntaxError;
+      const facts = unreadable ? undefined : classifyErrorIn(ctx.tables, fault);
+      const transient = facts === undefined ? unreadable : facts.retryable;
       if (!transient) throw fault;
       if (++faults > maxFaults) throw new PollFaultError(id, lastStatus, faults, { cause: fault });
       waitMs = Math.min(maxInterval, profileDelayMs(facts?.backoff ?? faultProfile, faults, ctx.serverHintMs(fault, options), options));
