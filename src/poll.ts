@@ -35,7 +35,10 @@ export interface WaitOptions extends Clock, RaiseOptions {
   readonly pollIntervalMs?: number;
   /** Upper bound on any interval, the header's included (registry default: 10000). */
   readonly maxPollIntervalMs?: number;
-  /** Give up after this long, with PollTimeoutError (default 30 minutes); a hanging poll is aborted at the deadline. */
+  /**
+   * Give up after this long, with PollTimeoutError (default 30 minutes). A poll still hanging at the
+   * deadline is aborted then; the last poll, made at the deadline, has LAST_POLL_GRACE_MS to answer.
+   */
   readonly timeoutMs?: number;
   /** Transient poll failures (network, 5xx, 429, unreadable or wrong bodies) tolerated in a row (default 5). */
   readonly maxPollFaults?: number;
@@ -72,6 +75,9 @@ export class PollFaultError extends Error {
   }
 }
 
+/** How long the last poll, made at the deadline, may take to answer before PollTimeoutError. */
+export const LAST_POLL_GRACE_MS = 1000;
+
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0) throw new TypeError(`waitForResponse: ${name} must be a number >= 0, got ${String(value)}`);
@@ -101,6 +107,8 @@ export async function waitForResponseIn<T>(ctx: RuntimeContext, client: Response
   let faults = 0;
   let polls = 0;
   let lastStatus: string | undefined;
+  // Set once the wait has reached the deadline: the next poll is the last one.
+  let last = false;
 
   const abandon = async (error: unknown): Promise<never> => {
     if (options.cancelOnAbandon === true && typeof client.responses.cancel === 'function') {
@@ -121,7 +129,10 @@ export async function waitForResponseIn<T>(ctx: RuntimeContext, client: Response
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal?.reason);
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => controller.abort(timedOut()), Math.max(0, deadline - now()));
+    // A poll begun before the deadline is aborted at it; the last one, begun at it, gets a grace.
+    const bound = deadline - now();
+    last ||= bound <= 0;
+    const timer = setTimeout(() => controller.abort(timedOut()), last ? LAST_POLL_GRACE_MS : bound);
     let poll: { polled: { data: unknown; response: { headers: { get(name: string): string | null } } } } | { failure: unknown };
     try {
       poll = await client.responses
@@ -176,8 +187,9 @@ export async function waitForResponseIn<T>(ctx: RuntimeContext, client: Response
       waitMs = Math.min(maxInterval, profileDelayMs(facts?.backoff ?? faultProfile, faults, ctx.serverHintMs(fault, options), options));
     }
     const left = deadline - now();
-    if (left <= 0) return abandon(timedOut());
+    if (last || left <= 0) return abandon(timedOut());
     // One last poll at the deadline rather than giving up before it.
+    last = waitMs >= left;
     await sleep(Math.min(waitMs, left), options.signal).catch((e: unknown) => abandon(e));
   }
 }

@@ -9,6 +9,7 @@ import OpenAI from 'openai';
 import * as sdk from 'openai/core/error';
 import { expect } from 'vitest';
 import { PollFaultError, PollTimeoutError, ServerError, waitForResponse, type WaitOptions } from '../../src/index.ts';
+import { LAST_POLL_GRACE_MS } from '../../src/poll.ts';
 import { response, type PlayServer, type Seen } from './server.ts';
 
 /** One fault scenario. */
@@ -176,6 +177,19 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     },
   },
   {
+    name: 'a last poll that hangs at the deadline is given up after its grace, with PollTimeoutError',
+    outcome: 'PollTimeoutError at 300 + 1000 ms',
+    boundMs: 2000,
+    async run(server, client) {
+      server.script(POLL, { body: response('in_progress') }, { body: response('queued') }, { stall: 'headers' });
+      const start = performance.now();
+      timedOut(await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 200, timeoutMs: 300 })), 'queued', 300);
+      expect(since(start)).toBeGreaterThanOrEqual(300 + LAST_POLL_GRACE_MS - 5);
+      expect(since(start)).toBeLessThan(300 + LAST_POLL_GRACE_MS + 300);
+      expect(answers(server)).toEqual(['in_progress', 'queued', 'stall headers']);
+    },
+  },
+  {
     name: 'a 429 with retry-after on the poll itself is waited out, then polling continues',
     outcome: 'completed after waiting 1 s',
     boundMs: 2500,
@@ -288,6 +302,19 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
       );
       expect(e).toBe(reason);
       expect(server.requests).toEqual([POLL, POLL, CANCEL]);
+    },
+  },
+  {
+    name: 'cancelOnAbandon: a cancel that hangs delays PollTimeoutError by at most a second',
+    outcome: 'PollTimeoutError by 200 + 1000 ms',
+    boundMs: 2000,
+    async run(server, client) {
+      server.script(POLL, { body: response('in_progress') });
+      server.script(CANCEL, { stall: 'headers' });
+      const start = performance.now();
+      timedOut(await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 50, timeoutMs: 200, cancelOnAbandon: true })), 'in_progress', 200);
+      expect(since(start)).toBeLessThan(200 + 1000 + 300);
+      expect(server.requests.at(-1)).toBe(CANCEL);
     },
   },
   {
