@@ -37,12 +37,16 @@ export interface WaitOptions extends Clock, RaiseOptions {
   readonly maxPollIntervalMs?: number;
   /**
    * Give up after this long, with PollTimeoutError (default 30 minutes). A poll still hanging at the
-   * deadline is aborted then; the last poll, made at the deadline, has LAST_POLL_GRACE_MS to answer.
+   * deadline is aborted then; the last poll, made at the deadline, has FINAL_REQUEST_GRACE_MS to answer.
    */
   readonly timeoutMs?: number;
   /** Transient poll failures (network, 5xx, 429, unreadable or wrong bodies) tolerated in a row (default 5). */
   readonly maxPollFaults?: number;
-  /** Cancel the background response (responses.cancel) when the wait is abandoned on timeout or abort, so it stops billing. */
+  /**
+   * Cancel the background response (responses.cancel) when the wait is abandoned on timeout or
+   * abort, so it stops billing. The cancel may delay the error by up to FINAL_REQUEST_GRACE_MS;
+   * if it fails, the error is thrown all the same.
+   */
   readonly cancelOnAbandon?: boolean;
   readonly signal?: AbortSignal;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -75,8 +79,8 @@ export class PollFaultError extends Error {
   }
 }
 
-/** How long the last poll, made at the deadline, may take to answer before PollTimeoutError. */
-export const LAST_POLL_GRACE_MS = 1000;
+/** How long a request made as a wait ends may take: the last poll, at the deadline, and the cancel of cancelOnAbandon. */
+export const FINAL_REQUEST_GRACE_MS = 1000;
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -112,10 +116,14 @@ export async function waitForResponseIn<T>(ctx: RuntimeContext, client: Response
 
   const abandon = async (error: unknown): Promise<never> => {
     if (options.cancelOnAbandon === true && typeof client.responses.cancel === 'function') {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), FINAL_REQUEST_GRACE_MS);
       try {
-        await client.responses.cancel(id);
+        await client.responses.cancel(id, { signal: controller.signal });
       } catch {
         // the wait is abandoned either way; the caller gets the reason it was
+      } finally {
+        clearTimeout(timer);
       }
     }
     throw error;
@@ -132,7 +140,7 @@ export async function waitForResponseIn<T>(ctx: RuntimeContext, client: Response
     // A poll begun before the deadline is aborted at it; the last one, begun at it, gets a grace.
     const bound = deadline - now();
     last ||= bound <= 0;
-    const timer = setTimeout(() => controller.abort(timedOut()), last ? LAST_POLL_GRACE_MS : bound);
+    const timer = setTimeout(() => controller.abort(timedOut()), last ? FINAL_REQUEST_GRACE_MS : bound);
     let poll: { polled: { data: unknown; response: { headers: { get(name: string): string | null } } } } | { failure: unknown };
     try {
       poll = await client.responses

@@ -9,7 +9,7 @@ import OpenAI from 'openai';
 import * as sdk from 'openai/core/error';
 import { expect } from 'vitest';
 import { PollFaultError, PollTimeoutError, ServerError, waitForResponse, type WaitOptions } from '../../src/index.ts';
-import { LAST_POLL_GRACE_MS } from '../../src/poll.ts';
+import { FINAL_REQUEST_GRACE_MS } from '../../src/poll.ts';
 import { response, type PlayServer, type Seen } from './server.ts';
 
 /** One fault scenario. */
@@ -184,8 +184,8 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
       server.script(POLL, { body: response('in_progress') }, { body: response('queued') }, { stall: 'headers' });
       const start = performance.now();
       timedOut(await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 200, timeoutMs: 300 })), 'queued', 300);
-      expect(since(start)).toBeGreaterThanOrEqual(300 + LAST_POLL_GRACE_MS - 5);
-      expect(since(start)).toBeLessThan(300 + LAST_POLL_GRACE_MS + 300);
+      expect(since(start)).toBeGreaterThanOrEqual(300 + FINAL_REQUEST_GRACE_MS - 5);
+      expect(since(start)).toBeLessThan(300 + FINAL_REQUEST_GRACE_MS + 300);
       expect(answers(server)).toEqual(['in_progress', 'queued', 'stall headers']);
     },
   },
@@ -313,7 +313,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
       server.script(CANCEL, { stall: 'headers' });
       const start = performance.now();
       timedOut(await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 50, timeoutMs: 200, cancelOnAbandon: true })), 'in_progress', 200);
-      expect(since(start)).toBeLessThan(200 + 1000 + 300);
+      expect(since(start)).toBeLessThan(200 + FINAL_REQUEST_GRACE_MS + 300);
       expect(server.requests.at(-1)).toBe(CANCEL);
     },
   },
