@@ -4,9 +4,10 @@
  * response.failed and error events into typed errors. Which statuses mean "still running", the
  * intervals and the poll-after header are registry data (surfaces.response, polling).
  */
-import { backoffProfile, classifyErrorIn, isApiErrorShaped, isConnectionError, isTransportFailure, raiseIn, readString, runningStatuses, type RaiseOptions } from './classify.js';
+import { MAX_MESSAGE, backoffProfile, classifyErrorIn, isApiErrorShaped, isConnectionError, isTransportFailure, raiseIn, readString, runningStatuses, type RaiseOptions } from './classify.js';
 import { profileDelayMs, type Clock } from './backoff.js';
 import { isOpenAIFailure, type FailureClass } from './failure.js';
+import { redactSecrets } from './redact.js';
 import { abortableSleep } from './retry.js';
 import type { RegistryTables } from './spec.js';
 
@@ -76,6 +77,21 @@ export class PollFaultError extends Error {
     options: { cause: unknown },
   ) {
     super(`polling response ${responseId} failed ${faults} times in a row (last status ${lastStatus ?? 'unknown'})`, options);
+  }
+
+  /**
+   * What console.log and util.inspect show: the fields, and the cause as a registry error's record
+   * or a redacted line, since the cause (openai's error) can quote a key, organization or project.
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): unknown {
+    const cause: unknown = this.cause;
+    const shown = isOpenAIFailure(cause)
+      ? cause.toJSON()
+      : cause instanceof Error
+        ? `${cause.name}: ${redactSecrets(cause.message.slice(0, MAX_MESSAGE))}`
+        : typeof cause;
+    const view = { name: this.name, message: this.message, responseId: this.responseId, lastStatus: this.lastStatus, faults: this.faults, cause: shown };
+    return Object.assign(Object.create({ constructor: { name: this.name } }) as object, view);
   }
 }
 
