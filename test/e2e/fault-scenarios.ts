@@ -20,6 +20,8 @@ export interface FaultScenario {
   readonly outcome: string;
   /** The scenario must end within this many milliseconds. */
   readonly boundMs: number;
+  /** The defects of issue 11 it would have caught. */
+  readonly defects?: readonly number[];
   run(server: PlayServer, client: OpenAI): Promise<void>;
 }
 
@@ -118,6 +120,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     name: 'an invalid JSON poll body is a poll fault, then the run completes',
     outcome: 'completed after 1 fault',
     boundMs: 1000,
+    defects: [20],
     async run(server, client) {
       server.script(POLL, { raw: '{"id":"resp_1","status":"in_pro' }, { body: response('completed') });
       await expect(waitForResponse(client, 'resp_1', { pollIntervalMs: 10 })).resolves.toMatchObject({ status: 'completed' });
@@ -128,6 +131,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     name: 'invalid JSON poll bodies beyond maxPollFaults end in PollFaultError carrying the response id',
     outcome: 'PollFaultError (cause: SyntaxError)',
     boundMs: 1000,
+    defects: [20],
     async run(server, client) {
       server.script(POLL, { raw: '<!doctype html><p>maintenance' }, { raw: '{"id":"resp_1",' });
       const e = await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 10, maxPollIntervalMs: 20, maxPollFaults: 3 }));
@@ -142,18 +146,21 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     name: 'a poll that never sends its headers ends in PollTimeoutError at the deadline, with the id and the last status',
     outcome: 'PollTimeoutError at 400 ms',
     boundMs: 1500,
+    defects: [18],
     run: (server, client) => stalledPoll(server, client, 'headers'),
   },
   {
     name: 'a poll that stalls mid-body ends in PollTimeoutError at the deadline, with the id and the last status',
     outcome: 'PollTimeoutError at 400 ms',
     boundMs: 1500,
+    defects: [18],
     run: (server, client) => stalledPoll(server, client, 'body'),
   },
   {
     name: 'PollTimeoutError is not early: one last poll is made at the deadline',
     outcome: 'PollTimeoutError after a poll at 300 ms',
     boundMs: 1500,
+    defects: [19],
     async run(server, client) {
       server.script(POLL, { body: response('in_progress') });
       const start = performance.now();
@@ -170,6 +177,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     name: 'a run that completes by the deadline is returned by the last poll, not timed out',
     outcome: 'completed at the last poll',
     boundMs: 1500,
+    defects: [19],
     async run(server, client) {
       server.script(POLL, { body: response('in_progress') }, { body: response('in_progress') }, { body: response('completed') });
       await expect(waitForResponse(client, 'resp_1', { pollIntervalMs: 200, timeoutMs: 300 })).resolves.toMatchObject({ status: 'completed' });
@@ -180,6 +188,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     name: 'a last poll that hangs at the deadline is given up after its grace, with PollTimeoutError',
     outcome: 'PollTimeoutError at 300 + 1000 ms',
     boundMs: 2000,
+    defects: [18, 19],
     async run(server, client) {
       server.script(POLL, { body: response('in_progress') }, { body: response('queued') }, { stall: 'headers' });
       const start = performance.now();
@@ -205,6 +214,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     name: "a poll answered with another response's id is a poll fault, even when it says completed",
     outcome: 'completed (own id) after 1 fault',
     boundMs: 1000,
+    defects: [21],
     async run(server, client) {
       server.script(POLL, { body: response('completed', { id: 'resp_other' }) }, { body: response('in_progress') }, { body: response('completed') });
       await expect(waitForResponse(client, 'resp_1', { pollIntervalMs: 10 })).resolves.toMatchObject({ id: 'resp_1', status: 'completed' });
@@ -215,6 +225,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     name: "polls answered only with another response's id end in PollFaultError carrying the id",
     outcome: 'PollFaultError (wrong id)',
     boundMs: 1000,
+    defects: [21],
     async run(server, client) {
       server.script(POLL, { body: response('in_progress', { id: 'resp_other' }) });
       const e = await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 10, maxPollIntervalMs: 20, maxPollFaults: 2 }));
@@ -269,6 +280,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     name: 'cancelOnAbandon: a wait abandoned at its deadline cancels the run',
     outcome: 'PollTimeoutError, then POST cancel',
     boundMs: 1500,
+    defects: [22],
     async run(server, client) {
       server.script(POLL, { body: response('in_progress') });
       server.script(CANCEL, { body: response('cancelled') });
@@ -282,6 +294,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     name: 'cancelOnAbandon: a wait abandoned while a poll hangs at the deadline cancels the run',
     outcome: 'PollTimeoutError at 400 ms, then POST cancel',
     boundMs: 1500,
+    defects: [18, 22],
     async run(server, client) {
       server.script(CANCEL, { body: response('cancelled') });
       await stalledPoll(server, client, 'headers', { cancelOnAbandon: true });
@@ -292,6 +305,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     name: "cancelOnAbandon: a wait abandoned on abort cancels the run and throws the signal's reason",
     outcome: 'abort reason, then POST cancel',
     boundMs: 1500,
+    defects: [22],
     async run(server, client) {
       server.script(POLL, { body: response('in_progress') });
       server.script(CANCEL, { body: response('cancelled') });
@@ -308,6 +322,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     name: 'cancelOnAbandon: a cancel that hangs delays PollTimeoutError by at most a second',
     outcome: 'PollTimeoutError by 200 + 1000 ms',
     boundMs: 2000,
+    defects: [22],
     async run(server, client) {
       server.script(POLL, { body: response('in_progress') });
       server.script(CANCEL, { stall: 'headers' });
@@ -321,6 +336,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     name: 'without cancelOnAbandon, a wait abandoned at its deadline leaves the run alone',
     outcome: 'PollTimeoutError, no cancel',
     boundMs: 1500,
+    defects: [22],
     async run(server, client) {
       server.script(POLL, { body: response('in_progress') });
       server.script(CANCEL, { body: response('cancelled') });

@@ -8,7 +8,7 @@
 import { format, inspect } from 'node:util';
 import OpenAI from 'openai';
 import { expect } from 'vitest';
-import { classifyError, raiseForStreamEvents, waitForResponse } from '../../src/index.ts';
+import { classifyError, raiseForStreamEvents, waitForResponse, withRetry } from '../../src/index.ts';
 import { response, type PlayServer } from './server.ts';
 
 /** Look real: an sk-proj- key of 40 more characters, an org- and a proj_ id. */
@@ -129,6 +129,28 @@ export const SECRET_CASES: readonly SecretCase[] = [
     async capture(server, client) {
       server.script('GET /responses/resp_1', { body: response('in_progress'), headers: echoed }, { stall: 'headers' });
       return { error: await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 1, timeoutMs: 100 })) };
+    },
+  },
+];
+
+/**
+ * openai's own errors, which the package passes on unchanged (withRetry rethrows the last one;
+ * waitForResponse rethrows a poll failure that is not transient): counted apart, since their
+ * message is openai's rendering of what the server said.
+ */
+export const PASSED_THROUGH: readonly SecretCase[] = [
+  {
+    name: 'a synchronous 429 quoting the secrets, rethrown by withRetry',
+    async capture(server, client) {
+      server.script('POST /responses', { status: 429, headers: echoed, body: { error: { message: quoting, type: 'insufficient_quota', code: 'insufficient_quota' } } });
+      return { error: await rejection(withRetry(() => client.responses.create({ model: 'gpt-test', input: 'hi' }), { maxAttempts: 1, budget: false })) };
+    },
+  },
+  {
+    name: 'a 401 on a poll quoting the secrets, rethrown by waitForResponse',
+    async capture(server, client) {
+      server.script('GET /responses/resp_1', { status: 401, headers: echoed, body: { error: { message: quoting, type: 'invalid_request_error', code: 'invalid_api_key' } } });
+      return { error: await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 1 })) };
     },
   },
 ];
