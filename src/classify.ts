@@ -369,6 +369,26 @@ export function isConnectionError(e: unknown): boolean {
   return false;
 }
 
+/** Codes of the socket errors a body read fails with: undici's (UND_ERR_SOCKET, ...) and the system's (ECONNRESET, EPIPE, ...). */
+const SOCKET_ERROR_CODE = /^(?:UND_ERR_[A-Z_]+|E[A-Z]+)$/;
+
+/**
+ * True for a network failure: openai's connection errors, and a connection lost while the body
+ * was read (fetch's `TypeError: terminated`, caused by a socket error), which openai passes on
+ * unwrapped because it happens after the response arrived.
+ */
+export function isTransportFailure(e: unknown): boolean {
+  if (isConnectionError(e)) return true;
+  if (!(e instanceof TypeError)) return false;
+  let cause: unknown = e.cause;
+  for (let depth = 0; depth < 4 && cause !== null && typeof cause === 'object'; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string' && SOCKET_ERROR_CODE.test(code)) return true;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 function statusFallback(tables: RegistryTables, ix: Index, http: IndexedSurface, status: number | undefined): Outcome {
   const base = fallbackOf(ix, http);
   for (const s of tables.defaults.retryableStatuses) {

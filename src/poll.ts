@@ -4,9 +4,10 @@
  * response.failed and error events into typed errors. Which statuses mean "still running", the
  * intervals and the poll-after header are registry data (surfaces.response, polling).
  */
-import { backoffProfile, classifyErrorIn, isApiErrorShaped, isConnectionError, raiseIn, readString, runningStatuses, type RaiseOptions } from './classify.js';
+import { MAX_MESSAGE, backoffProfile, classifyErrorIn, isApiErrorShaped, isConnectionError, isTransportFailure, raiseIn, readString, runningStatuses, type RaiseOptions } from './classify.js';
 import { profileDelayMs, type Clock } from './backoff.js';
 import { isOpenAIFailure, type FailureClass } from './failure.js';
+import { redactSecrets } from './redact.js';
 import { abortableSleep } from './retry.js';
 import type { RegistryTables } from './spec.js';
 
@@ -35,11 +36,18 @@ export interface WaitOptions extends Clock, RaiseOptions {
   readonly pollIntervalMs?: number;
   /** Upper bound on any interval, the header's included (registry default: 10000). */
   readonly maxPollIntervalMs?: number;
-  /** Give up after this long, with PollTimeoutError (default 30 minutes); a hanging poll is aborted at the deadline. */
+  /**
+   * Give up after this long, with PollTimeoutError (default 30 minutes). A poll still hanging at the
+   * deadline is aborted then; the last poll, made at the deadline, has FINAL_REQUEST_GRACE_MS to answer.
+   */
   readonly timeoutMs?: number;
   /** Transient poll failures (network, 5xx, 429, unreadable or wrong bodies) tolerated in a row (default 5). */
   readonly maxPollFaults?: number;
-  /** Cancel the background response (responses.cancel) when the wait is abandoned on timeout or abort, so it stops billing. */
+  /**
+   * Cancel the background response (responses.cancel) when the wait is abandoned on timeout or
+   * abort, so it stops billing. The cancel may delay the error by up to FINAL_REQUEST_GRACE_MS;
+   * if it fails, the error is thrown all the same.
+   */
   readonly cancelOnAbandon?: boolean;
   readonly signal?: AbortSignal;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -70,7 +78,25 @@ export class PollFaultError extends Error {
   ) {
     super(`polling response ${responseId} failed ${faults} times in a row (last status ${lastStatus ?? 'unknown'})`, options);
   }
+
+  /**
+   * What console.log and util.inspect show: the fields, and the cause as a registry error's record
+   * or a redacted line, since the cause (openai's error) can quote a key, organization or project.
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): unknown {
+    const cause: unknown = this.cause;
+    const shown = isOpenAIFailure(cause)
+      ? cause.toJSON()
+      : cause instanceof Error
+        ? `${cause.name}: ${redactSecrets(cause.message.slice(0, MAX_MESSAGE))}`
+        : typeof cause;
+    const view = { name: this.name, message: this.message, responseId: this.responseId, lastStatus: this.lastStatus, faults: this.faults, cause: shown };
+    return Object.assign(Object.create({ constructor: { name: this.name } }) as object, view);
+  }
 }
+
+/** How long a request made as a wait ends may take: the last poll, at the deadline, and the cancel of cancelOnAbandon. */
+export const FINAL_REQUEST_GRACE_MS = 1000;
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -101,13 +127,19 @@ export async function waitForResponseIn<T>(ctx: RuntimeContext, client: Response
   let faults = 0;
   let polls = 0;
   let lastStatus: string | undefined;
+  // Set once the wait has reached the deadline: the next poll is the last one.
+  let last = false;
 
   const abandon = async (error: unknown): Promise<never> => {
     if (options.cancelOnAbandon === true && typeof client.responses.cancel === 'function') {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), FINAL_REQUEST_GRACE_MS);
       try {
-        await client.responses.cancel(id);
+        await client.responses.cancel(id, { signal: controller.signal });
       } catch {
         // the wait is abandoned either way; the caller gets the reason it was
+      } finally {
+        clearTimeout(timer);
       }
     }
     throw error;
@@ -121,7 +153,10 @@ export async function waitForResponseIn<T>(ctx: RuntimeContext, client: Response
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal?.reason);
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => controller.abort(timedOut()), Math.max(0, deadline - now()));
+    // A poll begun before the deadline is aborted at it; the last one, begun at it, gets a grace.
+    const bound = deadline - now();
+    last ||= bound <= 0;
+    const timer = setTimeout(() => controller.abort(timedOut()), last ? FINAL_REQUEST_GRACE_MS : bound);
     let poll: { polled: { data: unknown; response: { headers: { get(name: string): string | null } } } } | { failure: unknown };
     try {
       poll = await client.responses
@@ -167,15 +202,18 @@ export async function waitForResponseIn<T>(ctx: RuntimeContext, client: Response
       if (options.signal?.aborted) return abandon(options.signal.reason);
       if (fault instanceof PollTimeoutError || (controller.signal.aborted && controller.signal.reason instanceof PollTimeoutError)) return abandon(timedOut());
       // Only a failed or untrustworthy poll lands here: a terminal response is never polled again.
-      const facts = isConnectionError(fault) || fault instanceof BadPollAnswer || fault instanceof SyntaxError ? undefined : classifyErrorIn(ctx.tables, fault);
-      const transient = facts === undefined ? isConnectionError(fault) || fault instanceof BadPollAnswer || fault instanceof SyntaxError : facts.retryable;
+      // A poll is a GET, so any network failure, the body's included, can be polled again.
+      const unreadable = isTransportFailure(fault) || fault instanceof BadPollAnswer || fault instanceof SyntaxError;
+      const facts = unreadable ? undefined : classifyErrorIn(ctx.tables, fault);
+      const transient = facts === undefined ? unreadable : facts.retryable;
       if (!transient) throw fault;
       if (++faults > maxFaults) throw new PollFaultError(id, lastStatus, faults, { cause: fault });
       waitMs = Math.min(maxInterval, profileDelayMs(facts?.backoff ?? faultProfile, faults, ctx.serverHintMs(fault, options), options));
     }
     const left = deadline - now();
-    if (left <= 0) return abandon(timedOut());
+    if (last || left <= 0) return abandon(timedOut());
     // One last poll at the deadline rather than giving up before it.
+    last = waitMs >= left;
     await sleep(Math.min(waitMs, left), options.signal).catch((e: unknown) => abandon(e));
   }
 }
