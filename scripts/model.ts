@@ -157,7 +157,7 @@ export interface Registry {
   readonly categories: readonly Category[];
   readonly hints: Hints;
   readonly polling: Polling;
-  readonly defaults: { readonly retryableStatuses: readonly { readonly status?: number; readonly from?: number; readonly backoff: string }[] };
+  readonly defaults: { readonly connectionBackoff: string; readonly retryableStatuses: readonly { readonly status?: number; readonly from?: number; readonly backoff: string }[] };
   readonly fallbacks: readonly Fallback[];
   readonly backoff: readonly BackoffProfile[];
   readonly surfaces: readonly Surface[];
@@ -298,7 +298,7 @@ export function buildModel(view: RegistryView, files: readonly LoadedFile[]): Re
       faultBackoff: polling.faultBackoff,
       evidence: evidence(polling.evidence),
     } satisfies Record<keyof Def.Polling, unknown>,
-    defaults: { retryableStatuses: view.defaults.value.retryableStatuses.map((s) => ({ ...s })) } satisfies Record<keyof Def.Defaults, unknown>,
+    defaults: { connectionBackoff: view.defaults.value.connectionBackoff, retryableStatuses: view.defaults.value.retryableStatuses.map((s) => ({ ...s })) } satisfies Record<keyof Def.Defaults, unknown>,
     fallbacks: sorted(view.fallbacks).map(([name, { value }]) => ({ name, ...outcome(value, undefined) })),
     backoff: sorted(view.backoff).map(([name, { value }]) => ({
       name,

@@ -285,6 +285,10 @@ export interface Polling {
  */
 export interface Defaults {
   /**
+   * The backoff profile for connection errors and timeouts, which carry no code; withRetry retries them (at a higher budget cost).
+   */
+  connectionBackoff: string;
+  /**
    * For synchronous HTTP errors whose code (and type) the registry does not know: the statuses that are retried, and with which backoff profile. Any other status is not retried.
    */
   retryableStatuses: {

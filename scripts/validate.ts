@@ -268,6 +268,7 @@ function* classDefinitions(view: RegistryView): Generator<{ at: Located<unknown>
 /** Every backoff reference and where it is made. */
 function* backoffReferences(view: RegistryView): Generator<{ at: Located<unknown>; name: string }> {
   if (view.defaults) {
+    yield { at: { ...view.defaults, path: ['defaults', 'connectionBackoff'] }, name: view.defaults.value.connectionBackoff };
     for (const [i, s] of view.defaults.value.retryableStatuses.entries()) {
       yield { at: { ...view.defaults, path: ['defaults', 'retryableStatuses', i, 'backoff'] }, name: s.backoff };
     }

@@ -4,31 +4,9 @@
  * 1.5s / 20s / 6m0s" in messages) read from the places a HintSources value names.
  */
 import { DEFAULT_HINT_SOURCES } from './hint-defaults.js';
-import type { BackoffProfile } from './spec.js';
+import type { BackoffProfile, DelayFormat, HintSources } from './spec.js';
 
-/** How a hint spells a delay: `duration` is Go's "1s", "6m0s", "1.5ms", "7m12s", "20ms". */
-export type DelayFormat = 'milliseconds' | 'seconds' | 'seconds_or_http_date' | 'duration';
-
-/** Where an API's answers carry retry hints (registry data; see src/hint-defaults.ts). */
-export interface HintSources {
-  /** Header whose "true"/"false" overrides retryability (x-should-retry). */
-  readonly shouldRetryHeader: string;
-  /** Headers that carry a delay, in priority order (retry-after-ms, x-ms-retry-after-ms, retry-after). */
-  readonly delayHeaders: readonly { readonly name: string; readonly format: DelayFormat }[];
-  /** Fields of the error body (paths from the thrown error object, e.g. ['error','resets_in_seconds']) that carry a delay. */
-  readonly bodyFields: readonly { readonly path: readonly string[]; readonly format: DelayFormat }[];
-  /** Phrases followed by a duration in messages ("try again in 20s"). */
-  readonly messagePhrases: readonly string[];
-  /** Rate-limit headers the limiter learns from (x-ratelimit-*-requests / -tokens); reset values are durations like "1s", "6m0s". */
-  readonly rateLimitHeaders: {
-    readonly limitRequests: string;
-    readonly remainingRequests: string;
-    readonly resetRequests: string;
-    readonly limitTokens: string;
-    readonly remainingTokens: string;
-    readonly resetTokens: string;
-  };
-}
+export type { DelayFormat, HintSources } from './spec.js';
 
 /** Sources of randomness and time, injectable so tests and simulations are deterministic. */
 export interface Clock {

@@ -358,15 +358,23 @@ export function isApiErrorShaped(e: unknown): e is Error & { status: unknown; er
   return e instanceof Error && 'status' in e && 'error' in e && 'headers' in e;
 }
 
-/** True for openai's connection errors and timeouts from any copy (no status; named so by the SDK). */
+/**
+ * True for openai's connection errors and timeouts from any copy of the SDK: no status, and an
+ * APIConnectionError (or APIConnectionTimeoutError) in the prototype chain, or, for a copy a
+ * minifier renamed, an APIError's shape with neither body nor headers.
+ */
 export function isConnectionError(e: unknown): boolean {
-  if (!(e instanceof Error)) return false;
-  for (let p: unknown = Object.getPrototypeOf(e); p !== null && typeof p === 'object'; p = Object.getPrototypeOf(p)) {
-    const name = (p as { constructor?: { name?: unknown } }).constructor?.name;
-    if (name === 'APIConnectionError') return true;
-    if (name === 'APIError' || name === 'Error') return false;
+  try {
+    if (!(e instanceof Error) || !('status' in e) || e.status !== undefined) return false;
+    for (let p: unknown = Object.getPrototypeOf(e); p !== null && p !== Error.prototype; p = Object.getPrototypeOf(p)) {
+      const name: unknown = (p as { constructor?: { name?: unknown } }).constructor?.name;
+      if (name === 'APIConnectionError' || name === 'APIConnectionTimeoutError') return true;
+    }
+    const shaped = e as { error?: unknown; headers?: unknown };
+    return 'error' in e && 'headers' in e && shaped.error === undefined && shaped.headers === undefined;
+  } catch {
+    return false;
   }
-  return false;
 }
 
 /** Codes of the socket errors a body read fails with: undici's (UND_ERR_SOCKET, ...) and the system's (ECONNRESET, EPIPE, ...). */
@@ -424,7 +432,13 @@ function judge(tables: RegistryTables, e: Error & { status: unknown; headers: un
   const decision = decide(ix, reading);
   // The server's should-retry header has the last word: false always wins; true upgrades only a
   // decision the code did not make (an unknown code judged by its status).
-  const shouldRetry = headerOf(e.headers, tables.hints.shouldRetryHeader);
+  let headers: unknown;
+  try {
+    headers = e.headers;
+  } catch {
+    headers = undefined; // headers that cannot be read say nothing; the code still decides
+  }
+  const shouldRetry = headerOf(headers, tables.hints.shouldRetryHeader);
   const retryable = shouldRetry === 'false' ? false : shouldRetry === 'true' && decision.hit === undefined ? true : decision.outcome.retryable;
   return { ix, reading, decision, retryable };
 }

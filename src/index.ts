@@ -6,9 +6,10 @@
  */
 import { CLASSES } from '../generated/errors.js';
 import { TABLES } from '../generated/registry.js';
-import { classifyErrorIn, classifyFailureIn, classifyOnSurface, isRetryableIn, raiseIn, type FailureFacts, type RaiseOptions } from './classify.js';
+import { backoffProfile, classifyErrorIn, classifyFailureIn, classifyOnSurface, isRetryableIn, raiseIn, type FailureFacts, type RaiseOptions } from './classify.js';
 import { raiseForStreamEventsIn, waitForResponseIn, type ResponsesClient, type RuntimeContext, type WaitOptions } from './poll.js';
-import { createRetry } from './retry.js';
+import { createRetry, type RetryOptions } from './retry.js';
+import type { Clock } from './backoff.js';
 
 /** Returns the object unless it reports a failure; throws the registry's typed error when it does. */
 export function raiseForFailedResponse<T>(obj: T, options?: RaiseOptions): T {
@@ -35,22 +36,42 @@ export function isRetryable(e: unknown): boolean {
   return isRetryableIn(TABLES, e);
 }
 
-const retry = /* @__PURE__ */ createRetry(classifyError);
-const context: RuntimeContext = { tables: TABLES, classes: CLASSES, serverHintMs: retry.serverHintMs };
+let built: ReturnType<typeof createRetry> | undefined;
+/** The retry functions over the embedded registry, built on first use (nothing runs at import). */
+function retry(): ReturnType<typeof createRetry> {
+  built ??= createRetry(classifyError, { hintSources: TABLES.hints, connectionBackoff: backoffProfile(TABLES, TABLES.defaults.connectionBackoff) });
+  return built;
+}
 
-/** Milliseconds to wait before resubmitting after `attempt` failed attempts; undefined when not retryable. */
-export const retryDelayMs = retry.retryDelayMs;
-/** Calls a function again while it throws retryable errors, with backoff and the retry budget. */
-export const withRetry = retry.withRetry;
+/**
+ * Milliseconds to wait before resubmitting after `attempt` failed attempts: the server's hint
+ * plus jitter when there is one (never clamped), else the code's backoff; undefined when not retryable.
+ */
+export function retryDelayMs(error: unknown, attempt: number, clock?: Clock): number | undefined {
+  return retry().retryDelayMs(error, attempt, clock);
+}
+
+/**
+ * Calls `fn` again while it throws an error the registry calls retryable (and on connection
+ * errors and timeouts), pacing each attempt through the process's adaptive rate limiter and
+ * spending from its retry budget.
+ */
+export function withRetry<T>(fn: (attempt: number) => Promise<T>, options?: RetryOptions): Promise<T> {
+  return retry().withRetry(fn, options);
+}
+
+function context(): RuntimeContext {
+  return { tables: TABLES, classes: CLASSES, serverHintMs: retry().serverHintMs };
+}
 
 /** Polls a background response until it is terminal; throws the typed error when it failed. */
 export function waitForResponse<T = unknown>(client: ResponsesClient, id: string, options?: WaitOptions): Promise<T> {
-  return waitForResponseIn<T>(context, client, id, options);
+  return waitForResponseIn<T>(context(), client, id, options);
 }
 
 /** Passes stream events through; throws the typed error for response.failed and error events. */
 export function raiseForStreamEvents<T>(stream: AsyncIterable<T>, options?: RaiseOptions): AsyncGenerator<T, void, undefined> {
-  return raiseForStreamEventsIn(context, stream, options);
+  return raiseForStreamEventsIn(context(), stream, options);
 }
 
 export * from '../generated/errors.js';
@@ -60,6 +81,8 @@ export type { FailureFacts, RaiseOptions } from './classify.js';
 export { FAILURE_BRAND, isOpenAIFailure, type FailureKind, type OpenAIFailure } from './failure.js';
 export { FAILURE_FIELDS } from './failure-record.generated.js';
 export { PollFaultError, PollTimeoutError, type ResponsesClient, type WaitOptions } from './poll.js';
-export { RetryBudget, sharedRetryBudget, type RetryEvent, type RetryOptions } from './retry.js';
+export { RetryBudget, sharedRetryBudget, type GiveUpEvent, type GiveUpReason, type RetryBudgetOptions, type RetryEvent, type RetryOptions } from './retry.js';
+export { AdaptiveLimiter, DEFAULT_LIMITER_KEY, limiterSnapshots, sharedLimiter, type LimiterOptions, type LimiterSnapshot } from './limiter.js';
+export { defaultLimiterKey, pacedFetch, type Fetch, type PacedFetchOptions } from './pacing.js';
 export { headerHintMs, messageHintMs, type Clock } from './backoff.js';
 export type { BackoffProfile, HintSources, RegistryTables } from './spec.js';

@@ -8,7 +8,8 @@ import { MAX_MESSAGE, backoffProfile, classifyErrorIn, isApiErrorShaped, isConne
 import { profileDelayMs, type Clock } from './backoff.js';
 import { isOpenAIFailure, type FailureClass } from './failure.js';
 import { redactSecrets } from './redact.js';
-import { abortableSleep } from './retry.js';
+import { abortableSleep, sharedLimiter, type AdaptiveLimiter } from './limiter.js';
+import { isPacedHeaders } from './pacing.js';
 import type { RegistryTables } from './spec.js';
 
 /** What the polling and stream helpers work from: a registry's tables and classes, and the hint reader. */
@@ -51,6 +52,10 @@ export interface WaitOptions extends Clock, RaiseOptions {
   readonly cancelOnAbandon?: boolean;
   readonly signal?: AbortSignal;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The rate limiter each poll takes a slot from; `false` for none. Default: the process-wide limiter of `limiterKey`. */
+  readonly limiter?: AdaptiveLimiter | false;
+  /** Which process-wide limiter to use (default "default"). */
+  readonly limiterKey?: string;
   /** Called after every poll with the status seen. */
   readonly onPoll?: (status: string | undefined, polls: number) => void;
 }
@@ -145,6 +150,8 @@ export async function waitForResponseIn<T>(ctx: RuntimeContext, client: Response
     throw error;
   };
   const timedOut = () => new PollTimeoutError(id, lastStatus, timeoutMs);
+  const limiter = options.limiter === undefined ? sharedLimiter(options.limiterKey) : options.limiter;
+  let pacedUpstream = false;
 
   for (;;) {
     if (options.signal?.aborted) return abandon(options.signal.reason);
@@ -159,6 +166,9 @@ export async function waitForResponseIn<T>(ctx: RuntimeContext, client: Response
     const timer = setTimeout(() => controller.abort(timedOut()), last ? FINAL_REQUEST_GRACE_MS : bound);
     let poll: { polled: { data: unknown; response: { headers: { get(name: string): string | null } } } } | { failure: unknown };
     try {
+      // Polls take a slot from the process's rate limiter like every other attempt (unless the
+      // client's own fetch is paced), so a crowd of waiters cannot outrun the granted rate.
+      if (limiter !== false && !pacedUpstream) await limiter.acquire(controller.signal);
       poll = await client.responses
         .retrieve(id, {}, { signal: controller.signal })
         .withResponse()
@@ -170,6 +180,8 @@ export async function waitForResponseIn<T>(ctx: RuntimeContext, client: Response
     let waitMs: number;
     let fault: unknown;
     if ('polled' in poll) {
+      if (limiter !== false && !pacedUpstream) limiter.recordSuccess();
+      pacedUpstream = isPacedHeaders(poll.polled.response.headers);
       try {
         const data = poll.polled.data;
         const status = readString(data, ['status']);
@@ -208,7 +220,9 @@ export async function waitForResponseIn<T>(ctx: RuntimeContext, client: Response
       const transient = facts === undefined ? unreadable : facts.retryable;
       if (!transient) throw fault;
       if (++faults > maxFaults) throw new PollFaultError(id, lastStatus, faults, { cause: fault });
-      waitMs = Math.min(maxInterval, profileDelayMs(facts?.backoff ?? faultProfile, faults, ctx.serverHintMs(fault, options), options));
+      const hint = ctx.serverHintMs(fault, options);
+      if (limiter !== false && !pacedUpstream && facts?.status === 429) limiter.recordThrottle(hint);
+      waitMs = Math.min(maxInterval, profileDelayMs(facts?.backoff ?? faultProfile, faults, hint, options));
     }
     const left = deadline - now();
     if (last || left <= 0) return abandon(timedOut());

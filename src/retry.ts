@@ -15,7 +15,7 @@ import {
   type Clock,
   type HintSources,
 } from './backoff.js';
-import type { FailureFacts } from './classify.js';
+import { isConnectionError, type FailureFacts } from './classify.js';
 import { CONNECTION_BACKOFF, DEFAULT_HINT_SOURCES } from './hint-defaults.js';
 import { abortableSleep, checkNumber, DEFAULT_LIMITER_KEY, sharedLimiter, type AdaptiveLimiter, type Sleep } from './limiter.js';
 import { isPacedHeaders } from './pacing.js';
@@ -143,24 +143,6 @@ export interface RetryOptions extends Clock {
   readonly sleep?: Sleep;
 }
 
-/**
- * True for openai's APIConnectionError and APIConnectionTimeoutError from any copy of openai: by
- * class name along the prototype chain, or by shape (an APIError with no status, body or headers,
- * which is how openai builds them; stream error events carry a body and are not these).
- */
-export function isConnectionError(e: unknown): boolean {
-  try {
-    if (!(e instanceof Error) || !('status' in e) || e.status !== undefined) return false;
-    for (let p: unknown = Object.getPrototypeOf(e); p !== null && p !== Error.prototype; p = Object.getPrototypeOf(p)) {
-      const name: unknown = (p as { constructor?: { name?: unknown } }).constructor?.name;
-      if (name === 'APIConnectionError' || name === 'APIConnectionTimeoutError') return true;
-    }
-    const shaped = e as { error?: unknown; headers?: unknown };
-    return 'error' in e && 'headers' in e && shaped.error === undefined && shaped.headers === undefined;
-  } catch {
-    return false;
-  }
-}
 
 function statusOf(e: unknown): unknown {
   try {
@@ -201,13 +183,16 @@ type Classify = (e: unknown) => FailureFacts | undefined;
 
 /** Options of createRetry. */
 export interface CreateRetryOptions {
-  /** Where hints are read (default: OpenAI's, from src/hint-defaults.ts until the registry emits them). */
+  /** Where hints are read (default: the embedded registry's `hints`). */
   readonly hintSources?: HintSources;
+  /** The backoff for connection errors and timeouts (default: the embedded registry's `defaults.connectionBackoff`). */
+  readonly connectionBackoff?: BackoffProfile;
 }
 
 /** Builds retryDelayMs and withRetry over a runtime's classifyError. */
 export function createRetry(classifyError: Classify, createOptions: CreateRetryOptions = {}) {
   const sources = createOptions.hintSources ?? DEFAULT_HINT_SOURCES;
+  const connectionBackoff = createOptions.connectionBackoff ?? CONNECTION_BACKOFF;
 
   /** The server's requested delay for an error: headers first, then the error body, then the message. */
   function serverHintMs(error: unknown, clock: Clock = {}): number | undefined {
@@ -222,7 +207,7 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
 
   /** Whether to retry, and on which profile: the registry's, or the connection profile for connection errors. */
   function retryProfile(error: unknown, facts: FailureFacts | undefined): { profile: BackoffProfile; connection: boolean } | undefined {
-    if (isConnectionError(error)) return { profile: facts?.retryable ? facts.backoff : CONNECTION_BACKOFF, connection: true };
+    if (isConnectionError(error)) return { profile: facts?.retryable ? facts.backoff : connectionBackoff, connection: true };
     if (facts === undefined || !facts.retryable) return undefined;
     return { profile: facts.backoff, connection: false };
   }

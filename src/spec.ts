@@ -108,6 +108,8 @@ export interface PollingSpec<TBackoff extends string = string> {
 
 /** The HTTP-status fallback for synchronous errors whose code is unknown. */
 export interface DefaultsSpec<TBackoff extends string = string> {
+  /** The profile for connection errors and timeouts, which carry no code. */
+  readonly connectionBackoff: TBackoff;
   /** Statuses (exact, or every status from `from` up) retried when the code is unknown. */
   readonly retryableStatuses: readonly { readonly status?: number; readonly from?: number; readonly backoff: TBackoff }[];
 }

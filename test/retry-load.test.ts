@@ -10,7 +10,8 @@ import { bodyHintMs, headerHintMs, messageHintMs, parseDelay, profileDelayMs } f
 import { DEFAULT_HINT_SOURCES } from '../src/hint-defaults.ts';
 import { classifyError } from '../src/index.ts';
 import { AdaptiveLimiter, sharedLimiter } from '../src/limiter.ts';
-import { createRetry, isConnectionError, RetryBudget, sharedRetryBudget, type GiveUpEvent } from '../src/retry.ts';
+import { isConnectionError } from '../src/classify.ts';
+import { createRetry, RetryBudget, sharedRetryBudget, type GiveUpEvent } from '../src/retry.ts';
 import { BACKOFF } from '../generated/registry.ts';
 
 const { withRetry, retryDelayMs } = createRetry(classifyError);

@@ -188,7 +188,7 @@ describe(`openai ${VERSION}: synchronous 429s`, () => {
     expect(InsufficientQuotaError).toBeDefined();
   });
 
-  it('429 rate_limit_exceeded with retry-after-ms is retried after the hinted delay', async () => {
+  it('429 rate_limit_exceeded with retry-after-ms is retried after the hinted delay (a floor: jitter goes on top)', async () => {
     server.script(
       'POST /responses',
       { status: 429, headers: { 'retry-after-ms': '150' }, body: { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } } },
@@ -198,9 +198,18 @@ describe(`openai ${VERSION}: synchronous 429s`, () => {
     const result = await withRetry(() => client.responses.create({ model: 'gpt-test', input: 'hi' }), {
       sleep: async (ms) => void delays.push(ms),
       budget: false,
+      limiter: false,
+      random: () => 0,
     });
     expect(result.status).toBe('completed');
     expect(delays).toEqual([150]);
+    server.script(
+      'POST /responses',
+      { status: 429, headers: { 'retry-after-ms': '150' }, body: { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } } },
+      { body: response('completed') },
+    );
+    await withRetry(() => client.responses.create({ model: 'gpt-test', input: 'hi' }), { sleep: async (ms) => void delays.push(ms), budget: false, limiter: false, random: () => 1 });
+    expect(delays[1]).toBe(250);
     expect(RateLimitExceededError).toBeDefined();
     expect(CODES.rate_limit_exceeded.retryable).toBe(true);
   });
