@@ -13,11 +13,15 @@ import { formatDiagnostic } from '../scripts/diagnostics.ts';
 const dir = mkdtempSync(join(tmpdir(), 'oer-scale-'));
 const base = readFileSync('test/fixtures/rules/_base.yaml', 'utf8');
 
-/** Every code breaks the schema (five missing properties) and two semantic rules once valid. */
+/**
+ * Every code breaks the schema (seven missing properties), or is valid under the schema (registry
+ * format 2) and breaks two semantic rules: CLASS_NAME_INVALID (no Error suffix) and
+ * EVIDENCE_URL_NOT_HTTPS.
+ */
 const KINDS = {
   schema: (i: number) => `  c${i}: { class: B${i} }\n`,
   rules: (i: number) =>
-    `  c${i}: { class: B${i}, extends: APIError, retryable: false, surfaces: [response], description: d, since: 1.0.0, evidence: [{ url: "http://x", note: s }] }\n`,
+    `  c${i}: { class: B${i}, extends: APIError, category: unknown, retryable: false, baseRule: r, surfaces: [response], description: d, since: 1.0.0, evidence: [{ url: "http://x", note: s }] }\n`,
 };
 
 function registryFile(kind: keyof typeof KINDS, codes: number): string {

@@ -122,8 +122,8 @@ function at(segments: readonly string[], leaf: Record<string, unknown>): Record<
 function ifPresent(segments: readonly string[], leaf: Record<string, unknown>): Record<string, unknown> {
   const [head, ...rest] = segments;
   if (head === undefined) return leaf;
-  if (head === '0') return { items: ifPresent(rest, leaf) };
-  return { properties: { [head]: ifPresent(rest, leaf) } };
+  if (head === '0') return { type: ['array', 'null'], items: ifPresent(rest, leaf) };
+  return { type: ['object', 'null'], properties: { [head]: ifPresent(rest, leaf) } };
 }
 
 function anyPath(paths: readonly string[], leaf: Record<string, unknown>): Record<string, unknown>[] {
