@@ -10,7 +10,7 @@ import * as sdk from 'openai/core/error';
 import { expect } from 'vitest';
 import { PollFaultError, PollTimeoutError, ServerError, waitForResponse, type WaitOptions } from '../../src/index.ts';
 import { FINAL_REQUEST_GRACE_MS } from '../../src/poll.ts';
-import { response, type PlayServer, type Seen } from './server.ts';
+import { isolatedLimiterKey, response, type PlayServer, type Seen } from './server.ts';
 
 /** One fault scenario. */
 export interface FaultScenario {
@@ -63,7 +63,7 @@ function timedOut(e: unknown, lastStatus: string, timeoutMs: number): void {
 async function stalledPoll(server: PlayServer, client: OpenAI, stall: 'headers' | 'body', extra: WaitOptions = {}): Promise<void> {
   server.script(POLL, { body: response('in_progress') }, stall === 'headers' ? { stall } : { stall, body: response('completed') });
   const start = performance.now();
-  const e = await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 20, timeoutMs: 400, ...extra }));
+  const e = await rejection(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 20, timeoutMs: 400, ...extra }));
   const took = since(start);
   timedOut(e, 'in_progress', 400);
   expect(took).toBeGreaterThanOrEqual(395);
@@ -78,7 +78,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     boundMs: 1000,
     async run(server, client) {
       server.script(POLL, { drop: 'mid-body', body: response('in_progress') }, { body: response('completed') });
-      await expect(waitForResponse(client, 'resp_1', { pollIntervalMs: 10 })).resolves.toMatchObject({ id: 'resp_1', status: 'completed' });
+      await expect(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 10 })).resolves.toMatchObject({ id: 'resp_1', status: 'completed' });
       expect(answers(server)).toEqual(['drop mid-body', 'completed']);
     },
   },
@@ -88,7 +88,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     boundMs: 1000,
     async run(server, client) {
       server.script(POLL, { drop: true }, { body: response('completed') });
-      await expect(waitForResponse(client, 'resp_1', { pollIntervalMs: 10 })).resolves.toMatchObject({ status: 'completed' });
+      await expect(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 10 })).resolves.toMatchObject({ status: 'completed' });
       expect(answers(server)).toEqual(['drop', 'completed']);
     },
   },
@@ -98,7 +98,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     boundMs: 1000,
     async run(server, client) {
       server.script(POLL, { status: 502, raw: badGateway, contentType: 'text/html' }, { body: response('completed') });
-      await expect(waitForResponse(client, 'resp_1', { pollIntervalMs: 10 })).resolves.toMatchObject({ status: 'completed' });
+      await expect(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 10 })).resolves.toMatchObject({ status: 'completed' });
       expect(answers(server)).toEqual(['502', 'completed']);
     },
   },
@@ -108,7 +108,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     boundMs: 1000,
     async run(server, client) {
       server.script(POLL, { body: response('in_progress') }, { status: 502, raw: badGateway, contentType: 'text/html' });
-      const e = await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 10, maxPollIntervalMs: 20, maxPollFaults: 2 }));
+      const e = await rejection(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 10, maxPollIntervalMs: 20, maxPollFaults: 2 }));
       expect(e).toBeInstanceOf(PollFaultError);
       expect(e).toMatchObject({ responseId: 'resp_1', lastStatus: 'in_progress', faults: 3 });
       expect((e as PollFaultError).cause).toBeInstanceOf(sdk.InternalServerError);
@@ -123,7 +123,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     defects: [20],
     async run(server, client) {
       server.script(POLL, { raw: '{"id":"resp_1","status":"in_pro' }, { body: response('completed') });
-      await expect(waitForResponse(client, 'resp_1', { pollIntervalMs: 10 })).resolves.toMatchObject({ status: 'completed' });
+      await expect(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 10 })).resolves.toMatchObject({ status: 'completed' });
       expect(answers(server)).toEqual(['200', 'completed']);
     },
   },
@@ -134,7 +134,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     defects: [20],
     async run(server, client) {
       server.script(POLL, { raw: '<!doctype html><p>maintenance' }, { raw: '{"id":"resp_1",' });
-      const e = await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 10, maxPollIntervalMs: 20, maxPollFaults: 3 }));
+      const e = await rejection(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 10, maxPollIntervalMs: 20, maxPollFaults: 3 }));
       expect(e).toBeInstanceOf(PollFaultError);
       expect(e).toMatchObject({ responseId: 'resp_1', lastStatus: undefined, faults: 4 });
       expect((e as Error).message).toContain('resp_1');
@@ -164,7 +164,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     async run(server, client) {
       server.script(POLL, { body: response('in_progress') });
       const start = performance.now();
-      const e = await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 200, timeoutMs: 300 }));
+      const e = await rejection(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 200, timeoutMs: 300 }));
       expect(since(start)).toBeGreaterThanOrEqual(295);
       timedOut(e, 'in_progress', 300);
       const at = server.seen.map((s) => s.at - (server.seen[0]?.at ?? 0));
@@ -180,7 +180,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     defects: [19],
     async run(server, client) {
       server.script(POLL, { body: response('in_progress') }, { body: response('in_progress') }, { body: response('completed') });
-      await expect(waitForResponse(client, 'resp_1', { pollIntervalMs: 200, timeoutMs: 300 })).resolves.toMatchObject({ status: 'completed' });
+      await expect(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 200, timeoutMs: 300 })).resolves.toMatchObject({ status: 'completed' });
       expect(answers(server)).toEqual(['in_progress', 'in_progress', 'completed']);
     },
   },
@@ -192,7 +192,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     async run(server, client) {
       server.script(POLL, { body: response('in_progress') }, { body: response('queued') }, { stall: 'headers' });
       const start = performance.now();
-      timedOut(await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 200, timeoutMs: 300 })), 'queued', 300);
+      timedOut(await rejection(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 200, timeoutMs: 300 })), 'queued', 300);
       expect(since(start)).toBeGreaterThanOrEqual(300 + FINAL_REQUEST_GRACE_MS - 5);
       expect(since(start)).toBeLessThan(300 + FINAL_REQUEST_GRACE_MS + 300);
       expect(answers(server)).toEqual(['in_progress', 'queued', 'stall headers']);
@@ -204,7 +204,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     boundMs: 2500,
     async run(server, client) {
       server.script(POLL, { body: response('in_progress') }, { status: 429, headers: { 'retry-after': '1' }, body: rateLimited }, { body: response('completed') });
-      await expect(waitForResponse(client, 'resp_1', { pollIntervalMs: 10 })).resolves.toMatchObject({ status: 'completed' });
+      await expect(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 10 })).resolves.toMatchObject({ status: 'completed' });
       expect(answers(server)).toEqual(['in_progress', '429', 'completed']);
       const [, limited, next] = server.seen;
       expect((next?.at ?? 0) - (limited?.at ?? 0)).toBeGreaterThanOrEqual(990);
@@ -217,7 +217,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     defects: [21],
     async run(server, client) {
       server.script(POLL, { body: response('completed', { id: 'resp_other' }) }, { body: response('in_progress') }, { body: response('completed') });
-      await expect(waitForResponse(client, 'resp_1', { pollIntervalMs: 10 })).resolves.toMatchObject({ id: 'resp_1', status: 'completed' });
+      await expect(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 10 })).resolves.toMatchObject({ id: 'resp_1', status: 'completed' });
       expect(answers(server)).toEqual(['completed', 'in_progress', 'completed']);
     },
   },
@@ -228,7 +228,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     defects: [21],
     async run(server, client) {
       server.script(POLL, { body: response('in_progress', { id: 'resp_other' }) });
-      const e = await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 10, maxPollIntervalMs: 20, maxPollFaults: 2 }));
+      const e = await rejection(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 10, maxPollIntervalMs: 20, maxPollFaults: 2 }));
       expect(e).toBeInstanceOf(PollFaultError);
       expect(e).toMatchObject({ responseId: 'resp_1', lastStatus: undefined, faults: 3 });
       expect(String((e as PollFaultError).cause)).toContain('resp_other');
@@ -247,7 +247,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
         { body: response('failed', { error: { code: 'server_error', message: 'The model failed.' } }) },
       );
       const statuses: (string | undefined)[] = [];
-      const e = await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 10, onPoll: (s) => statuses.push(s) }));
+      const e = await rejection(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 10, onPoll: (s) => statuses.push(s) }));
       expect(e).toBeInstanceOf(ServerError);
       expect(e).toBeInstanceOf(sdk.APIError);
       expect(e).toMatchObject({ code: 'server_error', objectId: 'resp_1', kind: 'failed', transportStatus: 200 });
@@ -262,7 +262,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
       server.script(POLL, { body: response('in_progress') }, { body: response('completed') });
       let restarted: Promise<void> | undefined;
       const start = performance.now();
-      const result = waitForResponse(client, 'resp_1', {
+      const result = waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(),
         pollIntervalMs: 20,
         maxPollIntervalMs: 50,
         maxPollFaults: 100,
@@ -284,7 +284,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     async run(server, client) {
       server.script(POLL, { body: response('in_progress') });
       server.script(CANCEL, { body: response('cancelled') });
-      const e = await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 50, timeoutMs: 200, cancelOnAbandon: true }));
+      const e = await rejection(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 50, timeoutMs: 200, cancelOnAbandon: true }));
       timedOut(e, 'in_progress', 200);
       expect(server.requests.at(-1)).toBe(CANCEL);
       expect(server.requests.filter((r) => r === CANCEL)).toHaveLength(1);
@@ -312,7 +312,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
       const controller = new AbortController();
       const reason = new Error('the user went away');
       const e = await rejection(
-        waitForResponse(client, 'resp_1', { pollIntervalMs: 50, signal: controller.signal, cancelOnAbandon: true, onPoll: (_, polls) => polls === 2 && controller.abort(reason) }),
+        waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 50, signal: controller.signal, cancelOnAbandon: true, onPoll: (_, polls) => polls === 2 && controller.abort(reason) }),
       );
       expect(e).toBe(reason);
       expect(server.requests).toEqual([POLL, POLL, CANCEL]);
@@ -327,7 +327,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
       server.script(POLL, { body: response('in_progress') });
       server.script(CANCEL, { stall: 'headers' });
       const start = performance.now();
-      timedOut(await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 50, timeoutMs: 200, cancelOnAbandon: true })), 'in_progress', 200);
+      timedOut(await rejection(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 50, timeoutMs: 200, cancelOnAbandon: true })), 'in_progress', 200);
       expect(since(start)).toBeLessThan(200 + FINAL_REQUEST_GRACE_MS + 300);
       expect(server.requests.at(-1)).toBe(CANCEL);
     },
@@ -340,7 +340,7 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
     async run(server, client) {
       server.script(POLL, { body: response('in_progress') });
       server.script(CANCEL, { body: response('cancelled') });
-      timedOut(await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 50, timeoutMs: 200 })), 'in_progress', 200);
+      timedOut(await rejection(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 50, timeoutMs: 200 })), 'in_progress', 200);
       expect(server.requests).not.toContain(CANCEL);
     },
   },

@@ -9,7 +9,7 @@ import { format, inspect } from 'node:util';
 import OpenAI from 'openai';
 import { expect } from 'vitest';
 import { classifyError, raiseForStreamEvents, waitForResponse, withRetry } from '../../src/index.ts';
-import { response, type PlayServer } from './server.ts';
+import { isolatedLimiterKey, response, type PlayServer } from './server.ts';
 
 /** Look real: an sk-proj- key of 40 more characters, an org- and a proj_ id. */
 export const SECRETS = {
@@ -85,14 +85,14 @@ export const SECRET_CASES: readonly SecretCase[] = [
     name: 'a failed background response whose error message quotes the secrets',
     async capture(server, client) {
       server.script('GET /responses/resp_1', { body: response('failed', { error: { code: 'server_error', message: quoting } }), headers: echoed });
-      return { error: await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 1 })) };
+      return { error: await rejection(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 1 })) };
     },
   },
   {
     name: 'an incomplete background response raised on request, whose message quotes the secrets',
     async capture(server, client) {
       server.script('GET /responses/resp_1', { body: response('incomplete', { incomplete_details: { reason: 'content_filter', message: quoting } }), headers: echoed });
-      return { error: await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 1, raiseOnIncomplete: true })) };
+      return { error: await rejection(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 1, raiseOnIncomplete: true })) };
     },
   },
   {
@@ -121,14 +121,14 @@ export const SECRET_CASES: readonly SecretCase[] = [
     name: '429s on every poll quoting the secrets, until PollFaultError',
     async capture(server, client) {
       server.script('GET /responses/resp_1', { status: 429, headers: { ...echoed, 'retry-after-ms': '1' }, body: { error: { message: quoting, type: 'requests', code: 'rate_limit_exceeded' } } });
-      return { error: await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 1, maxPollIntervalMs: 2, maxPollFaults: 1 })) };
+      return { error: await rejection(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 1, maxPollIntervalMs: 2, maxPollFaults: 1 })) };
     },
   },
   {
     name: 'a poll stalled until PollTimeoutError, by a client holding the secrets',
     async capture(server, client) {
       server.script('GET /responses/resp_1', { body: response('in_progress'), headers: echoed }, { stall: 'headers' });
-      return { error: await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 1, timeoutMs: 100 })) };
+      return { error: await rejection(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 1, timeoutMs: 100 })) };
     },
   },
 ];
@@ -143,14 +143,14 @@ export const PASSED_THROUGH: readonly SecretCase[] = [
     name: 'a synchronous 429 quoting the secrets, rethrown by withRetry',
     async capture(server, client) {
       server.script('POST /responses', { status: 429, headers: echoed, body: { error: { message: quoting, type: 'insufficient_quota', code: 'insufficient_quota' } } });
-      return { error: await rejection(withRetry(() => client.responses.create({ model: 'gpt-test', input: 'hi' }), { maxAttempts: 1, budget: false })) };
+      return { error: await rejection(withRetry(() => client.responses.create({ model: 'gpt-test', input: 'hi' }), { maxAttempts: 1, budget: false, limiter: false })) };
     },
   },
   {
     name: 'a 401 on a poll quoting the secrets, rethrown by waitForResponse',
     async capture(server, client) {
       server.script('GET /responses/resp_1', { status: 401, headers: echoed, body: { error: { message: quoting, type: 'invalid_request_error', code: 'invalid_api_key' } } });
-      return { error: await rejection(waitForResponse(client, 'resp_1', { pollIntervalMs: 1 })) };
+      return { error: await rejection(waitForResponse(client, 'resp_1', { limiterKey: isolatedLimiterKey(), pollIntervalMs: 1 })) };
     },
   },
 ];

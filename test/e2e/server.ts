@@ -148,3 +148,13 @@ export async function playServer(): Promise<PlayServer> {
 export function response(status: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { id: 'resp_1', object: 'response', created_at: 0, status, model: 'gpt-test', output: [], error: null, incomplete_details: null, ...extra };
 }
+
+let limiterKeys = 0;
+/**
+ * A limiter key of its own for one scenario: the process-wide limiter learns from every 429 and
+ * paces later attempts of its key (as it should in an application), so scenarios that must not
+ * influence each other each use their own key.
+ */
+export function isolatedLimiterKey(): string {
+  return `test-scenario-${++limiterKeys}`;
+}
