@@ -17,6 +17,7 @@ import { TABLES } from '../generated/registry.ts';
 import { classifyFailureIn, classifyOnSurface } from '../src/classify.ts';
 import { redactSecrets } from '../src/redact.ts';
 import type { Output } from './main.ts';
+import { packageFile } from './package-files.ts';
 import { InputError } from './registry-input.ts';
 
 /** Distinct (surface, code) pairs kept; later new pairs are only counted. */
@@ -260,10 +261,10 @@ interface PublishedFacts {
 
 let published: PublishedFacts | undefined;
 
-/** generated/registry.json, one folder up from this module (scripts/ in a clone, dist/ when installed). */
+/** The published generated/registry.json of this package. */
 function publishedFacts(): PublishedFacts {
   if (published !== undefined) return published;
-  const data = JSON.parse(readFileSync(new URL('../generated/registry.json', import.meta.url), 'utf8')) as {
+  const data = JSON.parse(readFileSync(packageFile('generated/registry.json'), 'utf8')) as {
     version: string;
     fallbacks: PublishedFacts['fallbacks'];
     codes: Record<string, { class: string; refinements?: { class?: string }[]; overrides?: Record<string, { class: string }> }>;

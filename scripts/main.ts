@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { REGISTRY_VERSION } from '../generated/registry.ts';
 import { InputError } from './registry-input.ts';
 import { missingMessage, type OptionalPackage } from './optional-deps.ts';
+import { packageFile } from './package-files.ts';
 
 /** A command: what it does, its arguments and options, and the tool chain it needs. */
 interface CommandSpec {
@@ -62,10 +63,10 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   },
 };
 
-/** The package's version, from the package.json one folder up (scripts/ in a clone, dist/ when installed). */
+/** The package's version, from its package.json. */
 function packageVersion(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
   }
