@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,14 +6,10 @@ import { parse } from 'yaml';
 import { TABLES } from '../generated/registry.ts';
 import { classifyFailureIn } from '../src/classify.ts';
 import { ingest, stubClassName, yamlStubs } from '../scripts/ingest.ts';
+import { cli } from './tooling-helpers.ts';
 
 vi.setConfig({ testTimeout: 60_000 });
 
-const BIN = 'bin/openai-error-registry.mjs';
-function cli(args: string[], input?: string | Buffer) {
-  const r = spawnSync(process.execPath, ['--no-warnings', BIN, ...args], { encoding: 'utf8', input });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const KEY = 'sk-proj-Q1w2E3r4T5y6U7i8O9p0AsDfGhJkL';
 const SECRETS = [KEY, 'sk-abcdef0123456789ABCDEF', 'Bearer-token-value-123456', 'org-Zx9Yw8Vu7Ts6', 'proj_Ab12Cd34Ef56'];
