@@ -16,7 +16,7 @@ import { missingMessage, type OptionalPackage } from './optional-deps.ts';
 import { packageFile } from './package-files.ts';
 
 /** A command: what it does, its arguments and options, and the tool chain it needs. */
-interface CommandSpec {
+export interface CommandSpec {
   readonly args: string;
   readonly summary: string;
   readonly options: readonly OptionName[];
@@ -120,10 +120,15 @@ function parseFailure(e: unknown): string {
   return `${err.message ?? String(e)}`.split('\n')[0] ?? 'bad arguments';
 }
 
-/** Runs one command line; returns the exit code. Never throws for bad input. */
-export async function main(argv: readonly string[], output?: Output): Promise<number> {
-  const wantsJson = argv.includes('--json');
-  const o = output ?? processOutput(wantsJson);
+/** A command line, understood: `help` / `version`, a command with its arguments, or the one-line problem with it. */
+export type CommandLine =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'command'; readonly command: string; readonly spec: CommandSpec; readonly rest: readonly string[]; readonly values: Partial<Record<OptionName, string | boolean | string[]>> }
+  | { readonly kind: 'error'; readonly message: string };
+
+/** Parses and checks a command line without running anything (the workflow test uses it too). */
+export function parseCommandLine(argv: readonly string[]): CommandLine {
   let parsed;
   try {
     parsed = parseArgs({
@@ -133,28 +138,39 @@ export async function main(argv: readonly string[], output?: Output): Promise<nu
       options: Object.fromEntries(Object.entries(OPTIONS).map(([k, v]) => [k, { type: v.type, ...('multiple' in v ? { multiple: v.multiple } : {}), ...('short' in v ? { short: v.short } : {}) }])) as Record<OptionName, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>,
     });
   } catch (e) {
-    return fail(o, parseFailure(e));
+    return { kind: 'error', message: parseFailure(e) };
   }
   const values = parsed.values as Partial<Record<OptionName, string | boolean | string[]>>;
   const [command, ...rest] = parsed.positionals;
-  if (values.help === true) {
+  if (values.help === true) return { kind: 'help' };
+  if (values.version === true) return { kind: 'version' };
+  if (command === undefined) return { kind: 'error', message: 'no command given; see openai-error-registry --help' };
+  const spec = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (spec === undefined) return { kind: 'error', message: `unknown command ${command}; see openai-error-registry --help` };
+  const stray = (Object.keys(values) as OptionName[]).filter((k) => !spec.options.includes(k));
+  if (stray.length > 0) return { kind: 'error', message: `option --${stray[0]} does not apply to ${command}` };
+  const [min, max] = spec.positionals;
+  if (rest.length < min || rest.length > max) {
+    return { kind: 'error', message: max === 0 ? `${command} takes no arguments (got ${rest.join(' ')})` : `${command} needs ${spec.args}` };
+  }
+  return { kind: 'command', command, spec, rest, values };
+}
+
+/** Runs one command line; returns the exit code. Never throws for bad input. */
+export async function main(argv: readonly string[], output?: Output): Promise<number> {
+  const o = output ?? processOutput(argv.includes('--json'));
+  const line = parseCommandLine(argv);
+  if (line.kind === 'error') return fail(o, line.message);
+  if (line.kind === 'help') {
     o.out(usage());
     return 0;
   }
-  if (values.version === true) {
+  if (line.kind === 'version') {
     const version = packageVersion();
     o.out(o.json ? JSON.stringify({ ok: true, version, registry: REGISTRY_VERSION }) : `openai-error-registry ${version} (registry ${REGISTRY_VERSION})`);
     return 0;
   }
-  if (command === undefined) return fail(o, 'no command given; see openai-error-registry --help');
-  const spec = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-  if (spec === undefined) return fail(o, `unknown command ${command}; see openai-error-registry --help`);
-  const stray = (Object.keys(values) as OptionName[]).filter((k) => k !== 'help' && k !== 'version' && !spec.options.includes(k));
-  if (stray.length > 0) return fail(o, `option --${stray[0]} does not apply to ${command}`);
-  const [min, max] = spec.positionals;
-  if (rest.length < min || rest.length > max) {
-    return fail(o, max === 0 ? `${command} takes no arguments (got ${rest.join(' ')})` : `${command} needs ${spec.args}`);
-  }
+  const { command, spec, rest, values } = line;
   const missing = missingMessage(command, spec.needs);
   if (missing !== undefined) return fail(o, missing);
 
