@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
-import { loadRegistry, RegistryInputError } from './load.ts';
+import { loadRegistry, RegistryInputError, type LoadResult } from './load.ts';
 import { buildModel, type Registry } from './model.ts';
 import { installedSdkFacts } from './sdk.ts';
 import { validateRegistry } from './validate.ts';
@@ -34,7 +34,11 @@ export type Checked =
 
 /** Runs load, validate and model over the given paths; throws only RegistryInputError. */
 export function checkRegistry(paths: readonly string[]): Checked {
-  const loaded = loadRegistry(paths);
+  return checkLoaded(loadRegistry(paths));
+}
+
+/** Runs validate and model over files already loaded (from disk, or from a git revision by diff). */
+export function checkLoaded(loaded: LoadResult): Checked {
   const { view, diagnostics } = validateRegistry(loaded.files, installedSdkFacts());
   const all = sortDiagnostics([...loaded.diagnostics, ...diagnostics]);
   if (all.length > 0) return { ok: false, diagnostics: all };
@@ -92,7 +96,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     const line = inputErrorLine(e);
     if (line === undefined) throw e;
-    process.stderr.write(`${line}\n`);
+    if (args.values.json) process.stdout.write(`${JSON.stringify({ ok: false, error: line })}
+`);
+    else process.stderr.write(`${line}
+`);
     return 2;
   }
   if (!checked.ok) {
@@ -118,7 +125,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return generate(r, { out: args.values.out, check: args.values.check, json: args.values.json });
     } catch (e) {
       // I/O: an output folder that is a file, a file that cannot be written, ...
-      process.stderr.write(`openai-error-registry: ${(e as Error).message}\n`);
+      if (args.values.json) process.stdout.write(`${JSON.stringify({ ok: false, error: (e as Error).message })}\n`);
+      else process.stderr.write(`openai-error-registry: ${(e as Error).message}\n`);
       return 2;
     }
   }

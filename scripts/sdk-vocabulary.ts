@@ -7,7 +7,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Node, Project, SyntaxKind, type SourceFile, type TypeNode } from 'ts-morph';
-import type { Registry } from './model.ts';
+import type { Surface } from './model.ts';
+
+/** What reading vocabularies needs of a registry: each surface's name and SDK references. */
+export interface SdkSurfaces {
+  readonly surfaces: readonly Pick<Surface, 'name' | 'sdk'>[];
+}
 
 /** One vocabulary: a union type in the SDK and the registry surface it belongs to. */
 export interface Vocabulary {
@@ -25,7 +30,7 @@ export interface Vocabulary {
  * Every failure vocabulary the registry must cover, as its surfaces declare them (`sdk.codes` and
  * `sdk.statuses`, each a `file#Name` reference into the openai package). Nothing is listed here.
  */
-export function vocabularies(registry: Registry): Vocabulary[] {
+export function vocabularies(registry: SdkSurfaces): Vocabulary[] {
   const out: Vocabulary[] = [];
   for (const s of registry.surfaces) {
     if (s.sdk === undefined) continue;
@@ -54,7 +59,7 @@ export function sdkPackage(packageName: string): { root: string; version: string
 }
 
 /** Reads every vocabulary a registry declares from the SDK installed as `packageName` (an npm alias works). */
-export function readSdkVocabularies(registry: Registry, packageName = 'openai'): VocabularyReading[] {
+export function readSdkVocabularies(registry: SdkSurfaces, packageName = 'openai'): VocabularyReading[] {
   const { root } = sdkPackage(packageName);
   const project = new Project({ skipAddingFilesFromTsConfig: true, skipFileDependencyResolution: true });
   const files = new Map<string, SourceFile | undefined>();

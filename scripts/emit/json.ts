@@ -11,12 +11,12 @@
  * Objects keyed by code are built with Object.fromEntries, so `__proto__` stays an own property.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { CodeEntry, Evidence, Outcome, Registry, Surface } from '../model.ts';
+import { packageFile } from '../package-files.ts';
 import { headerLines, pathSegments, type OutputFile } from './common.ts';
 
 const DRAFT = 'https://json-schema.org/draft/2020-12/schema';
-const schemaFile = (name: string) => JSON.parse(readFileSync(fileURLToPath(new URL(`../../registry/${name}`, import.meta.url)), 'utf8')) as Record<string, unknown>;
+const schemaFile = (name: string) => JSON.parse(readFileSync(packageFile(`registry/${name}`), 'utf8')) as Record<string, unknown>;
 
 function json(path: string, value: unknown): OutputFile {
   return { path, content: `${JSON.stringify(value, null, 2)}\n` };

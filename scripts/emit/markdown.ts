@@ -1,7 +1,7 @@
 /** Emits generated/CODES.md: a readable table of every code, then the refinements. */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Outcome, Registry } from '../model.ts';
+import { packageFile } from '../package-files.ts';
 import { headerLines, oneLine, type OutputFile } from './common.ts';
 import { pascal } from './typescript.ts';
 
@@ -41,7 +41,7 @@ function reason(o: Outcome): string {
 
 /** The fields of FailureFacts, from registry/failure-record.schema.json (the one definition of the record). */
 function recordFields(): [string, string][] {
-  const schema = JSON.parse(readFileSync(fileURLToPath(new URL('../../registry/failure-record.schema.json', import.meta.url)), 'utf8')) as {
+  const schema = JSON.parse(readFileSync(packageFile('registry/failure-record.schema.json'), 'utf8')) as {
     properties: Record<string, { description?: string }>;
     $defs: Record<string, { description?: string }>;
   };

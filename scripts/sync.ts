@@ -1,0 +1,186 @@
+/**
+ * `openai-error-registry sync`: compares the registry with what the installed SDKs declare. The
+ * SDK is the oracle: its failure-code unions and status unions are read from its type definitions
+ * (openai-node's .d.ts with ts-morph, openai-python's types/ with python-vocabulary.ts) through the
+ * surfaces' `sdk:` references; nothing about the SDK is listed here.
+ *
+ * Per surface it reports, as problems (exit 1): every code the SDK declares that the registry does
+ * not list on that surface, every SDK status that is not in exactly one of the surface's status
+ * lists, and (openai-node) a referenced declaration missing from an SDK major that should have it.
+ * Shown, not fatal: registry codes and statuses the SDK does not declare (codes seen in the wild).
+ */
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Json } from './diff.ts';
+import type { Output } from './main.ts';
+import { packageFile } from './package-files.ts';
+import { pythonPackageProblem, readPythonVocabulary } from './python-vocabulary.ts';
+import { InputError, readRegistryInput } from './registry-input.ts';
+import { readSdkVocabularies, sdkPackage, vocabularies, type SdkSurfaces, type Vocabulary } from './sdk-vocabulary.ts';
+
+/** The status lists of a surface, by what a status means there. */
+const STATUS_LISTS = ['running', 'failed', 'expired', 'incomplete', 'done'] as const;
+
+/** What sync reads from a registry: surfaces with SDK references and status lists, codes with their surfaces. */
+interface SyncRegistry extends SdkSurfaces {
+  readonly version: string;
+  readonly statusLists: ReadonlyMap<string, Readonly<Record<(typeof STATUS_LISTS)[number], readonly string[]>>>;
+  readonly codeSurfaces: ReadonlyMap<string, readonly string[]>;
+}
+
+/** One vocabulary compared with the registry. */
+export interface VocabularyFinding {
+  readonly ref: string;
+  readonly kind: Vocabulary['kind'];
+  /** The SDK declares no such union: `missing` (a problem), `not yet` (older SDK major) or `unmapped` (Python rule found nothing). */
+  readonly declared: 'yes' | 'missing' | 'not yet' | 'unmapped';
+  readonly values: readonly string[];
+}
+
+/** Everything sync found on one surface for one SDK. */
+export interface SurfaceFinding {
+  readonly surface: string;
+  readonly vocabularies: readonly VocabularyFinding[];
+  /** Codes the SDK declares that the registry does not list on this surface (problems). */
+  readonly missingCodes: readonly string[];
+  /** SDK statuses not listed in exactly one status list (problems). */
+  readonly statusProblems: readonly { readonly status: string; readonly lists: readonly string[] }[];
+  /** Registry codes on this surface the SDK's code unions do not list (shown: seen in the wild). */
+  readonly registryOnlyCodes: readonly string[];
+  /** Statuses the registry lists that the SDK's status union does not declare (shown). */
+  readonly registryOnlyStatuses: readonly string[];
+  /** Declarations the SDK should have and lacks (problems). */
+  readonly missingDeclarations: readonly string[];
+}
+
+/** One SDK compared with the registry. */
+export interface SdkFinding {
+  readonly sdk: 'openai-node' | 'openai-python';
+  readonly package: string;
+  readonly version: string;
+  readonly surfaces: readonly SurfaceFinding[];
+  readonly problems: number;
+}
+
+const isObject = (v: Json | undefined): v is { readonly [k: string]: Json } => v !== null && typeof v === 'object' && !Array.isArray(v);
+const strings = (v: Json | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+/** The parts of a normalized registry (registry.json's shape) sync reads. */
+export function syncRegistry(data: { readonly [k: string]: Json }): SyncRegistry {
+  const surfaces = isObject(data['surfaces']) ? data['surfaces'] : {};
+  const codes = isObject(data['codes']) ? data['codes'] : {};
+  const statusLists = new Map<string, Record<(typeof STATUS_LISTS)[number], string[]>>();
+  const list: SyncRegistry['surfaces'][number][] = [];
+  for (const [name, s] of Object.entries(surfaces)) {
+    if (!isObject(s)) continue;
+    const sdk = isObject(s['sdk']) ? s['sdk'] : undefined;
+    list.push({
+      name,
+      sdk: sdk && { types: strings(sdk['types']), codes: strings(sdk['codes']), statuses: typeof sdk['statuses'] === 'string' ? sdk['statuses'] : undefined, sinceMajor: typeof sdk['sinceMajor'] === 'number' ? sdk['sinceMajor'] : 0 },
+    });
+    const status = isObject(s['status']) ? s['status'] : undefined;
+    if (status) statusLists.set(name, Object.fromEntries(STATUS_LISTS.map((k) => [k, strings(status[k])])) as Record<(typeof STATUS_LISTS)[number], string[]>);
+  }
+  const codeSurfaces = new Map(Object.entries(codes).map(([code, c]) => [code, isObject(c) ? strings(c['surfaces']) : []]));
+  return { version: String(data['version']), surfaces: list, statusLists, codeSurfaces };
+}
+
+/** Compares readings (one per vocabulary) with the registry, surface by surface. */
+export function compareReadings(
+  registry: SyncRegistry,
+  readings: readonly (Vocabulary & { readonly values: readonly string[] | undefined; readonly absent: VocabularyFinding['declared'] })[],
+): SurfaceFinding[] {
+  const out: SurfaceFinding[] = [];
+  for (const surface of [...new Set(readings.map((r) => r.surface))].sort()) {
+    const mine = readings.filter((r) => r.surface === surface);
+    const lists = registry.statusLists.get(surface);
+    const sdkCodes = new Set(mine.filter((r) => r.kind === 'codes').flatMap((r) => r.values ?? []));
+    const sdkStatuses = new Set(mine.filter((r) => r.kind === 'statuses').flatMap((r) => r.values ?? []));
+    const onSurface = [...registry.codeSurfaces].filter(([, s]) => s.includes(surface)).map(([c]) => c);
+    const statusProblems: { status: string; lists: string[] }[] = [];
+    for (const status of [...sdkStatuses].sort()) {
+      const inLists = STATUS_LISTS.filter((k) => lists?.[k].includes(status));
+      if (inLists.length !== 1) statusProblems.push({ status, lists: inLists });
+    }
+    const registryStatuses = lists === undefined ? [] : STATUS_LISTS.flatMap((k) => lists[k]);
+    const hasCodeUnion = mine.some((r) => r.kind === 'codes' && r.values !== undefined);
+    const hasStatusUnion = mine.some((r) => r.kind === 'statuses' && r.values !== undefined);
+    out.push({
+      surface,
+      vocabularies: mine.map((r) => ({ ref: `${r.file}#${r.path}`, kind: r.kind, declared: r.values === undefined ? r.absent : 'yes', values: r.values ?? [] })),
+      missingCodes: [...sdkCodes].filter((c) => !(registry.codeSurfaces.get(c) ?? []).includes(surface)).sort(),
+      statusProblems,
+      registryOnlyCodes: hasCodeUnion ? onSurface.filter((c) => !sdkCodes.has(c)).sort() : [],
+      registryOnlyStatuses: hasStatusUnion ? registryStatuses.filter((s) => !sdkStatuses.has(s)).sort() : [],
+      missingDeclarations: mine.filter((r) => r.values === undefined && r.absent === 'missing').map((r) => `${r.file}#${r.path}`),
+    });
+  }
+  return out;
+}
+
+const problemsOf = (surfaces: readonly SurfaceFinding[]) => surfaces.reduce((n, s) => n + s.missingCodes.length + s.statusProblems.length + s.missingDeclarations.length, 0);
+
+/** openai-node, installed as `pkg` (an npm alias works). */
+export function syncNode(registry: SyncRegistry, pkg: string): SdkFinding {
+  let info;
+  try {
+    info = sdkPackage(pkg);
+  } catch {
+    throw new InputError(`${pkg}: not installed here (npm install ${pkg === 'openai' ? 'openai' : `${pkg}@npm:openai`})`);
+  }
+  const readings = readSdkVocabularies(registry, pkg).map((r) => ({ ...r, absent: (info.major < r.sinceMajor ? 'not yet' : 'missing') as VocabularyFinding['declared'] }));
+  const surfaces = compareReadings(registry, readings);
+  return { sdk: 'openai-node', package: info.root, version: info.version, surfaces, problems: problemsOf(surfaces) };
+}
+
+/** openai-python, installed in `dir` (the folder holding types/). */
+export function syncPython(registry: SyncRegistry, dir: string): SdkFinding {
+  const problem = pythonPackageProblem(dir);
+  if (problem !== undefined) throw new InputError(problem);
+  let version = 'unknown';
+  try {
+    version = /__version__\s*=\s*["']([^"']+)["']/.exec(readFileSync(join(dir, '_version.py'), 'utf8'))?.[1] ?? version;
+  } catch {
+    // no _version.py: a fixture or a trimmed install
+  }
+  const readings = vocabularies(registry).map((v) => ({ ...readPythonVocabulary(dir, v), absent: 'unmapped' as const }));
+  const surfaces = compareReadings(registry, readings);
+  return { sdk: 'openai-python', package: dir, version, surfaces, problems: problemsOf(surfaces) };
+}
+
+function formatSdk(f: SdkFinding): string[] {
+  const lines = [`${f.sdk} ${f.version} (${f.package}): ${f.problems === 0 ? 'in sync' : `${f.problems} problem${f.problems === 1 ? '' : 's'}`}`];
+  for (const s of f.surfaces) {
+    const declared = s.vocabularies.filter((v) => v.declared === 'yes');
+    const counts = `${declared.filter((v) => v.kind === 'codes').reduce((n, v) => n + v.values.length, 0)} codes, ${declared.filter((v) => v.kind === 'statuses').reduce((n, v) => n + v.values.length, 0)} statuses`;
+    const bad = s.missingCodes.length + s.statusProblems.length + s.missingDeclarations.length > 0;
+    lines.push(`  ${s.surface}: ${bad ? 'PROBLEMS' : 'ok'} (${counts})`);
+    if (s.missingCodes.length > 0) lines.push(`    codes the SDK declares and the registry lacks on ${s.surface}: ${s.missingCodes.join(', ')}`);
+    for (const p of s.statusProblems) lines.push(`    status ${p.status}: ${p.lists.length === 0 ? 'in no status list' : `in ${p.lists.length} status lists (${p.lists.join(', ')})`}; it must be in exactly one`);
+    for (const d of s.missingDeclarations) lines.push(`    declaration missing from this SDK (renamed?): ${d}`);
+    for (const v of s.vocabularies) if (v.declared === 'unmapped' || v.declared === 'not yet') lines.push(`    ${v.declared === 'not yet' ? 'not in this SDK major' : 'not found by the Python mapping rule'}: ${v.ref}`);
+    if (s.registryOnlyCodes.length > 0) lines.push(`    registry codes the SDK does not declare (seen in the wild; fine): ${s.registryOnlyCodes.join(', ')}`);
+    if (s.registryOnlyStatuses.length > 0) lines.push(`    registry statuses the SDK does not declare: ${s.registryOnlyStatuses.join(', ')}`);
+  }
+  return lines;
+}
+
+/** Exit 1 when an SDK declares a code or status the registry does not place, else 0. */
+export async function runSync(o: Output, options: { registry?: readonly string[] | undefined; python?: string | undefined; sdk?: string | undefined }): Promise<number> {
+  if ((options.registry?.length ?? 0) > 1) throw new InputError('sync reads one --registry');
+  // Input problems first, before the slow reading of registry and SDK.
+  const pythonProblem = options.python === undefined ? undefined : pythonPackageProblem(options.python);
+  if (pythonProblem !== undefined) throw new InputError(pythonProblem);
+  const source = options.registry?.[0] ?? (relative(process.cwd(), packageFile('registry')) || '.');
+  const input = await readRegistryInput(source);
+  const registry = syncRegistry(input.data);
+  const findings = [syncNode(registry, options.sdk ?? 'openai')];
+  if (options.python !== undefined) findings.push(syncPython(registry, options.python));
+  const problems = findings.reduce((n, f) => n + f.problems, 0);
+  if (o.json) {
+    o.out(JSON.stringify({ ok: problems === 0, registry: { source: input.source, version: registry.version }, sdks: findings }, null, 2));
+  } else {
+    o.out([`sync: registry ${registry.version} (${input.source})`, ...findings.flatMap(formatSdk), problems === 0 ? 'in sync' : `${problems} problem${problems === 1 ? '' : 's'}`].join('\n'));
+  }
+  return problems === 0 ? 0 : 1;
+}
