@@ -3,16 +3,16 @@
  * {what, ours, baseline, ratio, target, meets}); `npm run bench -- --quick` runs a reduced set in
  * seconds (test/bench.test.ts runs it, so it cannot rot). `--out <file>` writes elsewhere.
  *
- * Row providers, in order. Rows still to add here (each its own provider; none is faked):
- * raiseForFailedResponse on a completed Response, classify-construct-throw, isRetryable on a plain
- * APIError, the bundle sizes, cold import, and the generator's 10,000 vs 1,000 codes.
+ * Row providers, in order: the package's hot paths, bundle, cold import, generator and ingest
+ * (package-rows.ts), then retry under overload, outage and the hint scan (retry-rows.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { formatTable, type BenchRow, type RowProvider } from './framework.ts';
+import { bundleRows, coldImportRows, generatorRows, hotPathRows, ingestRows } from './package-rows.ts';
 import { outageRows, overloadRows, retryDetails, scanRows } from './retry-rows.ts';
 
-const PROVIDERS: readonly RowProvider[] = [overloadRows, outageRows, scanRows];
+const PROVIDERS: readonly RowProvider[] = [hotPathRows, bundleRows, coldImportRows, generatorRows, ingestRows, overloadRows, outageRows, scanRows];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

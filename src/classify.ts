@@ -127,13 +127,14 @@ function resolve(ix: Index, surface: string, code: string | undefined, type: str
     spec = ix.codes.get(type);
   }
   if (spec === undefined || key === undefined) return undefined;
-  const lower = spec.refinements.some((r) => r.when.messageContains !== undefined) ? message.toLowerCase() : '';
+  let lower: string | undefined;
   for (const r of spec.refinements) {
     if (r.when.type !== undefined && r.when.type !== type) continue;
-    if (r.when.messageContains !== undefined && !lower.includes(r.when.messageContains)) continue;
+    if (r.when.messageContains !== undefined && !(lower ??= message.toLowerCase()).includes(r.when.messageContains)) continue;
     return { code: r.code, outcome: r };
   }
-  const own = Object.hasOwn(spec.bySurface ?? {}, surface) ? spec.bySurface?.[surface as never] : undefined;
+  const bySurface = spec.bySurface;
+  const own = bySurface !== undefined && Object.hasOwn(bySurface, surface) ? bySurface[surface as never] : undefined;
   return { code: key, outcome: own ?? spec };
 }
 
@@ -162,7 +163,8 @@ interface Decision {
 
 function decide(ix: Index, r: Reading): Decision {
   const code = r.code === undefined ? undefined : bounded(r.code, MAX_CODE);
-  const message = r.message === undefined ? '' : r.message.length > MAX_MESSAGE ? r.message.slice(0, MAX_MESSAGE) : r.message;
+  const m = r.message ?? '';
+  const message = m.length > MAX_MESSAGE ? m.slice(0, MAX_MESSAGE) : m;
   const hit = resolve(ix, r.surface.spec.name, code?.text, r.type, message);
   return { code, hit, outcome: hit?.outcome ?? r.fallback };
 }
@@ -318,6 +320,26 @@ export function buildFailure(classes: Readonly<Record<string, FailureClass>>, fa
   return new Class({ facts, failedObject, headers });
 }
 
+/**
+ * Builds an error whose stack starts at the caller of `above` (the public function the user
+ * called) rather than inside the runtime: cheaper, since the frames are captured once and ours
+ * are skipped, and clearer to read. Engines without Error.captureStackTrace get a plain build.
+ */
+function withStackFrom(above: (...args: never[]) => unknown, build: () => Error): Error {
+  const capture = (Error as { captureStackTrace?: (target: object, above?: unknown) => void }).captureStackTrace;
+  if (typeof capture !== 'function') return build();
+  const limit = Error.stackTraceLimit;
+  let e: Error;
+  Error.stackTraceLimit = 0;
+  try {
+    e = build();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  capture(e, above);
+  return e;
+}
+
 /** True when `obj` is certainly not a failure: its top-level status is settled on every surface. */
 function settled(tables: RegistryTables, obj: object): boolean {
   const status = (obj as { status?: unknown }).status;
@@ -350,7 +372,7 @@ export function raiseIn<T>(tables: RegistryTables, classes: Readonly<Record<stri
     // unreadable options: the defaults apply
   }
   if (f.kind === 'incomplete' && !raiseOnIncomplete) return obj;
-  throw buildFailure(classes, f, obj, headers);
+  throw withStackFrom(raiseIn, () => buildFailure(classes, f, obj, headers));
 }
 
 /** True for openai's APIError from any copy of the SDK (the fields its constructor always sets). */

@@ -62,18 +62,28 @@ const FROM_FACTS = ['known', 'surface', 'kind', 'category', 'retryable', 'backof
  */
 export function failureClass<TBase extends APIErrorClass>(Base: TBase, name: string, nominalStatus: number | null): FailureBase<InstanceType<TBase>> {
   abstract class Failure extends Base {
+    // Private, behind prototype getters: reachable, but never an own property that logs or JSON show.
+    readonly #facts: FailureFacts;
+    readonly #failedObject: unknown;
+
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- mixin constructor signature
     constructor(...args: any[]) {
       const init = args[0] as FailureInit;
       const f = init.facts;
-      const body = { code: f.code, message: f.message, type: f.type, param: null };
-      super(f.kind === 'http' ? (f.status ?? undefined) : (nominalStatus ?? undefined), body, f.message, init.headers ?? new Headers());
+      super(f.kind === 'http' ? (f.status ?? undefined) : (nominalStatus ?? undefined), { code: f.code, message: f.message, type: f.type, param: null }, f.message, init.headers ?? new Headers());
+      this.#facts = f;
+      this.#failedObject = init.failedObject;
       this.message = describe(f);
-      // The raw object, the facts and the headers stay reachable but out of logs and JSON.
-      Object.defineProperty(this, 'facts', { value: f, enumerable: false });
-      Object.defineProperty(this, 'failedObject', { value: init.failedObject, enumerable: false });
-      Object.defineProperty(this, 'headers', { value: (this as { headers?: unknown }).headers, enumerable: false, writable: true, configurable: true });
-      Object.defineProperty(this, 'error', { value: (this as { error?: unknown }).error, enumerable: false, writable: true, configurable: true });
+    }
+
+    /** Everything the registry said about this failure. */
+    get facts(): FailureFacts {
+      return this.#facts;
+    }
+
+    /** The object that reported the failure, as given. */
+    get failedObject(): unknown {
+      return this.#failedObject;
     }
   }
   const proto = Failure.prototype as unknown as Record<PropertyKey, unknown>;
@@ -95,9 +105,12 @@ export function failureClass<TBase extends APIErrorClass>(Base: TBase, name: str
 
 /** The log-safe record of a failure: its facts, with the status and request id the error holds. */
 function toJSON(this: APIError & { facts: FailureFacts }): FailureFacts {
-  const f = this.facts;
-  // Only an instance has facts (a prototype printed by a debugger has none).
-  if (f === undefined) return {} as FailureFacts;
+  let f: FailureFacts;
+  try {
+    f = this.facts;
+  } catch {
+    return {} as FailureFacts; // only an instance has facts (a prototype printed by a debugger has none)
+  }
   const record = {} as Record<(typeof FAILURE_FIELDS)[number], unknown>;
   for (const field of FAILURE_FIELDS) {
     record[field] = field === 'class' ? this.name : field === 'status' ? (this.status ?? null) : field === 'requestID' ? (this.requestID ?? null) : f[field];

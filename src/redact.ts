@@ -13,6 +13,8 @@ const SECRETS: readonly (readonly [RegExp, string])[] = [
 
 /** The text with API keys, bearer tokens, organization and project ids replaced by `[redacted]`. */
 export function redactSecrets(text: string): string {
+  // Most messages quote nothing: four substring checks instead of four regular expressions.
+  if (!/sk-|bearer|org-|proj_/i.test(text)) return text;
   let out = text;
   for (const [pattern, replacement] of SECRETS) out = out.replace(pattern, replacement);
   return out;

