@@ -234,6 +234,51 @@ export const generatorRows: RowProvider = {
   },
 };
 
+/** A registry whose every code breaks the schema and two rules' worth of checks: diagnostics for each. */
+function badRegistry(dir: string, n: number): string {
+  const parts = [readFileSync(join(ROOT, 'test/fixtures/rules/_base.yaml'), 'utf8'), 'codes:\n'];
+  for (let i = 0; i < n; i++) parts.push(`  c${i}: { class: B${i} }\n`);
+  const file = join(dir, `bad-${n}.yaml`);
+  writeFileSync(file, parts.join(''));
+  return file;
+}
+
+export const diagnosticsRows: RowProvider = {
+  name: 'diagnostics',
+  async run(quick) {
+    const dir = mkdtempSync(join(tmpdir(), 'oer-bench-'));
+    try {
+      const n = quick ? 500 : 2_000;
+      const small = badRegistry(dir, n);
+      const large = badRegistry(dir, n * 10);
+      const { checkRegistry } = await import('../scripts/cli.ts');
+      const { formatDiagnostic } = await import('../scripts/diagnostics.ts');
+      const once = (file: string) => {
+        const t0 = performance.now();
+        const checked = checkRegistry([file]);
+        consume(checked.diagnostics.map(formatDiagnostic).join('\n'));
+        return performance.now() - t0;
+      };
+      once(small);
+      const a: number[] = [];
+      const b: number[] = [];
+      for (let r = 0; r < (quick ? 3 : 5); r++) {
+        if (r % 2 === 0) {
+          a.push(once(large));
+          b.push(once(small));
+        } else {
+          b.push(once(small));
+          a.push(once(large));
+        }
+      }
+      const ratio = median(a) / median(b);
+      return [{ what: `diagnostics, ${(n * 10).toLocaleString('en-US')} vs ${n.toLocaleString('en-US')} bad codes: time`, ours: round(median(a)), baseline: round(median(b)), ratio: round(ratio), target: '<= 11x', meets: ratio <= 11, unit: 'ms', note: 'load, validate and print every diagnostic' }];
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+
 export const ingestRows: RowProvider = {
   name: 'ingest',
   async run(quick) {

@@ -9,10 +9,10 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { formatTable, type BenchRow, type RowProvider } from './framework.ts';
-import { bundleRows, coldImportRows, generatorRows, hotPathRows, ingestRows } from './package-rows.ts';
+import { bundleRows, coldImportRows, diagnosticsRows, generatorRows, hotPathRows, ingestRows } from './package-rows.ts';
 import { outageRows, overloadRows, retryDetails, scanRows } from './retry-rows.ts';
 
-const PROVIDERS: readonly RowProvider[] = [hotPathRows, bundleRows, coldImportRows, generatorRows, ingestRows, overloadRows, outageRows, scanRows];
+const PROVIDERS: readonly RowProvider[] = [hotPathRows, bundleRows, coldImportRows, generatorRows, diagnosticsRows, ingestRows, overloadRows, outageRows, scanRows];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
