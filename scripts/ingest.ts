@@ -83,7 +83,11 @@ interface LineFailure {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const surfaceNames = new Set(TABLES.surfaces.map((s) => s.name));
-const codeSpec = (code: string | null) => (code !== null && Object.hasOwn(TABLES.codes, code) ? TABLES.codes[code] : undefined);
+/** The surfaces the embedded registry lists for each code (registry.json: classification itself does not need them). */
+const REGISTRY_SURFACES: Readonly<Record<string, { readonly surfaces: readonly string[] }>> = (
+  JSON.parse(readFileSync(packageFile('generated/registry.json'), 'utf8')) as { codes: Record<string, { surfaces: string[] }> }
+).codes;
+const codeSpec = (code: string | null) => (code !== null && Object.hasOwn(REGISTRY_SURFACES, code) ? REGISTRY_SURFACES[code] : undefined);
 
 /** A toJSON() record (FailureFacts) as logged: class, surface and code. */
 function isFailureRecord(obj: Record<string, unknown>): boolean {

@@ -128,7 +128,7 @@ function resolve(ix: Index, surface: string, code: string | undefined, type: str
   }
   if (spec === undefined || key === undefined) return undefined;
   let lower: string | undefined;
-  for (const r of spec.refinements) {
+  for (const r of spec.refinements ?? []) {
     if (r.when.type !== undefined && r.when.type !== type) continue;
     if (r.when.messageContains !== undefined && !(lower ??= message.toLowerCase()).includes(r.when.messageContains)) continue;
     return { code: r.code, outcome: r };

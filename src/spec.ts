@@ -33,11 +33,13 @@ export interface RefinementSpec<TCode extends string = string, TClass extends st
   readonly code: TCode;
 }
 
-/** One code's registry facts; `bySurface` holds the surfaces where they differ. */
+/**
+ * One code's registry facts; `bySurface` holds the surfaces where they differ. Which surfaces a
+ * code is seen on is documentation (registry.json, CODES.md): classification does not need it.
+ */
 export interface CodeSpec<TCode extends string = string, TClass extends string = string, TBackoff extends string = string, TSurface extends string = string>
   extends Outcome<TClass, TBackoff> {
-  readonly surfaces: readonly TSurface[];
-  readonly refinements: readonly RefinementSpec<TCode, TClass, TBackoff>[];
+  readonly refinements?: readonly RefinementSpec<TCode, TClass, TBackoff>[];
   readonly bySurface?: Readonly<Partial<Record<TSurface, Outcome<TClass, TBackoff>>>>;
 }
 

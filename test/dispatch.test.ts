@@ -25,7 +25,7 @@ import { dispatchTag, failedObject, thrown } from './helpers.ts';
 
 type JsonOutcome = { class: string; extends: string };
 const registryJson = JSON.parse(readFileSync('generated/registry.json', 'utf8')) as {
-  codes: Record<string, JsonOutcome & { overrides?: Record<string, Partial<JsonOutcome>> }>;
+  codes: Record<string, JsonOutcome & { surfaces: string[]; overrides?: Record<string, Partial<JsonOutcome>> }>;
   fallbacks: Record<string, JsonOutcome>;
 };
 
@@ -34,7 +34,7 @@ const sdkClass = (name: string | undefined) => (sdkErrors as Record<string, unkn
 
 describe('raiseForFailedResponse over the embedded registry', () => {
   const cases: [string, string, 'failed' | 'incomplete', Record<string, unknown>][] = [];
-  for (const [code, spec] of Object.entries(CODES)) {
+  for (const [code, spec] of Object.entries(registryJson.codes)) {
     for (const name of spec.surfaces) {
       const surface = SURFACES.find((s) => s.name === name);
       for (const as of ['failed', 'incomplete'] as const) {
@@ -46,7 +46,7 @@ describe('raiseForFailedResponse over the embedded registry', () => {
 
   it('builds a failed object for every code on every surface it lists (except http)', () => {
     const covered = new Set(cases.map(([code, surface]) => `${code} on ${surface}`));
-    const missing = Object.entries(CODES).flatMap(([code, s]) => s.surfaces.filter((n) => n !== 'http').map((n) => `${code} on ${n}`)).filter((c) => !covered.has(c));
+    const missing = Object.entries(registryJson.codes).flatMap(([code, s]) => s.surfaces.filter((n) => n !== 'http').map((n) => `${code} on ${n}`)).filter((c) => !covered.has(c));
     expect(missing).toEqual([]);
     expect(cases.length).toBeGreaterThan(150);
   });

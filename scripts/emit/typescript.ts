@@ -102,8 +102,7 @@ function runtimeCode(registry: Registry, c: CodeEntry) {
   const bySurface = c.overrides.length === 0 ? undefined : Object.fromEntries(c.overrides.map((o) => [o.surface, runtimeOutcome(registry, o)]));
   return {
     ...runtimeOutcome(registry, c),
-    surfaces: c.surfaces,
-    refinements: c.refinements.map((r) => ({ when: r.when, code: r.code, ...runtimeOutcome(registry, r) })),
+    refinements: c.refinements.length === 0 ? undefined : c.refinements.map((r) => ({ when: r.when, code: r.code, ...runtimeOutcome(registry, r) })),
     bySurface,
   };
 }
