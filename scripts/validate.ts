@@ -202,12 +202,18 @@ function schemaDiagnostic(f: LoadedFile, e: ErrorObject): Diagnostic {
   return { code: 'SCHEMA', message: `${subject} ${message}`, file: f.file, line, col };
 }
 
+/**
+ * The hand-written runtime's exports that a generated class name could take (class names end in
+ * Error): generated classes share the package's namespace. test/runtime-exports.test.ts checks
+ * this list against src/index.ts, so a new runtime error cannot be shadowed silently.
+ */
+export const RUNTIME_ERROR_EXPORTS: readonly string[] = ['PollFaultError', 'PollTimeoutError'];
+
 /** Words that cannot name a class, and globals a generated class must not shadow. */
 const RESERVED = new Set([
   ...'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await any boolean constructor declare get module require number set string symbol type from of'.split(' '),
   ...JAVASCRIPT_GLOBALS,
-  // names the hand-written runtime exports; generated classes share its namespace
-  ...'OpenAIFailure RetryBudget PollTimeoutError'.split(' '),
+  ...RUNTIME_ERROR_EXPORTS,
 ]);
 
 function compareVersions(a: string, b: string): number {
