@@ -1,0 +1,102 @@
+/**
+ * Runtime defects of the hostile review (issue 11): connection errors are not classified but are
+ * retried (13); openai's CommonJS and ESM copies mixed in one process keep poll fault tolerance
+ * and the stream error conversion working (14); options that make no sense are a TypeError
+ * naming the option (15).
+ */
+import { createRequire } from 'node:module';
+import * as esm from 'openai/core/error';
+import { describe, expect, it } from 'vitest';
+import { classifyError, isOpenAIFailure, isRetryable, raiseForStreamEvents, ServerError, waitForResponse, withRetry, type ResponsesClient } from '../src/index.ts';
+
+const cjs = createRequire(import.meta.url)('openai/core/error') as typeof esm;
+const noSleep = async () => {};
+
+/** A client whose polls answer, in order, with the given outcomes (a value, or an error to throw). */
+function pollingClient(...answers: unknown[]): ResponsesClient & { polls: number } {
+  const client = {
+    polls: 0,
+    responses: {
+      retrieve: () => ({
+        withResponse: async () => {
+          const answer = answers[Math.min(client.polls++, answers.length - 1)];
+          if (answer instanceof Error) throw answer;
+          return { data: answer, response: { headers: new Headers() } };
+        },
+      }),
+    },
+  };
+  return client;
+}
+
+describe('defect 13: connection errors', () => {
+  it('classifyError and isRetryable say nothing of a connection error or timeout (it has no code), as the README says', () => {
+    for (const copy of [esm, cjs]) {
+      expect(classifyError(new copy.APIConnectionError({ message: 'socket hang up' }))).toBeUndefined();
+      expect(classifyError(new copy.APIConnectionTimeoutError())).toBeUndefined();
+      expect(isRetryable(new copy.APIConnectionError({ message: 'socket hang up' }))).toBe(false);
+    }
+  });
+
+  it('withRetry retries them', async () => {
+    let calls = 0;
+    const result = await withRetry(
+      async () => {
+        calls++;
+        if (calls < 3) throw new cjs.APIConnectionError({ message: 'socket hang up' });
+        return 'done';
+      },
+      { sleep: noSleep, limiter: false, budget: false },
+    );
+    expect(result).toBe('done');
+    expect(calls).toBe(3);
+  });
+});
+
+describe("defect 14: openai's CommonJS and ESM copies in one process", () => {
+  it("a poll failing with the other copy's connection error is a tolerated fault", async () => {
+    expect(new cjs.APIConnectionError({ message: 'x' }) instanceof esm.APIConnectionError).toBe(false);
+    const client = pollingClient(new cjs.APIConnectionError({ message: 'reset' }), { id: 'resp_1', object: 'response', status: 'completed' });
+    const done = await waitForResponse(client, 'resp_1', { sleep: noSleep, limiterKey: 'defect-14' });
+    expect(done).toMatchObject({ status: 'completed' });
+    expect(client.polls).toBe(2);
+  });
+
+  it("a stream error the other copy turned into a status-less APIError is rethrown as the registry's error", async () => {
+    async function* stream() {
+      yield { type: 'response.created' };
+      throw new cjs.APIError(undefined, { code: 'server_error', message: 'The server had an error' }, 'The server had an error', new Headers());
+    }
+    const seen: unknown[] = [];
+    let thrown: unknown;
+    try {
+      for await (const event of raiseForStreamEvents(stream())) seen.push(event);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(seen).toHaveLength(1);
+    expect(isOpenAIFailure(thrown)).toBe(true);
+    expect(thrown).toBeInstanceOf(ServerError);
+    expect((thrown as ServerError).code).toBe('server_error');
+  });
+});
+
+describe('defect 15: options that make no sense', () => {
+  const client = pollingClient({ id: 'resp_1', object: 'response', status: 'completed' });
+  it.each([
+    ['pollIntervalMs', { pollIntervalMs: Number.NaN }],
+    ['maxPollIntervalMs', { maxPollIntervalMs: -1 }],
+    ['timeoutMs', { timeoutMs: Number.NaN }],
+    ['maxPollFaults', { maxPollFaults: Number.NaN }],
+  ] as const)('waitForResponse rejects %s with a TypeError naming it', async (name, options) => {
+    await expect(waitForResponse(client, 'resp_1', options)).rejects.toThrow(new RegExp(`^waitForResponse: ${name} must be`));
+    await expect(waitForResponse(client, 'resp_1', options)).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it('withRetry rejects a random that returns undefined, naming random', async () => {
+    const fails = async () => {
+      throw new esm.InternalServerError(500, { code: 'server_error' }, 'boom', new Headers());
+    };
+    await expect(withRetry(fails, { sleep: noSleep, limiter: false, budget: false, random: () => undefined as unknown as number })).rejects.toThrow(/random/);
+  });
+});
