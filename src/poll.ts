@@ -18,16 +18,28 @@ export interface RuntimeContext {
   readonly serverHintMs: (error: unknown, clock?: Clock) => number | undefined;
 }
 
-/** The part of an openai client that waitForResponse uses (openai 5, 6 and 7 all fit). */
-export interface ResponsesClient {
+/**
+ * The part of an openai client that waitForResponse uses (openai 5, 6 and 7 all fit). `TData` is
+ * what `responses.retrieve(id).withResponse()` resolves `data` to; TypeScript infers it from the
+ * client's last `retrieve` overload (openai 7: `Response`; openai 5 and 6: `Response | Stream<...>`,
+ * which {@link PolledResponse} narrows back to `Response`).
+ */
+export interface ResponsesClient<TData = unknown> {
   readonly responses: {
     retrieve(id: string, query?: object, options?: { signal?: AbortSignal }): {
-      withResponse(): Promise<{ data: unknown; response: { headers: { get(name: string): string | null } } }>;
+      withResponse(): Promise<{ data: TData; response: { headers: { get(name: string): string | null } } }>;
     };
     /** Used only with `cancelOnAbandon`. */
     cancel?(id: string, options?: { signal?: AbortSignal }): PromiseLike<unknown>;
   };
 }
+
+/**
+ * What waitForResponse resolves to for a client whose `retrieve` answers `TData`: the data without
+ * the streaming overload's `Stream` (a poll never asks for a stream). For an openai client, its
+ * `Response` type.
+ */
+export type PolledResponse<TData> = Exclude<TData, AsyncIterable<unknown>>;
 
 /** Options of waitForResponse. */
 export interface WaitOptions extends Clock, RaiseOptions {
@@ -87,7 +99,7 @@ class BadPollAnswer extends Error {}
  * within maxPollIntervalMs; tolerates transient poll faults without losing the id; polls one last
  * time at the deadline, then throws PollTimeoutError; an abort throws the signal's reason.
  */
-export async function waitForResponseIn<T>(ctx: RuntimeContext, client: ResponsesClient, id: string, options: WaitOptions = {}): Promise<T> {
+export async function waitForResponseIn<TData>(ctx: RuntimeContext, client: ResponsesClient<TData>, id: string, options: WaitOptions = {}): Promise<PolledResponse<TData>> {
   const polling = ctx.tables.polling;
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? abortableSleep;
@@ -122,7 +134,7 @@ export async function waitForResponseIn<T>(ctx: RuntimeContext, client: Response
     const onAbort = () => controller.abort(options.signal?.reason);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => controller.abort(timedOut()), Math.max(0, deadline - now()));
-    let poll: { polled: { data: unknown; response: { headers: { get(name: string): string | null } } } } | { failure: unknown };
+    let poll: { polled: { data: TData; response: { headers: { get(name: string): string | null } } } } | { failure: unknown };
     try {
       poll = await client.responses
         .retrieve(id, {}, { signal: controller.signal })
@@ -147,7 +159,7 @@ export async function waitForResponseIn<T>(ctx: RuntimeContext, client: Response
         if (!running.has(status)) {
           // The poll's own headers go on the error, so its request id is kept.
           const headers = poll.polled.response.headers instanceof Headers ? poll.polled.response.headers : options.headers;
-          return raiseIn(ctx.tables, ctx.classes, data as T, {
+          return raiseIn(ctx.tables, ctx.classes, data as PolledResponse<TData>, {
             ...(options.raiseOnIncomplete === undefined ? {} : { raiseOnIncomplete: options.raiseOnIncomplete }),
             ...(headers === undefined ? {} : { headers }),
           });

@@ -5,7 +5,7 @@
  */
 import { classifyErrorIn, classifyFailureIn, classifyOnSurface, isRetryableIn, raiseIn, type FailureFacts, type RaiseOptions } from './classify.js';
 import type { FailureClass } from './failure.js';
-import { raiseForStreamEventsIn, waitForResponseIn, type ResponsesClient, type RuntimeContext, type WaitOptions } from './poll.js';
+import { raiseForStreamEventsIn, waitForResponseIn, type PolledResponse, type ResponsesClient, type RuntimeContext, type WaitOptions } from './poll.js';
 import { createRetry } from './retry.js';
 import type { RegistryTables } from './spec.js';
 
@@ -37,7 +37,8 @@ export function createRuntime(registry: RuntimeRegistry) {
     isRetryable: (e: unknown): boolean => isRetryableIn(tables, e),
     retryDelayMs: retry.retryDelayMs,
     withRetry: retry.withRetry,
-    waitForResponse: <T = unknown>(client: ResponsesClient, id: string, options?: WaitOptions): Promise<T> => waitForResponseIn<T>(ctx, client, id, options),
+    /** Polls a background response until it is terminal; throws the typed error when it failed. Resolves to the client's `Response` type. */
+    waitForResponse: <TData>(client: ResponsesClient<TData>, id: string, options?: WaitOptions): Promise<PolledResponse<TData>> => waitForResponseIn(ctx, client, id, options),
     raiseForStreamEvents: <T>(stream: AsyncIterable<T>, options?: RaiseOptions): AsyncGenerator<T, void, undefined> => raiseForStreamEventsIn(ctx, stream, options),
   };
 }
