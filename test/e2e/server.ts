@@ -2,9 +2,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** One scripted answer: a JSON body with a status and headers, an SSE stream, or a dropped connection. */
+/** One scripted answer: a JSON body with a status and headers, a plain text body (a file's content), an SSE stream, or a dropped connection. */
 export type Answer =
   | { readonly status?: number; readonly body: unknown; readonly headers?: Record<string, string> }
+  | { readonly text: string }
   | { readonly sse: readonly { event?: string; data: unknown }[] }
   | { readonly drop: true };
 
@@ -31,6 +32,8 @@ export async function playServer(): Promise<PlayServer> {
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no script for ${route}` } }));
       } else if ('drop' in answer) {
         res.socket?.destroy();
+      } else if ('text' in answer) {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(answer.text);
       } else if ('sse' in answer) {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         for (const e of answer.sse) res.write(`${e.event ? `event: ${e.event}\n` : ''}data: ${JSON.stringify(e.data)}\n\n`);
