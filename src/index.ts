@@ -78,7 +78,7 @@ export { createRuntime, type Runtime, type RuntimeRegistry } from './runtime.js'
 export type { FailureFacts, RaiseOptions } from './classify.js';
 export { FAILURE_BRAND, isOpenAIFailure, type FailureKind, type OpenAIFailure } from './failure.js';
 export { FAILURE_FIELDS } from './failure-record.generated.js';
-export { PollFaultError, PollTimeoutError, type PolledResponse, type ResponsesClient, type WaitOptions } from './poll.js';
+export { PollFaultError, PollTimeoutError, type PollHeaders, type PolledResponse, type ResponsesClient, type WaitOptions } from './poll.js';
 export { RetryBudget, sharedRetryBudget, type RetryEvent, type RetryOptions } from './retry.js';
 export { headerHintMs, messageHintMs, type Clock } from './backoff.js';
 export type { BackoffProfile, HintSources, RegistryTables } from './spec.js';

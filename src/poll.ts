@@ -18,6 +18,12 @@ export interface RuntimeContext {
   readonly serverHintMs: (error: unknown, clock?: Clock) => number | undefined;
 }
 
+/** The headers of a poll's HTTP response (Web Headers fit). */
+export interface PollHeaders {
+  /** One header's value, or null when absent. */
+  get(name: string): string | null;
+}
+
 /**
  * The part of an openai client that waitForResponse uses (openai 5, 6 and 7 all fit). `TData` is
  * what `responses.retrieve(id).withResponse()` resolves `data` to; TypeScript infers it from the
@@ -26,8 +32,10 @@ export interface RuntimeContext {
  */
 export interface ResponsesClient<TData = unknown> {
   readonly responses: {
+    /** openai's `client.responses.retrieve`: called as `retrieve(id, {}, { signal })`. */
     retrieve(id: string, query?: object, options?: { signal?: AbortSignal }): {
-      withResponse(): Promise<{ data: TData; response: { headers: { get(name: string): string | null } } }>;
+      /** The parsed response (`data`) and the HTTP response whose headers carry the poll-after hint. */
+      withResponse(): Promise<{ data: TData; response: { headers: PollHeaders } }>;
     };
     /** Used only with `cancelOnAbandon`. */
     cancel?(id: string, options?: { signal?: AbortSignal }): PromiseLike<unknown>;
@@ -53,7 +61,9 @@ export interface WaitOptions extends Clock, RaiseOptions {
   readonly maxPollFaults?: number;
   /** Cancel the background response (responses.cancel) when the wait is abandoned on timeout or abort, so it stops billing. */
   readonly cancelOnAbandon?: boolean;
+  /** Abandons the wait (with the signal's reason) when it aborts. */
   readonly signal?: AbortSignal;
+  /** Waits `ms`; rejects when `signal` aborts. Default: a timer. */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Called after every poll with the status seen. */
   readonly onPoll?: (status: string | undefined, polls: number) => void;
@@ -134,7 +144,7 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, client: Resp
     const onAbort = () => controller.abort(options.signal?.reason);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => controller.abort(timedOut()), Math.max(0, deadline - now()));
-    let poll: { polled: { data: TData; response: { headers: { get(name: string): string | null } } } } | { failure: unknown };
+    let poll: { polled: { data: TData; response: { headers: PollHeaders } } } | { failure: unknown };
     try {
       poll = await client.responses
         .retrieve(id, {}, { signal: controller.signal })

@@ -65,6 +65,7 @@ export interface RetryOptions extends Clock {
   readonly signal?: AbortSignal;
   /** The retry budget to spend from; `false` for none. Default: the process-wide budget. */
   readonly budget?: RetryBudget | false;
+  /** Called before each wait, with the error, its facts, the attempt that failed and the delay. */
   readonly onRetry?: (event: RetryEvent) => void;
   /** Waits `ms`; rejects when `signal` aborts. Default: a timer. */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
