@@ -12,6 +12,10 @@ const sdk = (major: 5 | 6 | 7) => ({
 
 export default defineConfig({
   test: {
+    // Explicit, and generous for a 2-core machine: no test relies on vitest's 5 s default. Heavy
+    // tests (hostile corpus, scale, packing, examples) set their own, longer timeouts.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
     projects: [{ resolve: { alias: [runtime] }, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**'] } }, sdk(7), sdk(6), sdk(5)],
   },
 });

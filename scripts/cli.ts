@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
-import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
+import { formatDiagnostic, formatReport, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import { loadRegistry, RegistryInputError, type LoadResult } from './load.ts';
 import { buildModel, type Registry } from './model.ts';
 import { installedSdkFacts } from './sdk.ts';
@@ -106,8 +106,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (args.values.json) {
       process.stdout.write(`${JSON.stringify(checked.diagnostics, null, 2)}\n`);
     } else {
-      process.stderr.write(`${checked.diagnostics.map(formatDiagnostic).join('\n')}\n`);
-      process.stderr.write(`${checked.diagnostics.length} problem${checked.diagnostics.length === 1 ? '' : 's'}\n`);
+      process.stderr.write(formatReport(checked.diagnostics));
     }
     return 1;
   }

@@ -61,6 +61,20 @@ export function formatDiagnostic(d: Diagnostic): string {
   return d.hint === undefined ? head : `${head}\n    hint: ${d.hint}`;
 }
 
+/** Diagnostics printed at most; the rest are counted, so a registry broken everywhere stays readable. */
+export const PRINTED_DIAGNOSTICS = 200;
+
+/**
+ * The printed report: the first `cap` diagnostics (already sorted) one per line, then
+ * `... and N more` when some were left out, then the count of all.
+ */
+export function formatReport(list: readonly Diagnostic[], cap = PRINTED_DIAGNOSTICS): string {
+  const shown = list.slice(0, cap).map(formatDiagnostic);
+  if (list.length > cap) shown.push(`... and ${list.length - cap} more`);
+  shown.push(`${list.length} problem${list.length === 1 ? '' : 's'}`);
+  return `${shown.join('\n')}\n`;
+}
+
 /** Sorts by file, then position, then code, in code-unit order, so output is stable. */
 export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

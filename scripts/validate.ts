@@ -54,9 +54,18 @@ export interface RegistryView {
 
 type Report = (at: Located<unknown>, sub: YamlPath, code: DiagnosticCode, message: string, hint?: string, onKey?: boolean) => void;
 
+/** A top-level section of a registry file. */
+type Section = keyof RegistryFileDef;
+
 interface Rule {
   /** The rule as a plain sentence: also its test name. */
   readonly sentence: string;
+  /**
+   * Sections the rule looks names up in (or requires to be present). It runs only when each of
+   * them is whole: an entry the schema rejected is left out of the view, and a lookup that misses
+   * it would report a problem that is not there. Entries the rule merely visits need not be whole.
+   */
+  readonly resolves?: readonly Section[];
   readonly check: (view: RegistryView, sdk: SdkFacts, report: Report) => void;
 }
 
@@ -109,22 +118,78 @@ export function validateRegistry(
       : { code, message, file: at.file.file, line, col, hint });
   };
 
-  const valid: LoadedFile[] = [];
+  // Every file contributes the parts that passed the schema, so the semantic rules report the
+  // problems independent of the schema's in the same run.
+  const parts: LoadedFile[] = [];
+  const incomplete = new Set<Section>();
   const validate = schemaValidator();
   for (const f of files) {
-    if (f.value === undefined) continue;
-    if (validate(f.value)) {
-      valid.push(f);
-    } else {
-      for (const e of validate.errors ?? []) diagnostics.push(schemaDiagnostic(f, e));
+    if (f.value === undefined) {
+      for (const section of SECTIONS) incomplete.add(section);
+      continue;
     }
+    if (validate(f.value)) {
+      parts.push(f);
+      continue;
+    }
+    const errors = validate.errors ?? [];
+    for (const e of errors) diagnostics.push(schemaDiagnostic(f, e));
+    const kept = withoutRejected(f.value, errors, incomplete);
+    if (kept !== undefined) parts.push({ ...f, value: kept });
   }
-  const view = mergeFiles(valid, report);
-  // Semantic rules need every file to be well-formed: a half-read registry gives false alarms.
-  if (diagnostics.length === 0 && valid.length === files.length) {
-    for (const rule of Object.values(RULES)) rule.check(view, sdk, report);
+  const view = mergeFiles(parts, report);
+  for (const rule of Object.values(RULES)) {
+    if (!(rule.resolves ?? []).some((section) => incomplete.has(section))) rule.check(view, sdk, report);
   }
   return { view, diagnostics };
+}
+
+/** Every top-level section, in the schema's order. */
+const SECTIONS = ['schemaVersion', 'version', 'sdkClasses', 'categories', 'hints', 'polling', 'defaults', 'fallbacks', 'backoff', 'surfaces', 'codes'] as const satisfies readonly Section[];
+const KEYED: ReadonlySet<string> = new Set<Section>(['sdkClasses', 'categories', 'fallbacks', 'backoff', 'surfaces', 'codes']);
+
+/**
+ * A file's value without the parts the schema rejected: the whole entry of a keyed section
+ * (`codes.foo`), the whole of any other section, an unknown top-level key. The sections that lost
+ * something are added to `incomplete`. Undefined when the file is not a mapping at all.
+ */
+function withoutRejected(value: unknown, errors: readonly ErrorObject[], incomplete: Set<Section>): object | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    for (const section of SECTIONS) incomplete.add(section);
+    return undefined;
+  }
+  const file = value as Record<string, unknown>;
+  const dropped = new Set<string>();
+  const droppedEntries = new Map<string, Set<string>>();
+  for (const e of errors) {
+    const [section, key] = e.instancePath.split('/').slice(1).map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const params = e.params as Record<string, unknown>;
+    if (section === undefined) {
+      // At the top: an unknown section is dropped; nothing else is rejected there (no section is required).
+      if (e.keyword === 'additionalProperties') dropped.add(String(params['additionalProperty']));
+      continue;
+    }
+    incomplete.add(section as Section);
+    const entry = key ?? (e.keyword === 'propertyNames' ? String(params['propertyName']) : undefined);
+    const entries = file[section];
+    if (KEYED.has(section) && entry !== undefined && entries !== null && typeof entries === 'object' && !Array.isArray(entries)) {
+      let keys = droppedEntries.get(section);
+      if (keys === undefined) droppedEntries.set(section, (keys = new Set()));
+      keys.add(entry);
+    } else {
+      dropped.add(section);
+    }
+  }
+  // Rebuilt with fromEntries (own data properties), so a key named __proto__ stays a plain key.
+  const kept = (entries: Record<string, unknown>, keys: ReadonlySet<string>) => Object.fromEntries(Object.entries(entries).filter(([k]) => !keys.has(k)));
+  return Object.fromEntries(
+    Object.entries(file)
+      .filter(([section]) => !dropped.has(section))
+      .map(([section, entries]) => {
+        const keys = droppedEntries.get(section);
+        return [section, keys === undefined ? entries : kept(entries as Record<string, unknown>, keys)];
+      }),
+  );
 }
 
 function mergeFiles(files: readonly LoadedFile[], report: Report): RegistryView {
@@ -323,6 +388,7 @@ function unpinnedOpenAiUrl(url: string): boolean {
 export const RULES: Readonly<Partial<Record<DiagnosticCode, Rule>>> = {
   SECTION_MISSING: {
     sentence: 'the registry sets schemaVersion, version, hints, polling and defaults, and defines at least one code',
+    resolves: ['schemaVersion', 'version', 'hints', 'polling', 'defaults', 'codes'],
     check(view, _sdk, report) {
       const first = view.files[0];
       if (first === undefined) return;
@@ -378,6 +444,7 @@ export const RULES: Readonly<Partial<Record<DiagnosticCode, Rule>>> = {
   },
   SDK_BASE_UNKNOWN: {
     sentence: "each SDK base is an HTTP error class in openai's error module",
+    resolves: ['sdkClasses'],
     check(view, sdk, report) {
       for (const d of classDefinitions(view)) {
         if (d.base !== undefined && (!sdk.bases.has(d.base) || !view.sdkClasses.has(d.base))) {
@@ -388,6 +455,7 @@ export const RULES: Readonly<Partial<Record<DiagnosticCode, Rule>>> = {
   },
   BACKOFF_UNKNOWN: {
     sentence: 'every backoff profile referenced exists',
+    resolves: ['backoff'],
     check(view, _sdk, report) {
       for (const r of backoffReferences(view)) {
         if (!view.backoff.has(r.name)) report(r.at, [], 'BACKOFF_UNKNOWN', `backoff profile ${r.name} is not defined`, `defined: ${[...view.backoff.keys()].sort().join(', ')}`);
@@ -416,6 +484,7 @@ export const RULES: Readonly<Partial<Record<DiagnosticCode, Rule>>> = {
   },
   SURFACE_UNKNOWN: {
     sentence: 'every surface referenced exists',
+    resolves: ['surfaces'],
     check(view, _sdk, report) {
       for (const at of view.codes.values()) {
         for (const [i, s] of at.value.surfaces.entries()) {
@@ -436,6 +505,7 @@ export const RULES: Readonly<Partial<Record<DiagnosticCode, Rule>>> = {
   },
   FALLBACK_UNKNOWN: {
     sentence: 'every surface names a fallback that exists',
+    resolves: ['fallbacks'],
     check(view, _sdk, report) {
       for (const [name, at] of view.surfaces) {
         if (!view.fallbacks.has(at.value.unknown)) report(at, ['unknown'], 'FALLBACK_UNKNOWN', `surfaces.${name}.unknown names fallback ${at.value.unknown}, which is not defined`, `defined: ${[...view.fallbacks.keys()].sort().join(', ')}`);
@@ -461,6 +531,7 @@ export const RULES: Readonly<Partial<Record<DiagnosticCode, Rule>>> = {
   },
   EXPIRED_CODE_UNKNOWN: {
     sentence: 'the code an expired object is reported as exists',
+    resolves: ['codes'],
     check(view, _sdk, report) {
       for (const [name, at] of view.surfaces) {
         const code = at.value.expiredCode;
@@ -470,6 +541,7 @@ export const RULES: Readonly<Partial<Record<DiagnosticCode, Rule>>> = {
   },
   CATEGORY_UNKNOWN: {
     sentence: 'every category referenced exists',
+    resolves: ['categories'],
     check(view, _sdk, report) {
       for (const o of outcomes(view)) {
         if (o.category !== undefined && !view.categories.has(o.category)) {
@@ -491,6 +563,7 @@ export const RULES: Readonly<Partial<Record<DiagnosticCode, Rule>>> = {
   },
   BASE_CONTRADICTS_STATUS: {
     sentence: "a code's base class is the class openai throws for the HTTP status it arrives with",
+    resolves: ['sdkClasses'],
     check(view, _sdk, report) {
       for (const o of outcomes(view)) {
         if (o.effectiveHttp === undefined || o.effectiveBase === undefined) continue;
@@ -503,6 +576,7 @@ export const RULES: Readonly<Partial<Record<DiagnosticCode, Rule>>> = {
   },
   SINCE_AFTER_VERSION: {
     sentence: 'since is not newer than the registry version',
+    resolves: ['version'],
     check(view, _sdk, report) {
       const version = view.version?.value;
       if (version === undefined) return;
@@ -525,6 +599,7 @@ export const RULES: Readonly<Partial<Record<DiagnosticCode, Rule>>> = {
   },
   REFINEMENT_TARGET_UNKNOWN: {
     sentence: 'a refinement treats a failure only as a code the registry defines',
+    resolves: ['codes'],
     check(view, _sdk, report) {
       for (const [code, at] of view.codes) {
         for (const [i, r] of (at.value.refinements ?? []).entries()) {

@@ -25,25 +25,35 @@ export interface FailureInit {
 
 /** The fields every registry error carries besides those of openai's APIError. */
 export interface OpenAIFailure {
+  /** The brand {@link isOpenAIFailure} checks, shared by every copy of this package. */
   readonly [FAILURE_BRAND]: true;
   /** The code as the API sent it; null when it sent none. */
   readonly code: string | null;
+  /** Whether the registry knows the code; false means the surface's fallback class applied. */
   readonly known: boolean;
+  /** The API surface that reported the failure (response, batch, http, ...). */
   readonly surface: string;
+  /** What made the object a failure: a failed, expired or incomplete status, an error event, or an HTTP error. */
   readonly kind: FailureKind;
+  /** The family of failures it belongs to (quota, rate_limit, server, ...); each has an `is...Failure` guard. */
   readonly category: string;
+  /** Whether resubmitting the same request may succeed (never: polling the same object again). */
   readonly retryable: boolean;
+  /** How long to wait between resubmissions, and how many to make. */
   readonly backoff: BackoffProfile;
+  /** The id of the failed object (response, run, batch, ...) or of the batch line (custom_id). */
   readonly objectId: string | null;
   /** The HTTP status the transport answered with: 200, the failure was reported in a body or stream. */
   readonly transportStatus: number | null;
   /** Whether the code or message was cut to its bound (failedObject keeps the whole). */
   readonly truncated: boolean;
+  /** Whether resubmitting could repeat work already billed or output already shown. */
   readonly replay: FailureFacts['replay'];
   /** Everything the registry said about this failure. */
   readonly facts: FailureFacts;
   /** The object that reported the failure, as given. Not enumerable, never logged. */
   readonly failedObject: unknown;
+  /** The log-safe record (what console.log and JSON.stringify show): no headers, no failed object, secrets redacted. */
   toJSON(): FailureFacts;
 }
 

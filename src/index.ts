@@ -5,9 +5,9 @@
  * just what a program uses.
  */
 import { CLASSES } from '../generated/errors.js';
-import { TABLES } from '../generated/registry.js';
+import { TABLES, type BackoffName, type CategoryName, type ClassName, type SurfaceName } from '../generated/registry.js';
 import { backoffProfile, classifyErrorIn, classifyFailureIn, classifyOnSurface, isRetryableIn, raiseIn, type FailureFacts, type RaiseOptions } from './classify.js';
-import { raiseForStreamEventsIn, waitForResponseIn, type ResponsesClient, type RuntimeContext, type WaitOptions } from './poll.js';
+import { raiseForStreamEventsIn, waitForResponseIn, type PolledResponse, type ResponsesClient, type RuntimeContext, type WaitOptions } from './poll.js';
 import { createRetry, type RetryOptions } from './retry.js';
 import type { Clock } from './backoff.js';
 
@@ -16,19 +16,35 @@ export function raiseForFailedResponse<T>(obj: T, options?: RaiseOptions): T {
   return raiseIn(TABLES, CLASSES, obj, options);
 }
 
+/**
+ * FailureFacts as the embedded registry writes them: its class, category, surface and backoff
+ * names are the generated unions, so a `switch` over them is checked for exhaustiveness. (The
+ * code stays `string | null`: an unknown code is kept as the API sent it.)
+ */
+export type RegistryFailureFacts = FailureFacts & {
+  readonly class: ClassName;
+  readonly category: CategoryName;
+  readonly surface: SurfaceName;
+  readonly backoff: FailureFacts['backoff'] & { readonly name: BackoffName };
+};
+
 /** The registry's facts for a failed or incomplete object, without throwing; undefined when it is not one. */
-export function classifyFailure(obj: unknown): FailureFacts | undefined {
-  return classifyFailureIn(TABLES, obj);
+export function classifyFailure(obj: unknown): RegistryFailureFacts | undefined {
+  // The generated TABLES are typed with these unions (Record<Code, CodeSpec<Code, ClassName, ...>>).
+  return classifyFailureIn(TABLES, obj) as RegistryFailureFacts | undefined;
 }
 
-/** The registry's facts for one line of a batch's output or error file; undefined for a line that succeeded. */
-export function classifyBatchLine(line: unknown): FailureFacts | undefined {
-  return classifyOnSurface(TABLES, 'batch.line', line);
+/**
+ * The registry's facts for one line of a batch's output or error file (a parsed JSON line);
+ * undefined for a line that succeeded. `objectId` is the line's `custom_id`.
+ */
+export function classifyBatchLine(line: unknown): (RegistryFailureFacts & { readonly surface: 'batch.line' }) | undefined {
+  return classifyOnSurface(TABLES, 'batch.line', line) as (RegistryFailureFacts & { readonly surface: 'batch.line' }) | undefined;
 }
 
 /** The registry's facts for a thrown error (a registry error or a plain openai APIError). */
-export function classifyError(e: unknown): FailureFacts | undefined {
-  return classifyErrorIn(TABLES, e);
+export function classifyError(e: unknown): RegistryFailureFacts | undefined {
+  return classifyErrorIn(TABLES, e) as RegistryFailureFacts | undefined;
 }
 
 /** Whether resubmitting the request that produced the error may succeed. */
@@ -64,9 +80,12 @@ function context(): RuntimeContext {
   return { tables: TABLES, classes: CLASSES, serverHintMs: retry().serverHintMs };
 }
 
-/** Polls a background response until it is terminal; throws the typed error when it failed. */
-export function waitForResponse<T = unknown>(client: ResponsesClient, id: string, options?: WaitOptions): Promise<T> {
-  return waitForResponseIn<T>(context(), client, id, options);
+/**
+ * Polls a background response until it is terminal; throws the typed error when it failed.
+ * Resolves to the client's own `Response` type (inferred from `client.responses.retrieve`).
+ */
+export function waitForResponse<TData>(client: ResponsesClient<TData>, id: string, options?: WaitOptions): Promise<PolledResponse<TData>> {
+  return waitForResponseIn(context(), client, id, options);
 }
 
 /** Passes stream events through; throws the typed error for response.failed and error events. */
@@ -80,7 +99,7 @@ export { createRuntime, type Runtime, type RuntimeRegistry } from './runtime.js'
 export type { FailureFacts, RaiseOptions } from './classify.js';
 export { FAILURE_BRAND, isOpenAIFailure, type FailureKind, type OpenAIFailure } from './failure.js';
 export { FAILURE_FIELDS } from './failure-record.generated.js';
-export { PollFaultError, PollTimeoutError, type ResponsesClient, type WaitOptions } from './poll.js';
+export { PollFaultError, PollTimeoutError, type PollHeaders, type PolledResponse, type ResponsesClient, type WaitOptions } from './poll.js';
 export { RetryBudget, sharedRetryBudget, type GiveUpEvent, type GiveUpReason, type RetryBudgetOptions, type RetryEvent, type RetryOptions } from './retry.js';
 export { AdaptiveLimiter, DEFAULT_LIMITER_KEY, limiterSnapshots, sharedLimiter, type LimiterOptions, type LimiterSnapshot } from './limiter.js';
 export { defaultLimiterKey, pacedFetch, type Fetch, type PacedFetchOptions } from './pacing.js';

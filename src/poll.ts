@@ -20,16 +20,36 @@ export interface RuntimeContext {
   readonly serverHintMs: (error: unknown, clock?: Clock) => number | undefined;
 }
 
-/** The part of an openai client that waitForResponse uses (openai 5, 6 and 7 all fit). */
-export interface ResponsesClient {
+/** The headers of a poll's HTTP response (Web Headers fit). */
+export interface PollHeaders {
+  /** One header's value, or null when absent. */
+  get(name: string): string | null;
+}
+
+/**
+ * The part of an openai client that waitForResponse uses (openai 5, 6 and 7 all fit). `TData` is
+ * what `responses.retrieve(id).withResponse()` resolves `data` to; TypeScript infers it from the
+ * client's last `retrieve` overload (openai 7: `Response`; openai 5 and 6: `Response | Stream<...>`,
+ * which {@link PolledResponse} narrows back to `Response`).
+ */
+export interface ResponsesClient<TData = unknown> {
   readonly responses: {
+    /** openai's `client.responses.retrieve`: called as `retrieve(id, {}, { signal })`. */
     retrieve(id: string, query?: object, options?: { signal?: AbortSignal }): {
-      withResponse(): Promise<{ data: unknown; response: { headers: { get(name: string): string | null } } }>;
+      /** The parsed response (`data`) and the HTTP response whose headers carry the poll-after hint. */
+      withResponse(): Promise<{ data: TData; response: { headers: PollHeaders } }>;
     };
     /** Used only with `cancelOnAbandon`. */
     cancel?(id: string, options?: { signal?: AbortSignal }): PromiseLike<unknown>;
   };
 }
+
+/**
+ * What waitForResponse resolves to for a client whose `retrieve` answers `TData`: the data without
+ * the streaming overload's `Stream` (a poll never asks for a stream). For an openai client, its
+ * `Response` type.
+ */
+export type PolledResponse<TData> = Exclude<TData, AsyncIterable<unknown>>;
 
 /** Options of waitForResponse. */
 export interface WaitOptions extends Clock, RaiseOptions {
@@ -50,7 +70,9 @@ export interface WaitOptions extends Clock, RaiseOptions {
    * if it fails, the error is thrown all the same.
    */
   readonly cancelOnAbandon?: boolean;
+  /** Abandons the wait (with the signal's reason) when it aborts. */
   readonly signal?: AbortSignal;
+  /** Waits `ms`; rejects when `signal` aborts. Default: a timer. */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** The rate limiter each poll takes a slot from; `false` for none. Default: the process-wide limiter of `limiterKey`. */
   readonly limiter?: AdaptiveLimiter | false;
@@ -118,7 +140,7 @@ class BadPollAnswer extends Error {}
  * within maxPollIntervalMs; tolerates transient poll faults without losing the id; polls one last
  * time at the deadline, then throws PollTimeoutError; an abort throws the signal's reason.
  */
-export async function waitForResponseIn<T>(ctx: RuntimeContext, client: ResponsesClient, id: string, options: WaitOptions = {}): Promise<T> {
+export async function waitForResponseIn<TData>(ctx: RuntimeContext, client: ResponsesClient<TData>, id: string, options: WaitOptions = {}): Promise<PolledResponse<TData>> {
   const polling = ctx.tables.polling;
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? abortableSleep;
@@ -164,7 +186,7 @@ export async function waitForResponseIn<T>(ctx: RuntimeContext, client: Response
     const bound = deadline - now();
     last ||= bound <= 0;
     const timer = setTimeout(() => controller.abort(timedOut()), last ? FINAL_REQUEST_GRACE_MS : bound);
-    let poll: { polled: { data: unknown; response: { headers: { get(name: string): string | null } } } } | { failure: unknown };
+    let poll: { polled: { data: TData; response: { headers: PollHeaders } } } | { failure: unknown };
     try {
       // Polls take a slot from the process's rate limiter like every other attempt (unless the
       // client's own fetch is paced), so a crowd of waiters cannot outrun the granted rate.
@@ -194,7 +216,7 @@ export async function waitForResponseIn<T>(ctx: RuntimeContext, client: Response
         if (!running.has(status)) {
           // The poll's own headers go on the error, so its request id is kept.
           const headers = poll.polled.response.headers instanceof Headers ? poll.polled.response.headers : options.headers;
-          return raiseIn(ctx.tables, ctx.classes, data as T, {
+          return raiseIn(ctx.tables, ctx.classes, data as PolledResponse<TData>, {
             ...(options.raiseOnIncomplete === undefined ? {} : { raiseOnIncomplete: options.raiseOnIncomplete }),
             ...(headers === undefined ? {} : { headers }),
           });

@@ -136,6 +136,7 @@ export interface RetryOptions extends Clock {
   readonly limiter?: AdaptiveLimiter | false;
   /** Which process-wide limiter and budget to use (default "default"): one per distinct rate limit. */
   readonly limiterKey?: string;
+  /** Called before each wait, with the error, its facts, the attempt that failed and the delay. */
   readonly onRetry?: (event: RetryEvent) => void;
   /** Called once when withRetry stops retrying, with the reason (and, for a long hint, when to retry). */
   readonly onGiveUp?: (event: GiveUpEvent) => void;

@@ -5,7 +5,7 @@
  */
 import { backoffProfile, classifyErrorIn, classifyFailureIn, classifyOnSurface, isRetryableIn, raiseIn, type FailureFacts, type RaiseOptions } from './classify.js';
 import type { FailureClass } from './failure.js';
-import { raiseForStreamEventsIn, waitForResponseIn, type ResponsesClient, type RuntimeContext, type WaitOptions } from './poll.js';
+import { raiseForStreamEventsIn, waitForResponseIn, type PolledResponse, type ResponsesClient, type RuntimeContext, type WaitOptions } from './poll.js';
 import { createRetry } from './retry.js';
 import type { RegistryTables } from './spec.js';
 
@@ -15,7 +15,9 @@ export type * from './spec.js';
 
 /** A registry as the runtime takes it: the generated TABLES and CLASSES. */
 export interface RuntimeRegistry {
+  /** The data tables (generated/registry.ts's TABLES, or a custom registry's). */
   readonly tables: RegistryTables;
+  /** Every class the tables name, by class name (generated/errors.ts's CLASSES). */
   readonly classes: Readonly<Record<string, FailureClass>>;
 }
 
@@ -32,12 +34,17 @@ export function createRuntime(registry: RuntimeRegistry) {
     classifyFailure: (obj: unknown): FailureFacts | undefined => classifyFailureIn(tables, obj),
     /** The registry's facts for one line of a batch's output or error file; undefined for a line that succeeded. */
     classifyBatchLine: (line: unknown): FailureFacts | undefined => classifyOnSurface(tables, 'batch.line', line),
+    /** The registry's facts for a thrown error (a registry error or a plain openai APIError). */
     classifyError,
     /** Whether resubmitting the request that produced the error may succeed. */
     isRetryable: (e: unknown): boolean => isRetryableIn(tables, e),
+    /** Milliseconds to wait before resubmitting after `attempt` failed attempts; undefined when not retryable. */
     retryDelayMs: retry.retryDelayMs,
+    /** Calls a function again while it throws retryable errors, with backoff and the retry budget. */
     withRetry: retry.withRetry,
-    waitForResponse: <T = unknown>(client: ResponsesClient, id: string, options?: WaitOptions): Promise<T> => waitForResponseIn<T>(ctx, client, id, options),
+    /** Polls a background response until it is terminal; throws the typed error when it failed. Resolves to the client's `Response` type. */
+    waitForResponse: <TData>(client: ResponsesClient<TData>, id: string, options?: WaitOptions): Promise<PolledResponse<TData>> => waitForResponseIn(ctx, client, id, options),
+    /** Passes stream events through; throws the typed error for response.failed and error events. */
     raiseForStreamEvents: <T>(stream: AsyncIterable<T>, options?: RaiseOptions): AsyncGenerator<T, void, undefined> => raiseForStreamEventsIn(ctx, stream, options),
   };
 }

@@ -6,7 +6,7 @@
 import { PollTimeoutError, waitForResponse, type ResponsesClient } from '../../src/index.ts';
 
 const [sdkPackage, baseURL] = process.argv.slice(2);
-const { default: OpenAI } = (await import(sdkPackage ?? 'openai')) as { default: new (options: object) => ResponsesClient };
+const { default: OpenAI } = (await import(sdkPackage ?? 'openai')) as { default: new (options: object) => ResponsesClient<{ status: string }> };
 const client = new OpenAI({ apiKey: 'test-key', baseURL, maxRetries: 0 });
 const outcome: string[] = [];
 try {
@@ -15,6 +15,6 @@ try {
 } catch (e) {
   outcome.push(e instanceof PollTimeoutError ? `PollTimeoutError ${e.responseId} ${e.lastStatus}` : `other ${String(e)}`);
 }
-const done = (await waitForResponse<{ status: string }>(client, 'resp_done', { pollIntervalMs: 20 })).status;
+const done = (await waitForResponse(client, 'resp_done', { pollIntervalMs: 20 })).status;
 outcome.push(done);
 process.stdout.write(`${JSON.stringify({ outcome, doneAt: Date.now() })}\n`);

@@ -13,6 +13,8 @@ export type Answer =
   | { readonly status?: number; readonly body: unknown; readonly headers?: Record<string, string> }
   /** A body sent as is (HTML, invalid JSON), with its content type (default application/json). */
   | { readonly status?: number; readonly raw: string; readonly contentType?: string; readonly headers?: Record<string, string> }
+  /** A plain text body (a file's content). */
+  | { readonly text: string }
   /** A 200 event stream. */
   | { readonly sse: readonly { event?: string; data: unknown }[] }
   /** The connection is destroyed: before any header (true), or after half of a JSON body ('mid-body'). */
@@ -59,6 +61,7 @@ function label(answer: Answer | undefined): string {
   if ('stall' in answer) return `stall ${answer.stall}`;
   if ('sse' in answer) return 'sse';
   if ('raw' in answer) return String(answer.status ?? 200);
+  if ('text' in answer) return 'text';
   const status = (answer.body as { status?: unknown } | null)?.status;
   return typeof status === 'string' ? status : String(answer.status ?? 200);
 }
@@ -96,6 +99,8 @@ export async function playServer(): Promise<PlayServer> {
       } else if ('stall' in answer) {
         // Nothing more is sent; the client's abort (or stop()) ends the exchange.
         if (answer.stall === 'body') halfBody(res, answer.body);
+      } else if ('text' in answer) {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(answer.text);
       } else if ('sse' in answer) {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         for (const e of answer.sse) res.write(`${e.event ? `event: ${e.event}\n` : ''}data: ${JSON.stringify(e.data)}\n\n`);
