@@ -9,6 +9,7 @@
  * a message (keys, tokens, organization and project ids) are redacted before anything keeps it.
  */
 import type { FailureFacts } from './failure-record.generated.js';
+import { readHeader } from './backoff.js';
 import { redactSecrets } from './redact.js';
 import { isOpenAIFailure, type FailureClass, type FailureKind } from './failure.js';
 import type { BackoffProfile, CodeSpec, Outcome, PathSegments, RegistryTables, StatusKind, SurfaceSpec } from './spec.js';
@@ -297,21 +298,6 @@ function usableHeaders(h: unknown): Headers | undefined {
   return undefined;
 }
 
-/** Reads a header from Web Headers or a plain object; undefined when absent or unreadable. */
-function headerOf(headers: unknown, name: string): string | undefined {
-  try {
-    if (headers === null || typeof headers !== 'object') return undefined;
-    const get = (headers as { get?: unknown }).get;
-    if (typeof get === 'function') {
-      const v: unknown = get.call(headers, name);
-      return typeof v === 'string' ? v : undefined;
-    }
-    for (const [k, v] of Object.entries(headers as Record<string, unknown>)) if (k.toLowerCase() === name && typeof v === 'string') return v;
-  } catch {
-    // a header object that throws says nothing
-  }
-  return undefined;
-}
 
 /** Builds the registry's error for a failure. */
 export function buildFailure(classes: Readonly<Record<string, FailureClass>>, facts: FailureFacts, failedObject: unknown, headers: Headers | undefined): Error {
@@ -460,7 +446,7 @@ function judge(tables: RegistryTables, e: Error & { status: unknown; headers: un
   } catch {
     headers = undefined; // headers that cannot be read say nothing; the code still decides
   }
-  const shouldRetry = headerOf(headers, tables.hints.shouldRetryHeader);
+  const shouldRetry = readHeader(headers, tables.hints.shouldRetryHeader);
   const retryable = shouldRetry === 'false' ? false : shouldRetry === 'true' && decision.hit === undefined ? true : decision.outcome.retryable;
   return { ix, reading, decision, retryable };
 }
