@@ -89,7 +89,7 @@ export const hotPathRows: RowProvider = {
         note: "baseline: what openai's client reads per attempt (status and x-should-retry)",
       }),
     );
-    consume(buildFailure(CLASSES, facts, failed, undefined));
+    consume(buildFailure(CLASSES, { facts, failedObject: failed }));
     consume(new RateLimitError(429, undefined, undefined, new Headers()));
     return rows;
   },

@@ -16,6 +16,14 @@ export interface Clock {
   readonly now?: () => number;
 }
 
+/** The clock part of an options object (its random and now), to pass on without the rest. */
+export function clockOf(options: Clock): Clock {
+  const clock: { random?: () => number; now?: () => number } = {};
+  if (options.random !== undefined) clock.random = options.random;
+  if (options.now !== undefined) clock.now = options.now;
+  return clock;
+}
+
 /**
  * Jitter on top of a server hint, as a fraction of the hint: a hint is a floor, not an
  * appointment, because the same exact hint handed to many clients wakes them all at once.
@@ -44,7 +52,9 @@ export function isHint(ms: number | undefined): ms is number {
  * (a caller that will not wait that long, like withRetry, gives up instead of retrying early).
  * A negative, NaN or infinite hint is no hint.
  */
-export function profileDelayMs(profile: BackoffProfile, attempt: number, hintMs: number | undefined, clock: Clock = {}): number {
+export function profileDelayMs(profile: BackoffProfile, attempt: number, options: Clock & { readonly hintMs?: number | undefined } = {}): number {
+  const { hintMs } = options;
+  const clock: Clock = options;
   if (isHint(hintMs) && profile.honourServerHints) return hintMs + Math.max(hintMs * HINT_JITTER, HINT_JITTER_MIN_MS) * drawRandom(clock);
   const cap = Math.max(0, profile.maxMs);
   const n = Math.max(1, Math.floor(attempt));

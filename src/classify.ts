@@ -11,7 +11,7 @@
 import type { FailureFacts } from './failure-record.generated.js';
 import { readHeader } from './backoff.js';
 import { redactSecrets } from './redact.js';
-import { isOpenAIFailure, type FailureClass, type FailureKind } from './failure.js';
+import { isOpenAIFailure, type FailureClass, type FailureInit, type FailureKind } from './failure.js';
 import type { BackoffProfile, CodeSpec, Outcome, PathSegments, RegistryTables, StatusKind, SurfaceSpec } from './spec.js';
 
 export type { FailureFacts };
@@ -20,6 +20,12 @@ export type { FailureFacts };
 export const MAX_MESSAGE = 10_000;
 /** Longest code kept on a failure, in characters (registry codes are at most 200). */
 export const MAX_CODE = 200;
+
+/** What raising needs: a registry's tables and its classes. */
+export interface RaisingRegistry {
+  readonly tables: RegistryTables;
+  readonly classes: Readonly<Record<string, FailureClass>>;
+}
 
 /** Options of raiseForFailedResponse. */
 export interface RaiseOptions {
@@ -42,6 +48,7 @@ interface Index {
   readonly dispatch: readonly { readonly path: PathSegments; readonly surfaces: ReadonlyMap<string, IndexedSurface> }[];
   readonly fallbacks: ReadonlyMap<string, Outcome>;
   readonly backoff: ReadonlyMap<string, BackoffProfile>;
+  readonly defaults: RegistryTables['defaults'];
 }
 
 const indexes = new WeakMap<RegistryTables, Index>();
@@ -61,6 +68,7 @@ function indexOf(tables: RegistryTables): Index {
       dispatch: tables.dispatch.map((d) => ({ path: d.path, surfaces: new Map(d.surfaces.map(([value, name]) => [value, surface(name)])) })),
       fallbacks: new Map(Object.entries(tables.fallbacks)),
       backoff: new Map(Object.entries(tables.backoff)),
+      defaults: tables.defaults,
     };
     indexes.set(tables, ix);
   }
@@ -119,7 +127,8 @@ function profileOf(ix: Index, name: string): BackoffProfile {
 }
 
 /** The outcome for a code on a surface, refined by the error's type and message. */
-function resolve(ix: Index, surface: string, code: string | undefined, type: string | undefined, message: string): { code: string; outcome: Outcome } | undefined {
+function resolve(ix: Index, surface: string, sent: { readonly code: string | undefined; readonly type: string | undefined; readonly message: string }): { code: string; outcome: Outcome } | undefined {
+  const { code, type, message } = sent;
   let key = code;
   let spec = key === undefined ? undefined : ix.codes.get(key);
   // Older bodies put the code in type with a null code (insufficient_quota).
@@ -166,7 +175,7 @@ function decide(ix: Index, r: Reading): Decision {
   const code = r.code === undefined ? undefined : bounded(r.code, MAX_CODE);
   const m = r.message ?? '';
   const message = m.length > MAX_MESSAGE ? m.slice(0, MAX_MESSAGE) : m;
-  const hit = resolve(ix, r.surface.spec.name, code?.text, r.type, message);
+  const hit = resolve(ix, r.surface.spec.name, { code: code?.text, type: r.type, message });
   return { code, hit, outcome: hit?.outcome ?? r.fallback };
 }
 
@@ -300,10 +309,11 @@ function usableHeaders(h: unknown): Headers | undefined {
 
 
 /** Builds the registry's error for a failure. */
-export function buildFailure(classes: Readonly<Record<string, FailureClass>>, facts: FailureFacts, failedObject: unknown, headers: Headers | undefined): Error {
-  const Class = Object.hasOwn(classes, facts.class) ? classes[facts.class] : undefined;
-  if (Class === undefined) throw new Error(`registry tables name an unknown class: ${facts.class}`);
-  return new Class({ facts, failedObject, headers });
+export function buildFailure(classes: Readonly<Record<string, FailureClass>>, init: FailureInit): Error {
+  const name = init.facts.class;
+  const Class = Object.hasOwn(classes, name) ? classes[name] : undefined;
+  if (Class === undefined) throw new Error(`registry tables name an unknown class: ${name}`);
+  return new Class(init);
 }
 
 /**
@@ -340,7 +350,8 @@ function settled(tables: RegistryTables, obj: object): boolean {
  * for its code. An object whose status is settled everywhere (completed, in_progress, ...) costs
  * one read and a few comparisons.
  */
-export function raiseIn<T>(tables: RegistryTables, classes: Readonly<Record<string, FailureClass>>, obj: T, options?: RaiseOptions): T {
+export function raiseIn<T>(registry: RaisingRegistry, obj: T, options?: RaiseOptions): T {
+  const { tables } = registry;
   if (obj === null || typeof obj !== 'object') return obj;
   try {
     if (settled(tables, obj)) return obj;
@@ -358,7 +369,7 @@ export function raiseIn<T>(tables: RegistryTables, classes: Readonly<Record<stri
     // unreadable options: the defaults apply
   }
   if (f.kind === 'incomplete' && !raiseOnIncomplete) return obj;
-  throw withStackFrom(raiseIn, () => buildFailure(classes, f, obj, headers));
+  throw withStackFrom(raiseIn, () => buildFailure(registry.classes, { facts: f, failedObject: obj, headers }));
 }
 
 /** True for openai's APIError from any copy of the SDK (the fields its constructor always sets). */
@@ -405,9 +416,9 @@ export function isTransportFailure(e: unknown): boolean {
   return false;
 }
 
-function statusFallback(tables: RegistryTables, ix: Index, http: IndexedSurface, status: number | undefined): Outcome {
+function statusFallback(ix: Index, http: IndexedSurface, status: number | undefined): Outcome {
   const base = fallbackOf(ix, http);
-  for (const s of tables.defaults.retryableStatuses) {
+  for (const s of ix.defaults.retryableStatuses) {
     if (status !== undefined && (s.status === status || (s.from !== undefined && status >= s.from))) return { ...base, retryable: true, backoff: s.backoff };
   }
   return base;
@@ -434,7 +445,7 @@ function judge(tables: RegistryTables, e: Error & { status: unknown; headers: un
     objectId: undefined,
     httpStatus: status,
     transportStatus: status ?? null,
-    fallback: statusFallback(tables, ix, http, status),
+    fallback: statusFallback(ix, http, status),
     obj: e,
   };
   const decision = decide(ix, reading);

@@ -11,9 +11,12 @@ import { raiseForStreamEventsIn, waitForResponseIn, type PolledResponse, type Re
 import { createRetry, type RetryOptions } from './retry.js';
 import type { Clock } from './backoff.js';
 
+/** The embedded registry, as raising takes it. */
+const EMBEDDED = { tables: TABLES, classes: CLASSES };
+
 /** Returns the object unless it reports a failure; throws the registry's typed error when it does. */
 export function raiseForFailedResponse<T>(obj: T, options?: RaiseOptions): T {
-  return raiseIn(TABLES, CLASSES, obj, options);
+  return raiseIn(EMBEDDED, obj, options);
 }
 
 /**
@@ -85,7 +88,7 @@ function context(): RuntimeContext {
  * Resolves to the client's own `Response` type (inferred from `client.responses.retrieve`).
  */
 export function waitForResponse<TData>(client: ResponsesClient<TData>, id: string, options?: WaitOptions): Promise<PolledResponse<TData>> {
-  return waitForResponseIn(context(), client, id, options);
+  return waitForResponseIn(context(), { client, id }, options);
 }
 
 /** Passes stream events through; throws the typed error for response.failed and error events. */

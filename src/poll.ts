@@ -5,7 +5,7 @@
  * intervals and the poll-after header are registry data (surfaces.response, polling).
  */
 import { MAX_MESSAGE, backoffProfile, classifyErrorIn, isApiErrorShaped, isConnectionError, isTransportFailure, raiseIn, readString, runningStatuses, type RaiseOptions } from './classify.js';
-import { profileDelayMs, type Clock } from './backoff.js';
+import { clockOf, profileDelayMs, type Clock } from './backoff.js';
 import { isOpenAIFailure, type FailureClass } from './failure.js';
 import { redactSecrets } from './redact.js';
 import { abortableSleep, sharedLimiter, type AdaptiveLimiter } from './limiter.js';
@@ -140,7 +140,8 @@ class BadPollAnswer extends Error {}
  * within maxPollIntervalMs; tolerates transient poll faults without losing the id; polls one last
  * time at the deadline, then throws PollTimeoutError; an abort throws the signal's reason.
  */
-export async function waitForResponseIn<TData>(ctx: RuntimeContext, client: ResponsesClient<TData>, id: string, options: WaitOptions = {}): Promise<PolledResponse<TData>> {
+export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { readonly client: ResponsesClient<TData>; readonly id: string }, options: WaitOptions = {}): Promise<PolledResponse<TData>> {
+  const { client, id } = target;
   const polling = ctx.tables.polling;
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? abortableSleep;
@@ -216,7 +217,7 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, client: Resp
         if (!running.has(status)) {
           // The poll's own headers go on the error, so its request id is kept.
           const headers = poll.polled.response.headers instanceof Headers ? poll.polled.response.headers : options.headers;
-          return raiseIn(ctx.tables, ctx.classes, data as PolledResponse<TData>, {
+          return raiseIn(ctx, data as PolledResponse<TData>, {
             ...(options.raiseOnIncomplete === undefined ? {} : { raiseOnIncomplete: options.raiseOnIncomplete }),
             ...(headers === undefined ? {} : { headers }),
           });
@@ -244,7 +245,7 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, client: Resp
       if (++faults > maxFaults) throw new PollFaultError(id, lastStatus, faults, { cause: fault });
       const hint = ctx.serverHintMs(fault, options);
       if (limiter !== false && !pacedUpstream && facts?.status === 429) limiter.recordThrottle(hint);
-      waitMs = Math.min(maxInterval, profileDelayMs(facts?.backoff ?? faultProfile, faults, hint, options));
+      waitMs = Math.min(maxInterval, profileDelayMs(facts?.backoff ?? faultProfile, faults, { ...clockOf(options), hintMs: hint }));
     }
     const left = deadline - now();
     if (last || left <= 0) return abandon(timedOut());
@@ -262,12 +263,12 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, client: Resp
  */
 export async function* raiseForStreamEventsIn<T>(ctx: RuntimeContext, stream: AsyncIterable<T>, options: RaiseOptions = {}): AsyncGenerator<T, void, undefined> {
   try {
-    for await (const event of stream) yield raiseIn(ctx.tables, ctx.classes, event, options);
+    for await (const event of stream) yield raiseIn(ctx, event, options);
   } catch (e) {
     if (isOpenAIFailure(e)) throw e;
     if (isApiErrorShaped(e) && e.status === undefined && !isConnectionError(e) && e.error !== undefined) {
       const headers = e.headers instanceof Headers ? { headers: e.headers } : {};
-      raiseIn(ctx.tables, ctx.classes, { type: 'error', error: e.error }, { ...options, ...headers });
+      raiseIn(ctx, { type: 'error', error: e.error }, { ...options, ...headers });
     }
     throw e;
   }

@@ -11,6 +11,7 @@ import {
   headerHintMs,
   isHint,
   messageHintMs,
+  clockOf,
   profileDelayMs,
   type Clock,
   type HintSources,
@@ -105,7 +106,7 @@ export interface RetryEvent {
 }
 
 /** Why withRetry stopped and rethrew. */
-export type GiveUpReason = 'not_retryable' | 'attempts' | 'budget' | 'hint_exceeds_cap';
+export type GiveUpReason = 'not_retryable' | 'output_delivered' | 'attempts' | 'budget' | 'hint_exceeds_cap';
 
 /** What onGiveUp is told before withRetry rethrows the last error (unchanged). */
 export interface GiveUpEvent {
@@ -138,6 +139,11 @@ export interface RetryOptions extends Clock {
   readonly limiterKey?: string;
   /** Called before each wait, with the error, its facts, the attempt that failed and the delay. */
   readonly onRetry?: (event: RetryEvent) => void;
+  /**
+   * Resubmit even when the failure says output was already returned or streamed to the caller
+   * (`facts.replay.outputDelivered`): a resubmission would deliver it again. Default false.
+   */
+  readonly resubmitAfterOutput?: boolean;
   /** Called once when withRetry stops retrying, with the reason (and, for a long hint, when to retry). */
   readonly onGiveUp?: (event: GiveUpEvent) => void;
   /** Waits `ms`; rejects when `signal` aborts. Default: a timer. */
@@ -223,7 +229,7 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
     const how = retryProfile(error, classifyError(error));
     if (how === undefined) return undefined;
     const hint = how.profile.honourServerHints ? serverHintMs(error, clock) : undefined;
-    return profileDelayMs(how.profile, attempt, hint, clock);
+    return profileDelayMs(how.profile, attempt, { ...clockOf(clock), hintMs: hint });
   }
 
   /**
@@ -269,6 +275,8 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
         throw error;
       };
       if (how === undefined) return giveUp('not_retryable');
+      // Output the caller already has would be delivered twice; "may have been billed" is only reported.
+      if (facts?.replay.outputDelivered === true && options.resubmitAfterOutput !== true) return giveUp('output_delivered');
       const hint = how.profile.honourServerHints ? serverHintMs(error, options) : undefined;
       if (limiter !== false && !pacedUpstream && !how.connection && statusOf(error) === 429) limiter.recordThrottle(hint);
       if (attempt >= Math.min(callerLimit, how.profile.maxAttempts)) return giveUp('attempts');
@@ -276,7 +284,7 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
       const cost = how.connection ? (budget ? budget.connectionCost : 0) : budget ? budget.retryCost : 0;
       if (budget && !budget.tryAcquire(cost)) return giveUp('budget');
       lastCost = cost;
-      const delayMs = profileDelayMs(how.profile, attempt, hint, options);
+      const delayMs = profileDelayMs(how.profile, attempt, { ...clockOf(options), hintMs: hint });
       options.onRetry?.({ error, facts, attempt, delayMs });
       await sleep(delayMs, options.signal);
     }

@@ -29,7 +29,7 @@ export function createRuntime(registry: RuntimeRegistry) {
   const ctx: RuntimeContext = { tables, classes, serverHintMs: retry.serverHintMs };
   return {
     /** Returns the object unless it reports a failure; throws the registry's typed error when it does. */
-    raiseForFailedResponse: <T>(obj: T, options?: RaiseOptions): T => raiseIn(tables, classes, obj, options),
+    raiseForFailedResponse: <T>(obj: T, options?: RaiseOptions): T => raiseIn(registry, obj, options),
     /** The registry's facts for a failed or incomplete object; undefined when it is not one. */
     classifyFailure: (obj: unknown): FailureFacts | undefined => classifyFailureIn(tables, obj),
     /** The registry's facts for one line of a batch's output or error file; undefined for a line that succeeded. */
@@ -43,7 +43,7 @@ export function createRuntime(registry: RuntimeRegistry) {
     /** Calls a function again while it throws retryable errors, with backoff and the retry budget. */
     withRetry: retry.withRetry,
     /** Polls a background response until it is terminal; throws the typed error when it failed. Resolves to the client's `Response` type. */
-    waitForResponse: <TData>(client: ResponsesClient<TData>, id: string, options?: WaitOptions): Promise<PolledResponse<TData>> => waitForResponseIn(ctx, client, id, options),
+    waitForResponse: <TData>(client: ResponsesClient<TData>, id: string, options?: WaitOptions): Promise<PolledResponse<TData>> => waitForResponseIn(ctx, { client, id }, options),
     /** Passes stream events through; throws the typed error for response.failed and error events. */
     raiseForStreamEvents: <T>(stream: AsyncIterable<T>, options?: RaiseOptions): AsyncGenerator<T, void, undefined> => raiseForStreamEventsIn(ctx, stream, options),
   };

@@ -62,7 +62,7 @@ describe('backoff properties', () => {
         fc.option(fc.double({ min: -1e12, max: 1e12, noNaN: false }), { nil: undefined }),
         fc.double({ min: 0, max: 1, noNaN: true }),
         (profile, attempt, hint, r) => {
-          const d = profileDelayMs(profile, attempt, hint, { random: () => r });
+          const d = profileDelayMs(profile, attempt, { hintMs: hint, random: () => r });
           const hinted = profile.honourServerHints && hint !== undefined && Number.isFinite(hint) && hint >= 0;
           expect(d).toBeGreaterThanOrEqual(hinted ? hint : 0);
           expect(d).toBeLessThanOrEqual(hinted ? hint + Math.max(hint * 0.2, 100) : profile.maxMs);
@@ -73,8 +73,8 @@ describe('backoff properties', () => {
 
   it('is deterministic for a given random source, and grows with the attempt until the cap (no jitter)', () => {
     const p = { ...BACKOFF.default, jitter: 'none' as const };
-    expect([1, 2, 3, 4, 5, 6].map((n) => profileDelayMs(p, n, undefined))).toEqual([500, 1000, 2000, 4000, 8000, 8000]);
-    expect(profileDelayMs(BACKOFF.default, 3, undefined, { random: () => 0.25 })).toBe(500);
+    expect([1, 2, 3, 4, 5, 6].map((n) => profileDelayMs(p, n))).toEqual([500, 1000, 2000, 4000, 8000, 8000]);
+    expect(profileDelayMs(BACKOFF.default, 3, { random: () => 0.25 })).toBe(500);
   });
 
   it('parses any "try again in" hint it is given, in any of the written forms', () => {

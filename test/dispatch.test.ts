@@ -57,7 +57,7 @@ describe('raiseForFailedResponse over the embedded registry', () => {
     const entry = registryJson.codes[code];
     // Surfaces with a dispatch tag are raised from the object; batch lines are read by their own helper.
     const e = dispatchTag(TABLES, surface) === undefined
-      ? buildFailure(CLASSES, classifyBatchLine(obj) ?? expect.unreachable(`${code} on ${surface} is not a failure`), obj, undefined)
+      ? buildFailure(CLASSES, { facts: classifyBatchLine(obj) ?? expect.unreachable(`${code} on ${surface} is not a failure`), failedObject: obj })
       : thrown(() => raiseForFailedResponse(obj, { raiseOnIncomplete: true }));
     expect(e).toBeInstanceOf(CLASSES[outcome.class]);
     expect(entry?.overrides?.[surface]?.class ?? entry?.class).toBe(outcome.class);

@@ -40,13 +40,13 @@ describe("an unknown code gets its surface's fallback, on every surface of the e
       const plain = new APIError(400, { code: UNKNOWN, message: 'x' }, 'x', new Headers());
       const facts = classifyError(plain);
       expect(facts).toMatchObject({ class: fallback?.class, code: UNKNOWN, known: false, surface: 'http', kind: 'http', category: 'unknown', retryable: false, status: 400 });
-      e = buildFailure(CLASSES, facts ?? expect.unreachable(), plain, undefined);
+      e = buildFailure(CLASSES, { facts: facts ?? expect.unreachable(), failedObject: plain });
     } else if (dispatchTag(TABLES, name) === undefined) {
       // Surfaces without a dispatch tag (batch output lines) are read by their own helper.
       const obj = failedObject(TABLES, s, UNKNOWN, 'failed', { dispatched: false }) ?? expect.unreachable(`no failed ${name} object`);
       const facts = classifyOnSurface(TABLES, name, obj);
       expect(facts).toMatchObject({ class: fallback?.class, code: UNKNOWN, known: false, surface: name });
-      e = buildFailure(CLASSES, facts ?? expect.unreachable(), obj, undefined);
+      e = buildFailure(CLASSES, { facts: facts ?? expect.unreachable(), failedObject: obj });
     } else {
       const obj = failedObject(TABLES, s, UNKNOWN, 'failed') ?? failedObject(TABLES, s, UNKNOWN, 'incomplete') ?? expect.unreachable(`no ${name} object`);
       if (s.status !== undefined && s.fields.reason.some((p) => p.join('.') === s.status?.path.join('.')) && s.fields.code.length === 0) {

@@ -42,8 +42,8 @@ describe('jitter on hinted waits', () => {
   });
 
   it('even a zero hint gets at least 100 ms of spread', () => {
-    expect(profileDelayMs(BACKOFF.rate_limit, 1, 0, { random: () => 1 })).toBe(100);
-    expect(profileDelayMs(BACKOFF.rate_limit, 1, 0, { random: () => 0 })).toBe(0);
+    expect(profileDelayMs(BACKOFF.rate_limit, 1, { hintMs: 0, random: () => 1 })).toBe(100);
+    expect(profileDelayMs(BACKOFF.rate_limit, 1, { hintMs: 0, random: () => 0 })).toBe(0);
   });
 });
 
@@ -214,8 +214,8 @@ describe('options that make no sense (issue 11 defect 15)', () => {
   it('a random source that goes bad mid-run is a TypeError, not a NaN delay', () => {
     let n = 0;
     const random = () => (n++ === 0 ? 0.5 : (undefined as unknown as number));
-    expect(() => profileDelayMs(BACKOFF.default, 1, undefined, { random })).not.toThrow();
-    expect(() => profileDelayMs(BACKOFF.default, 1, undefined, { random })).toThrow(/^random must/);
+    expect(() => profileDelayMs(BACKOFF.default, 1, { random })).not.toThrow();
+    expect(() => profileDelayMs(BACKOFF.default, 1, { random })).toThrow(/^random must/);
   });
 });
 

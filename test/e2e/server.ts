@@ -44,6 +44,8 @@ export interface PlayServer {
   readonly requests: string[];
   /** Requests seen, with their headers, times and the answers played. */
   readonly seen: Seen[];
+  /** performance.now() when the server started: `at` of a request is measured from it. */
+  readonly born: number;
   /** Queues answers for a route ("POST /responses", "GET /responses/resp_1"); the last one repeats. */
   script(route: string, ...answers: Answer[]): void;
   /** Forgets every script and every request seen. */
@@ -135,6 +137,7 @@ export async function playServer(): Promise<PlayServer> {
     port,
     requests,
     seen,
+    born,
     script(route, ...answers) {
       queues.set(route, [...answers]);
     },
