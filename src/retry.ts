@@ -184,6 +184,7 @@ function checkRetryOptions(options: RetryOptions): void {
   }
   if (options.limiter !== undefined && options.limiter !== false && !isLimiter(options.limiter)) throw new TypeError('limiter must be an AdaptiveLimiter or false');
   if (options.limiterKey !== undefined && typeof options.limiterKey !== 'string') throw new TypeError(`limiterKey must be a string, got ${typeof options.limiterKey}`);
+  if (options.resubmitAfterOutput !== undefined && typeof options.resubmitAfterOutput !== 'boolean') throw new TypeError(`resubmitAfterOutput must be a boolean, got ${typeof options.resubmitAfterOutput}`);
 }
 
 type Classify = (e: unknown) => FailureFacts | undefined;

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import * as esm from 'openai/core/error';
 import { describe, expect, it } from 'vitest';
-import { classifyError, isOpenAIFailure, isRetryable, raiseForStreamEvents, ServerError, waitForResponse, withRetry, type ResponsesClient } from '../src/index.ts';
+import { classifyError, isOpenAIFailure, isRetryable, raiseForFailedResponse, raiseForStreamEvents, ServerError, waitForResponse, withRetry, type ResponsesClient } from '../src/index.ts';
 
 const cjs = createRequire(import.meta.url)('openai/core/error') as typeof esm;
 const noSleep = async () => {};
@@ -98,5 +98,41 @@ describe('defect 15: options that make no sense', () => {
       throw new esm.InternalServerError(500, { code: 'server_error' }, 'boom', new Headers());
     };
     await expect(withRetry(fails, { sleep: noSleep, limiter: false, budget: false, random: () => undefined as unknown as number })).rejects.toThrow(/random/);
+  });
+});
+
+describe('replay safety: output already delivered is not resubmitted by default', () => {
+  const failedWithOutput = { id: 'resp_1', object: 'response', status: 'failed', output: [{ type: 'message', content: [] }], error: { code: 'server_error', message: 'boom' } };
+  const failedBare = { ...failedWithOutput, output: [] };
+
+  it('gives up with output_delivered when the failure already returned output', async () => {
+    const reasons: string[] = [];
+    let calls = 0;
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          return raiseForFailedResponse(failedWithOutput);
+        },
+        { sleep: noSleep, limiter: false, budget: false, onGiveUp: (e) => reasons.push(e.reason) },
+      ),
+    ).rejects.toBeInstanceOf(ServerError);
+    expect(calls).toBe(1);
+    expect(reasons).toEqual(['output_delivered']);
+  });
+
+  it('resubmits with resubmitAfterOutput: true, and always when nothing was delivered', async () => {
+    let calls = 0;
+    const fn = async () => {
+      if (calls++ === 0) return raiseForFailedResponse(failedWithOutput);
+      return 'second';
+    };
+    await expect(withRetry(fn, { sleep: noSleep, limiter: false, budget: false, resubmitAfterOutput: true })).resolves.toBe('second');
+    let bare = 0;
+    await expect(withRetry(async () => (bare++ === 0 ? raiseForFailedResponse(failedBare) : 'second'), { sleep: noSleep, limiter: false, budget: false })).resolves.toBe('second');
+  });
+
+  it('rejects a resubmitAfterOutput that is not a boolean', async () => {
+    await expect(withRetry(async () => 1, { resubmitAfterOutput: 'yes' as unknown as boolean })).rejects.toThrow(/resubmitAfterOutput must be a boolean/);
   });
 });
