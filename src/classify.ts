@@ -33,6 +33,11 @@ export interface RaiseOptions {
   readonly raiseOnIncomplete?: boolean;
   /** Headers of the HTTP response that carried the object (kept on the error for request ids). */
   readonly headers?: Headers;
+  /**
+   * The caller already received output of this request (raiseForStreamEvents sets it once an
+   * event went through): the failure's replay facts then say output was delivered.
+   */
+  readonly outputDelivered?: boolean;
 }
 
 /** A surface with its status index built. */
@@ -358,13 +363,14 @@ export function raiseIn<T>(registry: RaisingRegistry, obj: T, options?: RaiseOpt
   } catch {
     return obj; // an unreadable status: not a failure we can name
   }
-  const f = classifyFailureIn(tables, obj);
+  let f = classifyFailureIn(tables, obj);
   if (f === undefined) return obj;
   let raiseOnIncomplete = false;
   let headers: Headers | undefined;
   try {
     raiseOnIncomplete = options?.raiseOnIncomplete === true;
     headers = usableHeaders(options?.headers);
+    if (options?.outputDelivered === true && !f.replay.outputDelivered) f = { ...f, replay: { ...f.replay, outputDelivered: true } };
   } catch {
     // unreadable options: the defaults apply
   }

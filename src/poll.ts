@@ -262,13 +262,18 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
  * registry's error.
  */
 export async function* raiseForStreamEventsIn<T>(ctx: RuntimeContext, stream: AsyncIterable<T>, options: RaiseOptions = {}): AsyncGenerator<T, void, undefined> {
+  // Once an event has gone through to the caller, a failure means resubmitting repeats output.
+  let delivered = false;
   try {
-    for await (const event of stream) yield raiseIn(ctx, event, options);
+    for await (const event of stream) {
+      yield raiseIn(ctx, event, delivered ? { ...options, outputDelivered: true } : options);
+      delivered = true;
+    }
   } catch (e) {
     if (isOpenAIFailure(e)) throw e;
     if (isApiErrorShaped(e) && e.status === undefined && !isConnectionError(e) && e.error !== undefined) {
       const headers = e.headers instanceof Headers ? { headers: e.headers } : {};
-      raiseIn(ctx, { type: 'error', error: e.error }, { ...options, ...headers });
+      raiseIn(ctx, { type: 'error', error: e.error }, { ...options, ...headers, outputDelivered: delivered });
     }
     throw e;
   }

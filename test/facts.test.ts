@@ -15,6 +15,7 @@ import {
   isRateLimitFailure,
   isRetryable,
   raiseForFailedResponse,
+  raiseForStreamEvents,
 } from '../src/index.ts';
 import { buildFailure, classifyOnSurface, MAX_CODE } from '../src/classify.ts';
 import { CODES, TABLES } from '../generated/registry.ts';
@@ -137,11 +138,38 @@ describe('x-should-retry', () => {
 });
 
 describe('replay facts', () => {
-  it('a failed response that already returned output says so; one without output does not', () => {
-    const withOutput = classifyFailure(response('failed', { error: { code: 'server_error', message: 'x' }, output: [{ type: 'message', content: [] }] }));
-    expect(withOutput?.replay).toEqual({ mayHaveBilled: true, outputDelivered: true, continuesConversation: false });
-    const without = classifyFailure(response('failed', { error: { code: 'server_error', message: 'x' }, output: [] }));
-    expect(without?.replay).toEqual({ mayHaveBilled: true, outputDelivered: false, continuesConversation: false });
+  it('a response.failed stream event whose response carries output says it was delivered; a polled response never does', () => {
+    const failedWithOutput = response('failed', { error: { code: 'server_error', message: 'x' }, output: [{ type: 'message', content: [] }] });
+    const streamed = classifyFailure({ type: 'response.failed', sequence_number: 9, response: failedWithOutput });
+    expect(streamed?.replay).toEqual({ mayHaveBilled: true, outputDelivered: true, continuesConversation: false });
+    // A poll's partial output never reached the caller: resubmitting repeats nothing they saw.
+    expect(classifyFailure(failedWithOutput)?.replay).toEqual({ mayHaveBilled: true, outputDelivered: false, continuesConversation: false });
+    const bare = classifyFailure({ type: 'response.failed', sequence_number: 9, response: response('failed', { error: { code: 'server_error', message: 'x' }, output: [] }) });
+    expect(bare?.replay.outputDelivered).toBe(false);
+  });
+
+  it('raiseForStreamEvents marks a failure after events went through as delivered', async () => {
+    async function* stream() {
+      yield { type: 'response.output_text.delta', delta: 'Hel' };
+      yield { type: 'error', code: 'server_error', message: 'boom' };
+    }
+    let caught: unknown;
+    try {
+      for await (const _ of raiseForStreamEvents(stream())) void _;
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toMatchObject({ code: 'server_error', replay: { outputDelivered: true } });
+    async function* first() {
+      yield { type: 'error', code: 'server_error', message: 'boom' };
+    }
+    caught = undefined;
+    try {
+      for await (const _ of raiseForStreamEvents(first())) void _;
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toMatchObject({ code: 'server_error', replay: { outputDelivered: false } });
   });
 
   it('previous_response_id means a resubmission continues the conversation again', () => {
@@ -151,7 +179,7 @@ describe('replay facts', () => {
   });
 
   it('the thrown error carries the same replay facts; a synchronous HTTP error started nothing', () => {
-    const e = thrown(() => raiseForFailedResponse(response('failed', { error: { code: 'server_error', message: 'x' }, output: ['x'], previous_response_id: 'resp_0' })));
+    const e = thrown(() => raiseForFailedResponse({ type: 'response.failed', response: response('failed', { error: { code: 'server_error', message: 'x' }, output: ['x'], previous_response_id: 'resp_0' }) }));
     expect(e).toMatchObject({ replay: { mayHaveBilled: true, outputDelivered: true, continuesConversation: true } });
     expect(classifyError(new BadRequestError(400, { code: 'context_length_exceeded', message: 'x' }, 'x', new Headers()))?.replay).toEqual({ mayHaveBilled: false, outputDelivered: false, continuesConversation: false });
   });

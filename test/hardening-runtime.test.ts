@@ -102,8 +102,10 @@ describe('defect 15: options that make no sense', () => {
 });
 
 describe('replay safety: output already delivered is not resubmitted by default', () => {
-  const failedWithOutput = { id: 'resp_1', object: 'response', status: 'failed', output: [{ type: 'message', content: [] }], error: { code: 'server_error', message: 'boom' } };
-  const failedBare = { ...failedWithOutput, output: [] };
+  const response = { id: 'resp_1', object: 'response', status: 'failed', output: [{ type: 'message', content: [] }], error: { code: 'server_error', message: 'boom' } };
+  // The stream event that carries the failed response: its output was streamed to the caller.
+  const failedWithOutput = { type: 'response.failed', response };
+  const failedBare = { type: 'response.failed', response: { ...response, output: [] } };
 
   it('gives up with output_delivered when the failure already returned output', async () => {
     const reasons: string[] = [];
