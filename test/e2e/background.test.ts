@@ -78,7 +78,8 @@ describe(`openai ${VERSION}: a background run that fails, polled by a real clien
     expect(e).toBeInstanceOf(UnknownResponseFailureError);
     expect(e).toBeInstanceOf(sdk.InternalServerError);
     expect(e).toMatchObject({ code: 'code_from_the_future', known: false, category: 'unknown', retryable: false, status: 500, transportStatus: 200, objectId: 'resp_1' });
-    expect((e as UnknownResponseFailureError).replay).toEqual({ mayHaveBilled: true, outputDelivered: true, continuesConversation: true });
+    // The run started (may have billed) and continued a conversation; its partial output was polled, never delivered.
+    expect((e as UnknownResponseFailureError).replay).toEqual({ mayHaveBilled: true, outputDelivered: false, continuesConversation: true });
     expect(isRetryable(e)).toBe(false);
   });
 
