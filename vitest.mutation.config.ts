@@ -23,13 +23,19 @@ const RUNTIME_TESTS: Record<string, string[]> = {
   'e2e-openai-7': ['test/e2e/background.test.ts', 'test/e2e/secrets.test.ts'],
 };
 
+/**
+ * A mutant that lengthens a wait makes a test sleep until it times out; every test here takes
+ * well under a second, so a mutant is told apart in 2.5 s rather than vitest's default 5 s.
+ */
+const TEST_TIMEOUT_MS = 2_500;
+
 const projects = (base.test?.projects ?? []) as TestProjectInlineConfiguration[];
 
 export default defineConfig({
   test: {
     projects: projects.flatMap((project) => {
       const include = RUNTIME_TESTS[project.test?.name as string];
-      return include ? [{ ...project, test: { ...project.test, include } }] : [];
+      return include ? [{ ...project, test: { ...project.test, include, testTimeout: TEST_TIMEOUT_MS, hookTimeout: TEST_TIMEOUT_MS } }] : [];
     }),
   },
 });
