@@ -203,6 +203,12 @@ describe('durationMs (Go durations)', () => {
     expect(durationMs(text)).toBeUndefined();
   });
 
+  it('has no spaces between its parts either (Go rejects "1s 2m"), while a message may have them', () => {
+    expect(durationMs('1s 2m')).toBeUndefined();
+    expect(parseDelay('1m 30s', 'duration')).toBeUndefined();
+    expect(messageHintMs('try again in 1m 30s')).toBe(90_000);
+  });
+
   it('a text of exactly 64 characters is read', () => {
     expect(durationMs(`${'0'.repeat(62)}1s`)).toBe(1_000);
   });
