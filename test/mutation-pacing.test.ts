@@ -99,10 +99,12 @@ describe('pacedFetch: keys', () => {
     const key = `k-${Math.random()}`;
     await pacedFetch(answering(429), { limiterKey: key })('https://api.example.test/');
     expect(sharedLimiter(key).snapshot().throttles).toBe(1);
+    // Another key: the first one is throttled now and would make this request wait.
+    const other = `${key}-2`;
     const seen: string[] = [];
-    await pacedFetch(answering(429), { limiterKey: (url, headers) => { seen.push(`${url?.pathname} ${headers.get('a')}`); return key; } })('https://api.example.test/p', { headers: { a: 'b' } });
+    await pacedFetch(answering(429), { limiterKey: (url, headers) => { seen.push(`${url?.pathname} ${headers.get('a')}`); return other; } })('https://api.example.test/p', { headers: { a: 'b' } });
     expect(seen).toEqual(['/p b']);
-    expect(sharedLimiter(key).snapshot().throttles).toBe(2);
+    expect(sharedLimiter(other).snapshot().throttles).toBe(1);
   });
 
   it('a request that cannot be read is paced under the default key', async () => {

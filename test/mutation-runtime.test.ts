@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import * as api from '../src/index.ts';
 import { CLASSES, TABLES } from '../src/index.ts';
 import { createRuntime } from '../src/runtime.ts';
-import { FAILURE_BRAND, isOpenAIFailure } from '../src/failure.ts';
+import { FAILURE_BRAND, isOpenAIFailure, type FailureClass } from '../src/failure.ts';
 import { FAILURE_FIELDS } from '../src/failure-record.generated.ts';
 
 const runtime = createRuntime({ tables: TABLES, classes: CLASSES });
@@ -92,7 +92,7 @@ describe('a failure, kind by kind', () => {
 
   it('an HTTP failure keeps the status it arrived with', () => {
     const facts = api.classifyError(new APIError(418, { code: 'teapot', message: 'x' }, 'x', new Headers())) ?? expect.unreachable();
-    const e = new CLASSES[facts.class]!({ facts, failedObject: undefined, headers: undefined });
+    const e = new (CLASSES as Record<string, FailureClass>)[facts.class]!({ facts, failedObject: undefined, headers: undefined });
     expect(e.status).toBe(418);
     expect(e.message).toBe('http http (teapot): x');
   });
