@@ -133,4 +133,21 @@ describe('a failure, kind by kind', () => {
     expect(isOpenAIFailure(null)).toBe(false);
     expect(isOpenAIFailure('x')).toBe(false);
   });
+
+  it('name, toJSON and the inspect hook may be overridden on an instance; the fields from the facts may be redefined', () => {
+    const e = caught(() => api.raiseForFailedResponse(failedResponse)) as api.ServerError;
+    e.name = 'Renamed';
+    expect(e.name).toBe('Renamed');
+    e.toJSON = () => 'mine' as never;
+    expect(JSON.stringify(e)).toBe('"mine"');
+    const proto = Object.getPrototypeOf(Object.getPrototypeOf(e)) as object;
+    for (const key of ['name', 'toJSON', Symbol.for('nodejs.util.inspect.custom')]) {
+      const d = Object.getOwnPropertyDescriptor(proto, key) ?? Object.getOwnPropertyDescriptor(Object.getPrototypeOf(e) as object, key);
+      expect(d, String(key)).toMatchObject({ writable: true, configurable: true });
+    }
+    for (const key of ['known', 'surface', 'kind', 'category', 'retryable', 'backoff', 'objectId', 'transportStatus', 'truncated', 'replay']) {
+      const d = Object.getOwnPropertyDescriptor(proto, key) ?? Object.getOwnPropertyDescriptor(Object.getPrototypeOf(e) as object, key);
+      expect(d?.configurable, key).toBe(true);
+    }
+  });
 });
