@@ -244,7 +244,7 @@ function scanDuration(text: string, start: number, units: ReadonlyMap<string, nu
   let end = start;
   for (;;) {
     let j = i;
-    while (parts > 0 && text[j] === ' ') j++;
+    while (parts > 0 && units !== GO_UNITS && text[j] === ' ') j++; // Go durations have no spaces
     const numStart = j;
     while (isDigit(text[j]) || text[j] === '.') j++;
     if (j === numStart) break;
