@@ -129,9 +129,9 @@ function toJSON(this: APIError & { facts: FailureFacts }): FailureFacts {
 }
 
 /** What console.log and util.inspect show: the same redacted record as toJSON, under the class name. */
-function inspect(this: APIError & { facts: FailureFacts }): unknown {
+function inspect(this: APIError & { facts: FailureFacts }, _depth: number, options: unknown, nodeInspect?: (value: unknown, options: unknown) => string): unknown {
   const record = toJSON.call(this);
-  return Object.assign(Object.create({ constructor: { name: this.name } }) as object, record);
+  return typeof nodeInspect === 'function' ? `${this.name} ${nodeInspect(record, options)}` : record;
 }
 
 /** The constructor a generated class extends: an openai error class plus the registry fields. */
