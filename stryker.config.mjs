@@ -1,4 +1,4 @@
-// Mutation testing of the hand-written runtime (src/): `npm run mutation` (scripts/mutation.mjs),
+// Mutation testing of the hand-written runtime (src/): `npm run mutation` (test/mutation/run.mjs),
 // not part of `npm test`. Reports go to reports/mutation/ (gitignored).
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -10,7 +10,8 @@ export default {
   coverageAnalysis: 'perTest',
   // Two cores, shared: one test runner each.
   concurrency: 2,
-  // Re-runs test only the mutants whose code or tests changed since the last run.
+  // Re-runs test only the mutants whose code or tests changed since the last run. It keeps a
+  // surviving static mutant (module-level tables) even when new tests kill it: `npm run mutation -- --force`.
   incremental: true,
   incrementalFile: 'reports/mutation/stryker-incremental.json',
   reporters: ['clear-text', 'json', 'progress-append-only'],

@@ -2,7 +2,8 @@
  * The tests Stryker runs against each mutant of src/ (`npm run mutation`): the unit tests that
  * exercise the runtime in process, and the end-to-end tests against openai 7 (a real client and a
  * local server). Generator, tooling and packaging tests are left out: they test scripts/, or run
- * the runtime in child processes where a mutant is never switched on.
+ * the runtime in child processes where a mutant is never switched on; so are the fault scenarios
+ * (test/e2e/faults.test.ts), whose real waits of seconds would multiply by every poll mutant.
  */
 import { defineConfig } from 'vitest/config';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
