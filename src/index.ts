@@ -6,9 +6,9 @@
  */
 import { CLASSES } from '../generated/errors.js';
 import { TABLES, type BackoffName, type CategoryName, type ClassName, type SurfaceName } from '../generated/registry.js';
-import { backoffProfile, classifyErrorIn, classifyFailureIn, classifyOnSurface, isRetryableIn, raiseIn, type FailureFacts, type RaiseOptions } from './classify.js';
+import { classifyErrorIn, classifyFailureIn, classifyOnSurface, isRetryableIn, raiseIn, type FailureFacts, type RaiseOptions } from './classify.js';
 import { raiseForStreamEventsIn, waitForResponseIn, type PolledResponse, type ResponsesClient, type RuntimeContext, type WaitOptions } from './poll.js';
-import { createRetry, type RetryOptions } from './retry.js';
+import { createRegistryRetry, type RetryOptions } from './retry.js';
 import type { Clock } from './backoff.js';
 
 /** The embedded registry, as raising takes it. */
@@ -55,10 +55,10 @@ export function isRetryable(e: unknown): boolean {
   return isRetryableIn(TABLES, e);
 }
 
-let built: ReturnType<typeof createRetry> | undefined;
+let built: ReturnType<typeof createRegistryRetry> | undefined;
 /** The retry functions over the embedded registry, built on first use (nothing runs at import). */
-function retry(): ReturnType<typeof createRetry> {
-  built ??= createRetry(classifyError, { hintSources: TABLES.hints, connectionBackoff: backoffProfile(TABLES, TABLES.defaults.connectionBackoff) });
+function retry(): ReturnType<typeof createRegistryRetry> {
+  built ??= createRegistryRetry(TABLES, classifyError);
   return built;
 }
 

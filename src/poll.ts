@@ -8,7 +8,7 @@ import { MAX_MESSAGE, backoffProfile, classifyErrorIn, isApiErrorShaped, isConne
 import { clockOf, profileDelayMs, type Clock } from './backoff.js';
 import { isOpenAIFailure, type FailureClass } from './failure.js';
 import { redactSecrets } from './redact.js';
-import { abortableSleep, sharedLimiter, type AdaptiveLimiter } from './limiter.js';
+import { abortableSleep, checkNumber, sharedLimiter, type AdaptiveLimiter } from './limiter.js';
 import { isPacedHeaders } from './pacing.js';
 import type { RegistryTables } from './spec.js';
 
@@ -126,9 +126,8 @@ export class PollFaultError extends Error {
 export const FINAL_REQUEST_GRACE_MS = 1000;
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) throw new TypeError(`waitForResponse: ${name} must be a number >= 0, got ${String(value)}`);
-  return value;
+  checkNumber(`waitForResponse: ${name}`, value, 0, { finite: false });
+  return value ?? fallback;
 }
 
 /** A poll answer that cannot be trusted: another response's id, or no status at all. */

@@ -16,11 +16,11 @@ import {
   type Clock,
   type HintSources,
 } from './backoff.js';
-import { isConnectionError, type FailureFacts } from './classify.js';
+import { backoffProfile, isConnectionError, type FailureFacts } from './classify.js';
 import { CONNECTION_BACKOFF, DEFAULT_HINT_SOURCES } from './hint-defaults.js';
 import { abortableSleep, checkNumber, DEFAULT_LIMITER_KEY, sharedLimiter, type AdaptiveLimiter, type Sleep } from './limiter.js';
 import { isPacedHeaders } from './pacing.js';
-import type { BackoffProfile } from './spec.js';
+import type { BackoffProfile, RegistryTables } from './spec.js';
 
 export { abortableSleep };
 
@@ -292,4 +292,9 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
   }
 
   return { retryDelayMs, withRetry, serverHintMs };
+}
+
+/** createRetry over a registry's tables: its hint sources and its connection-error profile. */
+export function createRegistryRetry(tables: RegistryTables, classifyError: Classify) {
+  return createRetry(classifyError, { hintSources: tables.hints, connectionBackoff: backoffProfile(tables, tables.defaults.connectionBackoff) });
 }

@@ -3,10 +3,10 @@
  * `generate --out DIR` writes import from here (never from the package's source), and
  * createRuntime turns a registry's tables and classes into the full API.
  */
-import { backoffProfile, classifyErrorIn, classifyFailureIn, classifyOnSurface, isRetryableIn, raiseIn, type FailureFacts, type RaiseOptions } from './classify.js';
+import { classifyErrorIn, classifyFailureIn, classifyOnSurface, isRetryableIn, raiseIn, type FailureFacts, type RaiseOptions } from './classify.js';
 import type { FailureClass } from './failure.js';
 import { raiseForStreamEventsIn, waitForResponseIn, type PolledResponse, type ResponsesClient, type RuntimeContext, type WaitOptions } from './poll.js';
-import { createRetry } from './retry.js';
+import { createRegistryRetry } from './retry.js';
 import type { RegistryTables } from './spec.js';
 
 export { categoryOf } from './classify.js';
@@ -25,7 +25,7 @@ export interface RuntimeRegistry {
 export function createRuntime(registry: RuntimeRegistry) {
   const { tables, classes } = registry;
   const classifyError = (e: unknown): FailureFacts | undefined => classifyErrorIn(tables, e);
-  const retry = createRetry(classifyError, { hintSources: tables.hints, connectionBackoff: backoffProfile(tables, tables.defaults.connectionBackoff) });
+  const retry = createRegistryRetry(tables, classifyError);
   const ctx: RuntimeContext = { tables, classes, serverHintMs: retry.serverHintMs };
   return {
     /** Returns the object unless it reports a failure; throws the registry's typed error when it does. */
