@@ -9,17 +9,14 @@
  * a message (keys, tokens, organization and project ids) are redacted before anything keeps it.
  */
 import type { FailureFacts } from './failure-record.generated.js';
-import { readHeader } from './backoff.js';
 import { redactSecrets } from './redact.js';
+import { firstString, readAt, readString } from './read.js';
+import { MAX_CODE, MAX_MESSAGE, decideRetry, isApiErrorShaped, isConnectionError, isRetryableWith, retryTableOf } from './retryable.js';
 import { isOpenAIFailure, type FailureClass, type FailureInit, type FailureKind } from './failure.js';
-import type { BackoffProfile, CodeSpec, Outcome, PathSegments, RegistryTables, StatusKind, SurfaceSpec } from './spec.js';
+import type { BackoffProfile, CodeSpec, Outcome, PathSegments, RegistryTables, RetryTable, StatusKind, SurfaceSpec } from './spec.js';
 
 export type { FailureFacts };
-
-/** Longest message kept on a failure, in characters. */
-export const MAX_MESSAGE = 10_000;
-/** Longest code kept on a failure, in characters (registry codes are at most 200). */
-export const MAX_CODE = 200;
+export { MAX_CODE, MAX_MESSAGE, isApiErrorShaped, isConnectionError, readString };
 
 /** What raising needs: a registry's tables and its classes. */
 export interface RaisingRegistry {
@@ -78,30 +75,6 @@ function indexOf(tables: RegistryTables): Index {
     indexes.set(tables, ix);
   }
   return ix;
-}
-
-/** Reads the value at a path of own or inherited properties; undefined for anything unreadable. */
-function readAt(obj: unknown, path: PathSegments): unknown {
-  let cur: unknown = obj;
-  for (const seg of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[seg];
-  }
-  return cur;
-}
-
-/** Reads a string at a path; undefined for anything else. */
-export function readString(obj: unknown, path: PathSegments): string | undefined {
-  const v = readAt(obj, path);
-  return typeof v === 'string' ? v : undefined;
-}
-
-function firstString(obj: unknown, paths: readonly PathSegments[]): string | undefined {
-  for (const p of paths) {
-    const v = readString(obj, p);
-    if (v !== undefined && v !== '') return v;
-  }
-  return undefined;
 }
 
 function firstNumber(obj: unknown, paths: readonly PathSegments[]): number | undefined {
@@ -321,23 +294,36 @@ export function buildFailure(classes: Readonly<Record<string, FailureClass>>, in
   return new Class(init);
 }
 
+type CaptureStackTrace = (target: object, above?: unknown) => void;
+
+/** V8's Error.captureStackTrace where the engine has it. */
+function captureOf(): CaptureStackTrace | undefined {
+  const capture = (Error as { captureStackTrace?: unknown }).captureStackTrace;
+  return typeof capture === 'function' ? (capture as CaptureStackTrace) : undefined;
+}
+
 /**
- * Builds an error whose stack starts at the caller of `above` (the public function the user
- * called) rather than inside the runtime: cheaper, since the frames are captured once and ours
- * are skipped, and clearer to read. Engines without Error.captureStackTrace get a plain build.
+ * Builds an error without capturing a stack when the engine can capture it later (thrownFrom
+ * does, from the public function's caller); elsewhere, with the engine's own stack.
  */
-function withStackFrom(above: (...args: never[]) => unknown, build: () => Error): Error {
-  const capture = (Error as { captureStackTrace?: (target: object, above?: unknown) => void }).captureStackTrace;
-  if (typeof capture !== 'function') return build();
+function buildUnstacked(classes: Readonly<Record<string, FailureClass>>, init: FailureInit): Error {
+  if (captureOf() === undefined) return buildFailure(classes, init);
   const limit = Error.stackTraceLimit;
-  let e: Error;
   Error.stackTraceLimit = 0;
   try {
-    e = build();
+    return buildFailure(classes, init);
   } finally {
     Error.stackTraceLimit = limit;
   }
-  capture(e, above);
+}
+
+/**
+ * Gives an error from failureIn its stack, starting at the caller of `above` (the public function
+ * the user called): the frames are captured once, none of them ours, the same frames a `throw`
+ * at the call site would capture.
+ */
+export function thrownFrom(e: Error, above: (...args: never[]) => unknown): Error {
+  captureOf()?.(e, above);
   return e;
 }
 
@@ -351,20 +337,20 @@ function settled(tables: RegistryTables, obj: object): boolean {
 }
 
 /**
- * Returns `obj` unchanged unless it reports a failure; then throws the registry's error class
- * for its code. An object whose status is settled everywhere (completed, in_progress, ...) costs
- * one read and a few comparisons.
+ * The registry's error for `obj` when it reports a failure (built without a stack where
+ * thrownFrom will give it one), undefined when it does not. An object whose status is settled
+ * everywhere (completed, in_progress, ...) costs one read and a few comparisons.
  */
-export function raiseIn<T>(registry: RaisingRegistry, obj: T, options?: RaiseOptions): T {
+export function failureIn(registry: RaisingRegistry, obj: unknown, options?: RaiseOptions): Error | undefined {
   const { tables } = registry;
-  if (obj === null || typeof obj !== 'object') return obj;
+  if (obj === null || typeof obj !== 'object') return undefined;
   try {
-    if (settled(tables, obj)) return obj;
+    if (settled(tables, obj)) return undefined;
   } catch {
-    return obj; // an unreadable status: not a failure we can name
+    return undefined; // an unreadable status: not a failure we can name
   }
   let f = classifyFailureIn(tables, obj);
-  if (f === undefined) return obj;
+  if (f === undefined) return undefined;
   let raiseOnIncomplete = false;
   let headers: Headers | undefined;
   try {
@@ -374,32 +360,18 @@ export function raiseIn<T>(registry: RaisingRegistry, obj: T, options?: RaiseOpt
   } catch {
     // unreadable options: the defaults apply
   }
-  if (f.kind === 'incomplete' && !raiseOnIncomplete) return obj;
-  throw withStackFrom(raiseIn, () => buildFailure(registry.classes, { facts: f, failedObject: obj, headers }));
-}
-
-/** True for openai's APIError from any copy of the SDK (the fields its constructor always sets). */
-export function isApiErrorShaped(e: unknown): e is Error & { status: unknown; error: unknown; headers: unknown } {
-  return e instanceof Error && 'status' in e && 'error' in e && 'headers' in e;
+  if (f.kind === 'incomplete' && !raiseOnIncomplete) return undefined;
+  return buildUnstacked(registry.classes, { facts: f, failedObject: obj, headers });
 }
 
 /**
- * True for openai's connection errors and timeouts from any copy of the SDK: no status, and an
- * APIConnectionError (or APIConnectionTimeoutError) in the prototype chain, or, for a copy a
- * minifier renamed, an APIError's shape with neither body nor headers.
+ * Returns `obj` unchanged unless it reports a failure; then throws the registry's error class
+ * for its code, with its stack starting at raiseIn's caller.
  */
-export function isConnectionError(e: unknown): boolean {
-  try {
-    if (!(e instanceof Error) || !('status' in e) || e.status !== undefined) return false;
-    for (let p: unknown = Object.getPrototypeOf(e); p !== null && p !== Error.prototype; p = Object.getPrototypeOf(p)) {
-      const name: unknown = (p as { constructor?: { name?: unknown } }).constructor?.name;
-      if (name === 'APIConnectionError' || name === 'APIConnectionTimeoutError') return true;
-    }
-    const shaped = e as { error?: unknown; headers?: unknown };
-    return 'error' in e && 'headers' in e && shaped.error === undefined && shaped.headers === undefined;
-  } catch {
-    return false;
-  }
+export function raiseIn<T>(registry: RaisingRegistry, obj: T, options?: RaiseOptions): T {
+  const e = failureIn(registry, obj, options);
+  if (e === undefined) return obj;
+  throw thrownFrom(e, raiseIn);
 }
 
 /** Codes of the socket errors a body read fails with: undici's (UND_ERR_SOCKET, ...) and the system's (ECONNRESET, EPIPE, ...). */
@@ -455,16 +427,7 @@ function judge(tables: RegistryTables, e: Error & { status: unknown; headers: un
     obj: e,
   };
   const decision = decide(ix, reading);
-  // The server's should-retry header has the last word: false always wins; true upgrades only a
-  // decision the code did not make (an unknown code judged by its status).
-  let headers: unknown;
-  try {
-    headers = e.headers;
-  } catch {
-    headers = undefined; // headers that cannot be read say nothing; the code still decides
-  }
-  const shouldRetry = readHeader(headers, tables.hints.shouldRetryHeader);
-  const retryable = shouldRetry === 'false' ? false : shouldRetry === 'true' && decision.hit === undefined ? true : decision.outcome.retryable;
+  const { retryable } = decideRetry(retryTableIn(tables), e);
   return { ix, reading, decision, retryable };
 }
 
@@ -491,13 +454,25 @@ export function classifyErrorIn(tables: RegistryTables, e: unknown): FailureFact
 
 /** Whether resubmitting the request that produced `e` may succeed: classifyErrorIn's answer, without assembling the facts. */
 export function isRetryableIn(tables: RegistryTables, e: unknown): boolean {
+  let t: RetryTable;
   try {
-    if (isOpenAIFailure(e)) return e.retryable === true;
-    if (!isApiErrorShaped(e) || isConnectionError(e)) return false;
-    return judge(tables, e)?.retryable ?? false;
+    t = retryTableIn(tables);
   } catch {
-    return false;
+    return false; // tables without an http surface judge no plain error
   }
+  return isRetryableWith(t, e);
+}
+
+const retryTables = new WeakMap<RegistryTables, RetryTable>();
+
+/** The should-retry table of a registry's tables, derived once. */
+function retryTableIn(tables: RegistryTables): RetryTable {
+  let t = retryTables.get(tables);
+  if (t === undefined) {
+    t = retryTableOf(tables);
+    retryTables.set(tables, t);
+  }
+  return t;
 }
 
 /** The category the registry puts a thrown error in; undefined when it is not an API error. */

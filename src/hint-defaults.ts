@@ -9,5 +9,10 @@ import type { BackoffProfile, HintSources } from './spec.js';
 /** OpenAI's hint sources (registry/openai.yaml `hints:`). */
 export const DEFAULT_HINT_SOURCES: HintSources = HINTS;
 
-/** The backoff for connection errors and timeouts, which carry no code (registry `defaults.connectionBackoff`). */
-export const CONNECTION_BACKOFF: BackoffProfile = BACKOFF[DEFAULTS.connectionBackoff];
+/**
+ * The backoff for connection errors and timeouts, which carry no code (registry
+ * `defaults.connectionBackoff`). A function, so a bundle that never retries keeps no profile.
+ */
+export function connectionBackoff(): BackoffProfile {
+  return BACKOFF[DEFAULTS.connectionBackoff];
+}

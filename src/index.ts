@@ -5,8 +5,9 @@
  * just what a program uses.
  */
 import { CLASSES } from '../generated/errors.js';
-import { TABLES, type BackoffName, type CategoryName, type ClassName, type SurfaceName } from '../generated/registry.js';
-import { classifyErrorIn, classifyFailureIn, classifyOnSurface, isRetryableIn, raiseIn, type FailureFacts, type RaiseOptions } from './classify.js';
+import { RETRY, TABLES, type BackoffName, type CategoryName, type ClassName, type SurfaceName } from '../generated/registry.js';
+import { classifyErrorIn, classifyFailureIn, classifyOnSurface, failureIn, thrownFrom, type FailureFacts, type RaiseOptions } from './classify.js';
+import { isRetryableWith } from './retryable.js';
 import { raiseForStreamEventsIn, waitForResponseIn, type PolledResponse, type ResponsesClient, type RuntimeContext, type WaitOptions } from './poll.js';
 import { createRegistryRetry, type RetryOptions } from './retry.js';
 import type { Clock } from './backoff.js';
@@ -16,7 +17,9 @@ const EMBEDDED = { tables: TABLES, classes: CLASSES };
 
 /** Returns the object unless it reports a failure; throws the registry's typed error when it does. */
 export function raiseForFailedResponse<T>(obj: T, options?: RaiseOptions): T {
-  return raiseIn(EMBEDDED, obj, options);
+  const e = failureIn(EMBEDDED, obj, options);
+  if (e === undefined) return obj;
+  throw thrownFrom(e, raiseForFailedResponse);
 }
 
 /**
@@ -52,7 +55,8 @@ export function classifyError(e: unknown): RegistryFailureFacts | undefined {
 
 /** Whether resubmitting the request that produced the error may succeed. */
 export function isRetryable(e: unknown): boolean {
-  return isRetryableIn(TABLES, e);
+  // RETRY is the embedded tables' should-retry table (retryTableOf(TABLES)), generated ready-made.
+  return isRetryableWith(RETRY, e);
 }
 
 let built: ReturnType<typeof createRegistryRetry> | undefined;

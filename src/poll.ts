@@ -12,6 +12,9 @@ import { abortableSleep, checkNumber, sharedLimiter, type AdaptiveLimiter } from
 import { isPacedHeaders } from './pacing.js';
 import type { RegistryTables } from './spec.js';
 
+/** Node's util.inspect hook. */
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
 /** What the polling and stream helpers work from: a registry's tables and classes, and the hint reader. */
 export interface RuntimeContext {
   readonly tables: RegistryTables;
@@ -104,22 +107,25 @@ export class PollFaultError extends Error {
     options: { cause: unknown },
   ) {
     super(`polling response ${responseId} failed ${faults} times in a row (last status ${lastStatus ?? 'unknown'})`, options);
+    // An own property, not a method with a computed key: that would keep the class in every bundle.
+    Object.defineProperty(this, INSPECT, { value: inspectFault });
   }
+}
 
-  /**
-   * What console.log and util.inspect show: the fields, and the cause as a registry error's record
-   * or a redacted line, since the cause (openai's error) can quote a key, organization or project.
-   */
-  [Symbol.for('nodejs.util.inspect.custom')](): unknown {
-    const cause: unknown = this.cause;
-    const shown = isOpenAIFailure(cause)
-      ? cause.toJSON()
-      : cause instanceof Error
-        ? `${cause.name}: ${redactSecrets(cause.message.slice(0, MAX_MESSAGE))}`
-        : typeof cause;
-    const view = { name: this.name, message: this.message, responseId: this.responseId, lastStatus: this.lastStatus, faults: this.faults, cause: shown };
-    return Object.assign(Object.create({ constructor: { name: this.name } }) as object, view);
-  }
+/**
+ * What console.log and util.inspect show of a PollFaultError: the fields, and the cause as a
+ * registry error's record or a redacted line, since the cause (openai's error) can quote a key,
+ * organization or project.
+ */
+function inspectFault(this: PollFaultError): unknown {
+  const cause: unknown = this.cause;
+  const shown = isOpenAIFailure(cause)
+    ? cause.toJSON()
+    : cause instanceof Error
+      ? `${cause.name}: ${redactSecrets(cause.message.slice(0, MAX_MESSAGE))}`
+      : typeof cause;
+  const view = { name: this.name, message: this.message, responseId: this.responseId, lastStatus: this.lastStatus, faults: this.faults, cause: shown };
+  return Object.assign(Object.create({ constructor: { name: this.name } }) as object, view);
 }
 
 /** How long a request made as a wait ends may take: the last poll, at the deadline, and the cancel of cancelOnAbandon. */

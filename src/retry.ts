@@ -17,7 +17,7 @@ import {
   type HintSources,
 } from './backoff.js';
 import { backoffProfile, isConnectionError, type FailureFacts } from './classify.js';
-import { CONNECTION_BACKOFF, DEFAULT_HINT_SOURCES } from './hint-defaults.js';
+import { connectionBackoff as defaultConnectionBackoff, DEFAULT_HINT_SOURCES } from './hint-defaults.js';
 import { abortableSleep, checkNumber, DEFAULT_LIMITER_KEY, sharedLimiter, type AdaptiveLimiter, type Sleep } from './limiter.js';
 import { isPacedHeaders } from './pacing.js';
 import type { BackoffProfile, RegistryTables } from './spec.js';
@@ -200,7 +200,7 @@ export interface CreateRetryOptions {
 /** Builds retryDelayMs and withRetry over a runtime's classifyError. */
 export function createRetry(classifyError: Classify, createOptions: CreateRetryOptions = {}) {
   const sources = createOptions.hintSources ?? DEFAULT_HINT_SOURCES;
-  const connectionBackoff = createOptions.connectionBackoff ?? CONNECTION_BACKOFF;
+  const connectionBackoff = createOptions.connectionBackoff ?? defaultConnectionBackoff();
 
   /** The server's requested delay for an error: headers first, then the error body, then the message. */
   function serverHintMs(error: unknown, clock: Clock = {}): number | undefined {

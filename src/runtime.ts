@@ -3,7 +3,7 @@
  * `generate --out DIR` writes import from here (never from the package's source), and
  * createRuntime turns a registry's tables and classes into the full API.
  */
-import { classifyErrorIn, classifyFailureIn, classifyOnSurface, isRetryableIn, raiseIn, type FailureFacts, type RaiseOptions } from './classify.js';
+import { classifyErrorIn, classifyFailureIn, classifyOnSurface, failureIn, isRetryableIn, thrownFrom, type FailureFacts, type RaiseOptions } from './classify.js';
 import type { FailureClass } from './failure.js';
 import { raiseForStreamEventsIn, waitForResponseIn, type PolledResponse, type ResponsesClient, type RuntimeContext, type WaitOptions } from './poll.js';
 import { createRegistryRetry } from './retry.js';
@@ -27,9 +27,14 @@ export function createRuntime(registry: RuntimeRegistry) {
   const classifyError = (e: unknown): FailureFacts | undefined => classifyErrorIn(tables, e);
   const retry = createRegistryRetry(tables, classifyError);
   const ctx: RuntimeContext = { tables, classes, serverHintMs: retry.serverHintMs };
+  function raiseForFailedResponse<T>(obj: T, options?: RaiseOptions): T {
+    const e = failureIn(registry, obj, options);
+    if (e === undefined) return obj;
+    throw thrownFrom(e, raiseForFailedResponse);
+  }
   return {
     /** Returns the object unless it reports a failure; throws the registry's typed error when it does. */
-    raiseForFailedResponse: <T>(obj: T, options?: RaiseOptions): T => raiseIn(registry, obj, options),
+    raiseForFailedResponse,
     /** The registry's facts for a failed or incomplete object; undefined when it is not one. */
     classifyFailure: (obj: unknown): FailureFacts | undefined => classifyFailureIn(tables, obj),
     /** The registry's facts for one line of a batch's output or error file; undefined for a line that succeeded. */

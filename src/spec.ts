@@ -116,6 +116,28 @@ export interface DefaultsSpec<TBackoff extends string = string> {
   readonly retryableStatuses: readonly { readonly status?: number; readonly from?: number; readonly backoff: TBackoff }[];
 }
 
+/**
+ * The should-retry decision for a thrown HTTP error, in the one table it reads: derived from the
+ * other tables (retryTableOf), and generated ready-made, so a bundle that imports isRetryable
+ * alone keeps this table and none of the others.
+ */
+export interface RetryTable {
+  /** Paths of the code, type and message on a thrown error (the http surface's fields). */
+  readonly fields: { readonly code: readonly PathSegments[]; readonly type: readonly PathSegments[]; readonly message: readonly PathSegments[] };
+  /** Known codes retryable over HTTP. */
+  readonly retryable: readonly string[];
+  /** Known codes not retryable over HTTP. */
+  readonly final: readonly string[];
+  /** Refinements, in the order they are tried: the code they refine, their condition, and whether the outcome is retryable. */
+  readonly refinements: readonly { readonly code: string; readonly type?: string; readonly messageContains?: string; readonly retryable: boolean }[];
+  /** Whether an unknown code is retryable whatever its status (the http fallback). */
+  readonly unknown: boolean;
+  /** Statuses (exact, or every status from `from` up) at which an unknown code is retried. */
+  readonly statuses: readonly { readonly status?: number; readonly from?: number }[];
+  /** The header whose "true"/"false" has the last word (x-should-retry). */
+  readonly header: string;
+}
+
 /** Every data table a runtime reads (no classes: raising takes those separately). */
 export interface RegistryTables {
   readonly codes: Readonly<Record<string, CodeSpec>>;

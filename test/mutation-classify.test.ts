@@ -5,7 +5,7 @@
  */
 import { APIConnectionError, APIError, BadRequestError, InternalServerError, RateLimitError } from 'openai/core/error';
 import { describe, expect, it } from 'vitest';
-import { CLASSES, TABLES } from '../src/index.ts';
+import { CLASSES, TABLES, createRuntime, raiseForFailedResponse } from '../src/index.ts';
 import {
   backoffProfile,
   buildFailure,
@@ -241,6 +241,23 @@ describe('raising', () => {
     expect(Error.stackTraceLimit).toBe(limit);
     expect(e.stack).toContain('callerOfRaise');
     expect(e.stack).not.toMatch(/at (raiseIn|withStackFrom|buildFailure) /);
+  });
+
+  it('raiseForFailedResponse (embedded and of a runtime): the stack starts at its caller, with no frame of ours', () => {
+    const rt = createRuntime({ tables: TABLES, classes: CLASSES });
+    for (const fn of [raiseForFailedResponse, rt.raiseForFailedResponse]) {
+      let e: unknown;
+      (function callerOfPublicRaise() {
+        try {
+          fn(failed({ code: 'server_error', message: 'x' }));
+        } catch (thrown) {
+          e = thrown;
+        }
+      })();
+      const stack = String((e as Error).stack);
+      expect(stack.split('\n')[1]).toContain('callerOfPublicRaise');
+      expect(stack).not.toMatch(/at (raiseForFailedResponse|failureIn|buildUnstacked|buildFailure|thrownFrom) /);
+    }
   });
 
   it('plain-object headers become Headers (string values only); other headers are dropped', () => {

@@ -21,6 +21,8 @@ import {
 } from 'ts-morph';
 import type { CodeEntry, Outcome, Registry, Surface } from '../model.ts';
 import { byCodeUnits } from '../model.ts';
+import { retryTableOf } from '../../src/retryable.ts';
+import type { RegistryTables } from '../../src/spec.ts';
 import { commentText, headerLines, identifier, pathSegments, quote, tsValue, type OutputFile } from './common.ts';
 
 /** The public subpath generated code imports the runtime from. */
@@ -179,13 +181,16 @@ function emitTables(registry: Registry, project: Project): OutputFile {
     evidence: undefined,
   };
   const polling = { ...registry.polling, evidence: undefined };
+  const surfaces = registry.surfaces.map(runtimeSurface);
+  // The should-retry table is derived by the runtime's own function, from the tables it reads.
+  const retry = retryTableOf({ codes, surfaces, fallbacks, defaults: registry.defaults, hints } as unknown as RegistryTables);
 
   return print(project, 'registry.ts', registry, [
     {
       kind: StructureKind.ImportDeclaration,
       isTypeOnly: true,
       moduleSpecifier: RUNTIME_MODULE,
-      namedImports: ['BackoffProfile', 'CodeSpec', 'DefaultsSpec', 'DispatchSpec', 'HintSources', 'Outcome', 'PollingSpec', 'RegistryTables', 'SurfaceSpec'],
+      namedImports: ['BackoffProfile', 'CodeSpec', 'DefaultsSpec', 'DispatchSpec', 'HintSources', 'Outcome', 'PollingSpec', 'RegistryTables', 'RetryTable', 'SurfaceSpec'],
     },
     constant('REGISTRY_VERSION', '', `${quote(registry.version)} as const`, 'The registry version these tables were generated from.'),
     constant('REGISTRY_HASH', '', `${quote(registry.contentHash)} as const`, 'sha256 of the registry source files.'),
@@ -198,12 +203,13 @@ function emitTables(registry: Registry, project: Project): OutputFile {
     constant('BACKOFF', 'Readonly<Record<BackoffName, BackoffProfile>>', tsValue(backoff), 'Backoff profiles by name.'),
     constant('CODES', 'Readonly<Record<Code, CodeSpec<Code, ClassName, BackoffName, SurfaceName>>>', tsValue(codes), "Each code's class, category, retryability, backoff, surfaces, per-surface differences and refinements."),
     constant('FALLBACKS', 'Readonly<Record<FallbackName, Outcome<ClassName, BackoffName>>>', tsValue(fallbacks), 'What a null or unknown code becomes, per fallback.'),
-    constant('SURFACES', 'readonly SurfaceSpec<SurfaceName, FallbackName>[]', tsValue(registry.surfaces.map(runtimeSurface)), 'Surfaces in code-unit order of name; paths are split into segments.'),
+    constant('SURFACES', 'readonly SurfaceSpec<SurfaceName, FallbackName>[]', tsValue(surfaces), 'Surfaces in code-unit order of name; paths are split into segments.'),
     constant('DISPATCH', 'readonly DispatchSpec<SurfaceName>[]', tsValue(dispatchIndex(registry)), 'Surfaces indexed by the value that recognises their objects (object or type).'),
     constant('SETTLED', 'readonly string[]', tsValue(settledStatuses(registry)), 'Top-level statuses that are not a failure on any surface, the most widely used first.'),
     constant('DEFAULTS', 'DefaultsSpec<BackoffName>', tsValue(registry.defaults), 'The status fallback for unknown synchronous HTTP errors.'),
     constant('HINTS', 'HintSources', tsValue(hints), 'Where servers say when (and whether) to retry.'),
     constant('POLLING', 'PollingSpec<BackoffName>', tsValue(polling), 'How background work is polled.'),
+    constant('RETRY', 'RetryTable', tsValue(retry), 'The should-retry decision for thrown HTTP errors, derived from CODES, the http surface, FALLBACKS, DEFAULTS and HINTS: the one table isRetryable reads.'),
     constant('CATEGORIES', 'readonly CategoryName[]', tsValue(registry.categories.map((c) => c.name)), 'Every failure category, in code-unit order.'),
     constant(
       'TABLES',
