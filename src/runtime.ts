@@ -10,6 +10,7 @@ import { createRegistryRetry } from './retry.js';
 import type { RegistryTables } from './spec.js';
 
 export { categoryOf } from './classify.js';
+export { retryTableOf } from './retryable.js';
 export { failureClass, type FailureBase, type FailureClass, type FailureInit } from './failure.js';
 export type * from './spec.js';
 
