@@ -6,8 +6,10 @@
  *   const client = new OpenAI({ fetch: pacedFetch(), maxRetries: 0 });
  */
 import { headerHintMs, type HintSources } from './backoff.js';
-import { DEFAULT_HINT_SOURCES } from './hint-defaults.js';
+import { DEFAULT_HINT_SOURCES, DEFAULT_RETRY_TABLE } from './hint-defaults.js';
 import { AdaptiveLimiter, DEFAULT_LIMITER_KEY, sharedLimiter } from './limiter.js';
+import { decideRetry } from './retryable.js';
+import type { RetryTable } from './spec.js';
 
 /** The fetch signature openai's `fetch` option takes. */
 export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -24,6 +26,11 @@ export interface PacedFetchOptions {
   readonly limiterKey?: string | ((url: URL | undefined, headers: Headers) => string);
   /** Where hints and rate-limit headers are read (default: OpenAI's). */
   readonly hintSources?: HintSources;
+  /**
+   * Which 429s are throttles (default: OpenAI's registry). A 429 whose code the table calls not
+   * retryable (insufficient_quota and the rest of the quota family) says nothing about the rate.
+   */
+  readonly retryTable?: RetryTable;
 }
 
 const PACED = Symbol.for('openai-error-registry.pacedHeaders.v1');
@@ -58,6 +65,20 @@ function requestParts(input: string | URL | Request, init: RequestInit | undefin
   return { url, headers, signal };
 }
 
+/**
+ * Whether a 429 is a throttle: its body (read from a clone, so the client still gets it) is
+ * judged by the should-retry table; a body that cannot be read counts as a throttle.
+ */
+async function isThrottle(response: Response, table: RetryTable): Promise<boolean> {
+  let error: unknown;
+  try {
+    if (response.body !== null) error = (JSON.parse(await response.clone().text()) as { error?: unknown } | null)?.error;
+  } catch {
+    error = undefined; // no JSON body: judged by the status alone
+  }
+  return decideRetry(table, { status: 429, headers: response.headers, error } as unknown as Error & { status: unknown; headers: unknown }).retryable;
+}
+
 /** The default key: which rate limit a request counts against. */
 export function defaultLimiterKey(url: URL | undefined, headers: Headers): string {
   if (url === undefined) return DEFAULT_LIMITER_KEY;
@@ -76,6 +97,8 @@ export function pacedFetch(fetchImpl?: Fetch, options: PacedFetchOptions = {}): 
   const key = options.limiterKey;
   if (key !== undefined && typeof key !== 'string' && typeof key !== 'function') throw new TypeError(`limiterKey must be a string or a function, got ${typeof key}`);
   const sources = options.hintSources ?? DEFAULT_HINT_SOURCES;
+  const table = options.retryTable ?? DEFAULT_RETRY_TABLE;
+  if (typeof table !== 'object' || table === null || !Array.isArray(table.retryable) || !Array.isArray(table.final)) throw new TypeError('retryTable must be a RetryTable (retryTableOf(tables))');
   return async (input, init) => {
     const send = fetchImpl ?? globalThis.fetch;
     const parts = requestParts(input, init);
@@ -86,8 +109,10 @@ export function pacedFetch(fetchImpl?: Fetch, options: PacedFetchOptions = {}): 
     try {
       const headers = response.headers;
       limiter.learnFromHeaders(headers, sources);
-      if (response.status === 429) limiter.recordThrottle(headerHintMs(headers, {}, sources));
-      else if (response.status < 400) limiter.recordSuccess();
+      if (response.status === 429) {
+        const hint = headerHintMs(headers, {}, sources);
+        if (await isThrottle(response, table)) limiter.recordThrottle(hint);
+      } else if (response.status < 400) limiter.recordSuccess();
       if (headers !== null && typeof headers === 'object') pacedTable().add(headers);
     } catch {
       // an answer whose headers cannot be read teaches nothing

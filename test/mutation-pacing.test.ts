@@ -135,3 +135,30 @@ describe('pacedFetch: options', () => {
     expect(isPacedHeaders('headers')).toBe(false);
   });
 });
+
+describe('pacedFetch: a 429 is a throttle unless the registry calls its code terminal', () => {
+  const body429 = (body: string): Fetch => async () => new Response(body, { status: 429, headers: { 'retry-after-ms': '250', 'content-type': 'application/json' } });
+
+  it.each([
+    ['insufficient_quota (terminal: no throttle)', JSON.stringify({ error: { code: 'insufficient_quota', type: 'insufficient_quota', message: 'You exceeded your current quota' } }), false],
+    ['insufficient_quota in type, null code', JSON.stringify({ error: { code: null, type: 'insufficient_quota', message: 'quota' } }), false],
+    ['rate_limit_exceeded', JSON.stringify({ error: { code: 'rate_limit_exceeded', message: 'Rate limit reached' } }), true],
+    ['an unknown code (the status decides)', JSON.stringify({ error: { code: 'code_from_the_future', message: 'x' } }), true],
+    ['a body that is not JSON', 'Too Many Requests', true],
+    ['JSON null', 'null', true],
+  ])('%s', async (_what, body, throttle) => {
+    const { limiter, calls } = recordingLimiter();
+    const response = await pacedFetch(body429(body), { limiter })('https://api.example.test/');
+    expect(calls.includes('throttle 250')).toBe(throttle);
+    // The client still reads the whole body.
+    expect(await response.text()).toBe(body);
+  });
+
+  it('a custom table decides; a table that is not one is rejected', async () => {
+    const { limiter, calls } = recordingLimiter();
+    const table = { fields: { code: [['error', 'code']], type: [], message: [] }, retryable: [], final: ['rate_limit_exceeded'], refinements: [], unknown: false, statuses: [{ status: 429 }], header: 'x-should-retry' };
+    await pacedFetch(body429(JSON.stringify({ error: { code: 'rate_limit_exceeded' } })), { limiter, retryTable: table })('https://api.example.test/');
+    expect(calls).not.toContain('throttle 250');
+    expect(() => pacedFetch(undefined, { retryTable: {} as never })).toThrow('retryTable must be a RetryTable');
+  });
+});
