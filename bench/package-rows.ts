@@ -214,7 +214,7 @@ export const generatorRows: RowProvider = {
       const largeFile = join(dir, `r${large}.yaml`);
       writeFileSync(smallFile, synthetic(small));
       writeFileSync(largeFile, synthetic(large));
-      const runs = quick ? 1 : 3;
+      const runs = quick ? 1 : 7;
       const s: { ms: number; rssMb: number }[] = [];
       const l: { ms: number; rssMb: number }[] = [];
       for (let i = 0; i < runs; i++) {
@@ -262,7 +262,7 @@ export const diagnosticsRows: RowProvider = {
       once(small);
       const a: number[] = [];
       const b: number[] = [];
-      for (let r = 0; r < (quick ? 3 : 5); r++) {
+      for (let r = 0; r < (quick ? 3 : 7); r++) {
         if (r % 2 === 0) {
           a.push(once(large));
           b.push(once(small));
