@@ -11,7 +11,7 @@
 import type { FailureFacts } from './failure-record.generated.js';
 import { redactSecrets } from './redact.js';
 import { firstString, readAt, readString } from './read.js';
-import { MAX_CODE, MAX_MESSAGE, decideRetry, isApiErrorShaped, isConnectionError, isRetryableWith, retryTableOf } from './retryable.js';
+import { MAX_CODE, MAX_MESSAGE, decideRetry, isApiErrorShaped, isConnectionError, isRetryableWith, retryTableIn } from './retryable.js';
 import { isOpenAIFailure, type FailureClass, type FailureInit, type FailureKind } from './failure.js';
 import type { BackoffProfile, CodeSpec, Outcome, PathSegments, RegistryTables, RetryTable, StatusKind, SurfaceSpec } from './spec.js';
 
@@ -461,18 +461,6 @@ export function isRetryableIn(tables: RegistryTables, e: unknown): boolean {
     return false; // tables without an http surface judge no plain error
   }
   return isRetryableWith(t, e);
-}
-
-const retryTables = new WeakMap<RegistryTables, RetryTable>();
-
-/** The should-retry table of a registry's tables, derived once. */
-function retryTableIn(tables: RegistryTables): RetryTable {
-  let t = retryTables.get(tables);
-  if (t === undefined) {
-    t = retryTableOf(tables);
-    retryTables.set(tables, t);
-  }
-  return t;
 }
 
 /** The category the registry puts a thrown error in; undefined when it is not an API error. */

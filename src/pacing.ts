@@ -76,7 +76,9 @@ async function isThrottle(response: Response, table: RetryTable): Promise<boolea
   } catch {
     error = undefined; // no JSON body: judged by the status alone
   }
-  return decideRetry(table, { status: 429, headers: response.headers, error } as unknown as Error & { status: unknown; headers: unknown }).retryable;
+  // Read like a thrown APIError: its body under `error`, at the table's paths.
+  const answer = { status: 429, headers: response.headers, error };
+  return decideRetry(table, answer).retryable;
 }
 
 /** The default key: which rate limit a request counts against. */

@@ -62,6 +62,18 @@ export function retryTableOf(tables: RegistryTables): RetryTable {
   };
 }
 
+const derived = new WeakMap<RegistryTables, RetryTable>();
+
+/** retryTableOf, derived once per tables object (classifyError and a runtime's isRetryable read it). */
+export function retryTableIn(tables: RegistryTables): RetryTable {
+  let t = derived.get(tables);
+  if (t === undefined) {
+    t = retryTableOf(tables);
+    derived.set(tables, t);
+  }
+  return t;
+}
+
 /** A table's lookups, built on first use. */
 interface Lookup {
   readonly codes: Map<string, boolean>;
@@ -95,7 +107,7 @@ export interface RetryDecision {
  * refined by type and message; an unknown code by its HTTP status. The should-retry header has
  * the last word: false always wins; true upgrades only an unknown code's decision.
  */
-export function decideRetry(t: RetryTable, e: Error & { status: unknown; headers: unknown }): RetryDecision {
+export function decideRetry(t: RetryTable, e: { readonly status: unknown; readonly headers: unknown }): RetryDecision {
   const l = lookupOf(t);
   const sent = firstString(e, t.fields.code);
   const type = firstString(e, t.fields.type);

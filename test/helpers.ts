@@ -1,10 +1,11 @@
-/** Test helpers: build failed objects from surface specs, and generate a registry into a folder. */
+/** Test helpers: build failed objects from surface specs, generate a registry into a folder, record what a limiter is told. */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
 import { checkRegistry } from '../scripts/cli.ts';
 import { emitAll } from '../scripts/generate.ts';
 import type { Registry } from '../scripts/model.ts';
+import type { AdaptiveLimiter } from '../src/limiter.ts';
 import type { PathSegments, RegistryTables, StatusKind, SurfaceSpec } from '../src/spec.ts';
 
 /** The module generated code imports the runtime from, and the file it stands for in this repository. */
@@ -129,4 +130,15 @@ export function compileErrors(files: readonly string[]): string[] {
     paths: { ...RUNTIME_PATHS },
   });
   return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+}
+
+/** A limiter that records what it is told (acquire, throttle with its hint, success). */
+export function recordingLimiter(): { limiter: AdaptiveLimiter; calls: string[] } {
+  const calls: string[] = [];
+  const limiter = {
+    acquire: async () => void calls.push('acquire'),
+    recordThrottle: (hint?: number) => void calls.push(`throttle ${hint}`),
+    recordSuccess: () => void calls.push('success'),
+  } as unknown as AdaptiveLimiter;
+  return { limiter, calls };
 }

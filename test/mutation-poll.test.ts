@@ -8,9 +8,9 @@ import { APIConnectionError, APIError, BadRequestError, RateLimitError } from 'o
 import { describe, expect, it } from 'vitest';
 import { PollFaultError, PollTimeoutError, raiseForStreamEvents, ServerError, waitForResponse, type ResponsesClient } from '../src/index.ts';
 import { FINAL_REQUEST_GRACE_MS } from '../src/poll.ts';
-import type { AdaptiveLimiter } from '../src/limiter.ts';
 import { sharedLimiter } from '../src/limiter.ts';
 import { pacedFetch } from '../src/pacing.ts';
+import { recordingLimiter } from './helpers.ts';
 
 type Answer = { data: unknown; headers?: Record<string, string> | Headers } | Error;
 
@@ -163,16 +163,6 @@ describe('waitForResponse answers', () => {
 });
 
 describe('waitForResponse and the limiter', () => {
-  function recordingLimiter() {
-    const calls: string[] = [];
-    const limiter = {
-      acquire: async () => void calls.push('acquire'),
-      recordThrottle: (hint?: number) => void calls.push(`throttle ${hint}`),
-      recordSuccess: () => void calls.push('success'),
-    } as unknown as AdaptiveLimiter;
-    return { limiter, calls };
-  }
-
   it('each poll takes a slot; a good poll is a success; a 429 is a throttle with its hint; other faults teach nothing', async () => {
     const { limiter, calls } = recordingLimiter();
     const { client } = scripted([running(), new RateLimitError(429, { code: 'rate_limit_exceeded', message: 'x' }, 'x', new Headers({ 'retry-after-ms': '20' })), new APIConnectionError({ message: 'x' }), done()]);

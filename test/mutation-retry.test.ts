@@ -5,12 +5,12 @@
  */
 import { APIConnectionError, InternalServerError, RateLimitError } from 'openai/core/error';
 import { describe, expect, it } from 'vitest';
-import type { AdaptiveLimiter } from '../src/limiter.ts';
 import { sharedLimiter } from '../src/limiter.ts';
 import { classifyError } from '../src/index.ts';
 import { createRetry, RetryBudget, sharedRetryBudget, type GiveUpEvent, type RetryEvent } from '../src/retry.ts';
 import type { FailureFacts } from '../src/classify.ts';
 import type { BackoffProfile } from '../src/spec.ts';
+import { recordingLimiter } from './helpers.ts';
 
 const rateLimit = (message: string, headers: Record<string, string> = {}) =>
   new RateLimitError(429, { message, code: 'rate_limit_exceeded', type: 'requests' }, message, new Headers(headers));
@@ -34,16 +34,6 @@ const profile = (over: Partial<BackoffProfile> = {}): BackoffProfile => ({
 /** classifyError's facts, with the backoff (and retryable) replaced. */
 const factsWith = (error: unknown, backoff: BackoffProfile, retryable = true): FailureFacts => ({ ...(classifyError(error) ?? classifyError(rateLimit('x'))!), backoff, retryable });
 
-/** A limiter that records what withRetry tells it. */
-function recordingLimiter() {
-  const calls: string[] = [];
-  const limiter = {
-    acquire: async () => void calls.push('acquire'),
-    recordThrottle: (hint?: number) => void calls.push(`throttle ${hint}`),
-    recordSuccess: () => void calls.push('success'),
-  } as unknown as AdaptiveLimiter;
-  return { limiter, calls };
-}
 
 describe('RetryBudget', () => {
   it('defaults: 500 tokens, 5 per retry, 14 per connection retry, 1 back per first-attempt success', () => {
