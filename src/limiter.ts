@@ -6,8 +6,9 @@
  * It learns from three things: a 429 (the rate becomes what actually succeeded over the last
  * seconds; the key pauses until the 429's hint), successes (the rate creeps up by `increase` per
  * success, about 5% a second, so it recovers when the server's rate rises again), and
- * x-ratelimit-* headers (limit, remaining and reset give the server's refill rate at once).
- * Until the first 429 or rate-limit header, it does not pace at all.
+ * x-ratelimit-* headers (limit, remaining and reset give the server's refill rate at once; no
+ * token left pauses the key until the tokens reset). Until the first 429 or rate-limit header, it
+ * does not pace at all.
  *
  * Limiters are keyed (base URL, organization, project) and shared process-wide through a
  * `Symbol.for` global, so the ESM and CommonJS copies of this package use the same instances.
@@ -220,38 +221,49 @@ export class AdaptiveLimiter {
     this.#rate = Math.max(this.minRate, Math.min(this.#rate, measured));
     this.#tokens = 0;
     this.#refilledAt = now;
-    if (hintMs !== undefined && Number.isFinite(hintMs) && hintMs > 0) {
-      // The server says a slot frees at now + hint: one slot then, paced from there.
-      this.#pausedUntil = Math.max(this.#pausedUntil, now + Math.min(hintMs, this.maxPauseMs));
-      this.#tokens = 1;
-      this.#refilledAt = this.#pausedUntil;
-    }
+    // The server says a slot frees at now + hint: one slot then, paced from there.
+    if (hintMs !== undefined && Number.isFinite(hintMs) && hintMs > 0) this.#pauseUntil(now + Math.min(hintMs, this.maxPauseMs));
     this.#wakePump();
+  }
+
+  /** No slot until `until` (a longer pause is kept), then one, paced from there. */
+  #pauseUntil(until: number): void {
+    this.#pausedUntil = Math.max(this.#pausedUntil, until);
+    this.#tokens = 1;
+    this.#refilledAt = this.#pausedUntil;
   }
 
   /**
    * Learns from x-ratelimit-* headers: with limit L, remaining R < L and reset D (time until the
    * bucket is full again), the server refills at (L - R) / D requests/s, with a burst of up to L;
-   * free slots never exceed R. Headers that are absent or malformed teach nothing.
+   * free slots never exceed R. When the token headers say no token is left, the key pauses until
+   * their reset (capped at maxPauseMs), since any request sent before then is a 429: a request's
+   * token cost is not known here, so only exhaustion is acted on. Headers that are absent or
+   * malformed teach nothing.
    */
   learnFromHeaders(headers: unknown, sources: HintSources = DEFAULT_HINT_SOURCES): void {
     const names = sources.rateLimitHeaders;
+    const now = this.#now();
     const limit = Number(readHeader(headers, names.limitRequests) ?? Number.NaN);
     const remaining = Number(readHeader(headers, names.remainingRequests) ?? Number.NaN);
     const reset = durationMs(readHeader(headers, names.resetRequests) ?? '');
-    if (!(Number.isFinite(limit) && limit > 0 && Number.isFinite(remaining) && remaining >= 0 && remaining <= limit)) return;
-    const now = this.#now();
-    this.#refill(now);
-    if (remaining < limit && reset !== undefined && reset > 0) {
-      const learned = Math.max(this.minRate, ((limit - remaining) * 1000) / reset);
-      if (!Number.isFinite(this.#rate)) {
-        this.#tokens = remaining;
-        this.#refilledAt = now;
+    if (Number.isFinite(limit) && limit > 0 && Number.isFinite(remaining) && remaining >= 0 && remaining <= limit) {
+      this.#refill(now);
+      if (remaining < limit && reset !== undefined && reset > 0) {
+        const learned = Math.max(this.minRate, ((limit - remaining) * 1000) / reset);
+        if (!Number.isFinite(this.#rate)) {
+          this.#tokens = remaining;
+          this.#refilledAt = now;
+        }
+        this.#rate = learned;
+        this.#burst = Math.max(1, Math.min(limit, learned * this.burstSeconds));
       }
-      this.#rate = learned;
-      this.#burst = Math.max(1, Math.min(limit, learned * this.burstSeconds));
+      if (Number.isFinite(this.#rate)) this.#tokens = Math.min(this.#tokens, remaining);
     }
-    if (Number.isFinite(this.#rate)) this.#tokens = Math.min(this.#tokens, remaining);
+    if (readHeader(headers, names.remainingTokens)?.trim() === '0') {
+      const tokensReset = durationMs(readHeader(headers, names.resetTokens) ?? '');
+      if (tokensReset !== undefined && tokensReset > 0) this.#pauseUntil(now + Math.min(tokensReset, this.maxPauseMs));
+    }
     this.#wakePump();
   }
 
@@ -280,8 +292,8 @@ export class AdaptiveLimiter {
   }
 
   #tryTake(now: number): boolean {
-    if (!Number.isFinite(this.#rate)) return true;
     if (now < this.#pausedUntil) return false;
+    if (!Number.isFinite(this.#rate)) return true;
     this.#refill(now);
     // A hair under one slot counts as one: float error must not leave a waiter spinning.
     if (this.#tokens < 1 - 1e-9) return false;

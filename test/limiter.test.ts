@@ -92,6 +92,38 @@ describe('AdaptiveLimiter learning', () => {
     expect(Math.max(...granted)).toBeLessThanOrEqual(5000 + 2 * (1000 / limiter.minRate));
   });
 
+  it('no token left pauses the key until the tokens reset (capped at maxPauseMs), learned rate or not', async () => {
+    const time = new VirtualTime();
+    const limiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep, maxPauseMs: 5000 });
+    const tokens = (remaining: string, reset: string) => new Headers({ 'x-ratelimit-limit-tokens': '30000', 'x-ratelimit-remaining-tokens': remaining, 'x-ratelimit-reset-tokens': reset });
+    // tokens left, a malformed or zero reset: nothing to act on
+    for (const [remaining, reset] of [['1', '2s'], ['120', '0s'], ['0', 'soon'], ['0', '0s'], ['', '2s']] as const) limiter.learnFromHeaders(tokens(remaining, reset));
+    expect(limiter.snapshot().pausedForMs).toBe(0);
+    limiter.learnFromHeaders(tokens('0', '1.5s'));
+    expect(limiter.snapshot().pausedForMs).toBe(1500);
+    expect(limiter.rate).toBe(Number.POSITIVE_INFINITY); // a token count teaches no request rate
+    const granted: number[] = [];
+    const all = Promise.all([0, 1, 2].map(() => limiter.acquire().then(() => granted.push(time.now()))));
+    await time.run();
+    await all;
+    expect(granted).toEqual([1500, 1500, 1500]); // nothing learned about requests: all go once the tokens reset
+    limiter.learnFromHeaders(tokens('0', '6m0s'));
+    expect(limiter.snapshot().pausedForMs).toBe(5000);
+  });
+
+  it('no token left pauses a learned rate too, and the request headers of the same answer still teach it', async () => {
+    const time = new VirtualTime();
+    const limiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep });
+    limiter.learnFromHeaders(new Headers({ 'x-ratelimit-limit-requests': '600', 'x-ratelimit-remaining-requests': '590', 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '800ms' }));
+    expect(limiter.rate).toBe(10);
+    expect(limiter.snapshot().pausedForMs).toBe(800);
+    const granted: number[] = [];
+    const all = Promise.all([0, 1].map(() => limiter.acquire().then(() => granted.push(time.now()))));
+    await time.run();
+    await all;
+    expect(granted).toEqual([800, 900]); // one slot at the end of the pause, then one per 1 / rate
+  });
+
   it('never goes negative and never waits longer than a pause plus one slot at minRate, for any sequence of events', async () => {
     const { default: fc } = await import('fast-check');
     await fc.assert(
@@ -212,6 +244,21 @@ describe('keying and pacedFetch', () => {
     expect(isPacedHeaders(last?.headers)).toBe(true);
     expect(isPacedHeaders(new Headers())).toBe(false);
     expect(limiter.snapshot().successes).toBe(1);
+  });
+
+  it('an answer that spent the last token holds the next request until the tokens reset', async () => {
+    const time = new VirtualTime();
+    const limiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep });
+    const sentAt: number[] = [];
+    const fetch = pacedFetch(async () => (sentAt.push(time.now()), answer(200, { 'x-ratelimit-remaining-tokens': sentAt.length === 1 ? '0' : '5000', 'x-ratelimit-reset-tokens': '3s' })), { limiter });
+    const sends = (async () => {
+      await fetch('https://api.example.test/v1/responses');
+      await fetch('https://api.example.test/v1/responses');
+      await fetch('https://api.example.test/v1/responses');
+    })();
+    await time.run();
+    await sends;
+    expect(sentAt).toEqual([0, 3000, 3000]);
   });
 
   it('an aborted request leaves the queue at once and is never sent', async () => {
