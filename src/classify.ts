@@ -468,6 +468,18 @@ export function categoryOf(tables: RegistryTables, e: unknown): string | undefin
   return classifyErrorIn(tables, e)?.category;
 }
 
+/**
+ * Whether a stream event that went through to the caller showed output. Every event does but a
+ * lifecycle one: an event that carries its response (response.created, response.in_progress, ...)
+ * shows output only when the response holds some, where the stream surface's replay facts say.
+ */
+export function eventShowsOutput(tables: RegistryTables, event: unknown): boolean {
+  const response = readAt(event, ['response']);
+  if (response === null || typeof response !== 'object') return true;
+  const stream = indexOf(tables).surfaces.get('response.stream');
+  return stream === undefined || holdsOutput(event, stream.spec.replay.output);
+}
+
 /** The index's view of the statuses that mean running on a surface (polling reads it). */
 export function runningStatuses(tables: RegistryTables, surface: string): ReadonlySet<string> {
   const s = indexOf(tables).surfaces.get(surface);

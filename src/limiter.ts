@@ -10,7 +10,7 @@
  * token left pauses the key until the tokens reset). Until the first 429 or rate-limit header, it
  * does not pace at all.
  *
- * Limiters are keyed (base URL, organization, project) and shared process-wide through a
+ * Limiters are keyed (origin, organization, project) and shared process-wide through a
  * `Symbol.for` global, so the ESM and CommonJS copies of this package use the same instances.
  */
 import { durationMs, readHeader, type HintSources } from './backoff.js';
@@ -19,22 +19,36 @@ import { DEFAULT_HINT_SOURCES } from './hint-defaults.js';
 /** Waits `ms`; rejects when `signal` aborts, clearing its timer. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
-/** A timer that rejects with the signal's reason when it aborts (and leaves no timer behind). */
+/** The longest delay a timer holds (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A timer that rejects with the signal's reason when it aborts (and leaves no timer behind). A
+ * wait longer than a timer can hold is slept in steps.
+ */
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
       return;
     }
-    const timer = setTimeout(() => {
+    let left = ms;
+    let timer: ReturnType<typeof setTimeout>;
+    const done = () => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    };
+    const arm = () => {
+      const step = Math.min(left, MAX_TIMER_MS);
+      left -= step;
+      timer = setTimeout(() => (left > 0 ? arm() : done()), step);
+    };
     const onAbort = () => {
       clearTimeout(timer);
       reject(signal?.reason);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+    arm();
   });
 }
 
@@ -96,6 +110,12 @@ function checkFunction(name: string, value: unknown): void {
 
 const defaultNow = () => globalThis.performance.now();
 
+/** A header's whole-number value; NaN when it is absent or anything else ("", "0x10", "1e3", "-1"). */
+function headerCount(headers: unknown, name: string): number {
+  const text = readHeader(headers, name)?.trim();
+  return text !== undefined && /^\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
+}
+
 /** Paces attempts to the rate it learns; see the module comment. */
 export class AdaptiveLimiter {
   readonly minRate: number;
@@ -156,7 +176,7 @@ export class AdaptiveLimiter {
     return {
       rate: this.#rate,
       queued: this.#queue.length,
-      tokens: this.#tokens,
+      tokens: now < this.#pausedUntil ? 0 : this.#tokens,
       pausedForMs: Math.max(0, this.#pausedUntil - now),
       successes: this.#successes,
       throttles: this.#throttles,
@@ -219,6 +239,7 @@ export class AdaptiveLimiter {
       if (!Number.isFinite(measured)) measured = this.minRate;
     }
     this.#rate = Math.max(this.minRate, Math.min(this.#rate, measured));
+    this.#burst = undefined; // the bucket the headers described was not that full after all
     this.#tokens = 0;
     this.#refilledAt = now;
     // The server says a slot frees at now + hint: one slot then, paced from there.
@@ -244,8 +265,8 @@ export class AdaptiveLimiter {
   learnFromHeaders(headers: unknown, sources: HintSources = DEFAULT_HINT_SOURCES): void {
     const names = sources.rateLimitHeaders;
     const now = this.#now();
-    const limit = Number(readHeader(headers, names.limitRequests) ?? Number.NaN);
-    const remaining = Number(readHeader(headers, names.remainingRequests) ?? Number.NaN);
+    const limit = headerCount(headers, names.limitRequests);
+    const remaining = headerCount(headers, names.remainingRequests);
     const reset = durationMs(readHeader(headers, names.resetRequests) ?? '');
     if (Number.isFinite(limit) && limit > 0 && Number.isFinite(remaining) && remaining >= 0 && remaining <= limit) {
       this.#refill(now);
@@ -260,7 +281,7 @@ export class AdaptiveLimiter {
       }
       if (Number.isFinite(this.#rate)) this.#tokens = Math.min(this.#tokens, remaining);
     }
-    if (readHeader(headers, names.remainingTokens)?.trim() === '0') {
+    if (headerCount(headers, names.remainingTokens) === 0) {
       const tokensReset = durationMs(readHeader(headers, names.resetTokens) ?? '');
       if (tokensReset !== undefined && tokensReset > 0) this.#pauseUntil(now + Math.min(tokensReset, this.maxPauseMs));
     }
@@ -329,27 +350,34 @@ export class AdaptiveLimiter {
 
   async #pump(): Promise<void> {
     try {
-      while (this.#queue.length > 0) {
-        const now = this.#now();
-        if (this.#tryTake(now)) {
-          const waiter = this.#queue.shift() as Waiter;
-          if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
-          waiter.resolve();
-          continue;
-        }
-        const wake = new AbortController();
-        this.#pumpWake = wake;
-        try {
-          await this.#sleep(this.#waitMs(now), wake.signal);
-        } catch (e) {
-          // Woken early (the rate changed or a waiter left): look again. A sleep that fails on
-          // its own would spin here, so its failure goes to every waiter instead.
-          if (!wake.signal.aborted) this.#failAll(e);
-        }
-        this.#pumpWake = undefined;
-      }
+      await this.#drain();
+    } catch (e) {
+      // A clock or sleep that throws outright would strand the queue: its waiters get the error.
+      this.#failAll(e);
     } finally {
       this.#pumping = false;
+    }
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const now = this.#now();
+      if (this.#tryTake(now)) {
+        const waiter = this.#queue.shift() as Waiter;
+        if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+        waiter.resolve();
+        continue;
+      }
+      const wake = new AbortController();
+      this.#pumpWake = wake;
+      try {
+        await this.#sleep(Math.min(this.#waitMs(now), MAX_TIMER_MS), wake.signal);
+      } catch (e) {
+        // Woken early (the rate changed or a waiter left): look again. A sleep that fails on
+        // its own would spin here, so its failure goes to every waiter instead.
+        if (!wake.signal.aborted) this.#failAll(e);
+      }
+      this.#pumpWake = undefined;
     }
   }
 }

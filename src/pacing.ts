@@ -35,7 +35,10 @@ export interface PacedFetchOptions {
 
 const PACED = Symbol.for('openai-error-registry.pacedHeaders.v1');
 
-/** The Headers objects of answers pacedFetch paced (shared by the ESM and CommonJS copies). */
+/**
+ * What pacedFetch stands in front of: the Headers objects of the answers it paced, and the limiters
+ * it paces through (shared by the ESM and CommonJS copies).
+ */
 function pacedTable(): WeakSet<object> {
   const g = globalThis as { [PACED]?: WeakSet<object> };
   g[PACED] ??= new WeakSet();
@@ -50,17 +53,29 @@ export function isPacedHeaders(headers: unknown): boolean {
   return headers !== null && typeof headers === 'object' && pacedTable().has(headers);
 }
 
+/**
+ * Whether a pacedFetch paces its requests through this limiter: withRetry and waitForResponse do
+ * not take a second slot from it for the same attempt, nor count its success twice.
+ */
+export function isPacedLimiter(limiter: object): boolean {
+  return pacedTable().has(limiter);
+}
+
 function requestParts(input: string | URL | Request, init: RequestInit | undefined): { url: URL | undefined; headers: Headers; signal: AbortSignal | undefined } {
   let url: URL | undefined;
   let headers = new Headers();
   let signal: AbortSignal | undefined;
+  const isRequest = typeof Request !== 'undefined' && input instanceof Request;
   try {
-    const isRequest = typeof Request !== 'undefined' && input instanceof Request;
-    url = new URL(isRequest ? input.url : String(input));
-    headers = new Headers(init?.headers ?? (isRequest ? input.headers : undefined));
     signal = init?.signal ?? (isRequest ? input.signal : undefined) ?? undefined;
   } catch {
-    // an unreadable request still gets paced, under the default key
+    // no readable signal: nothing to abort the wait with
+  }
+  try {
+    url = new URL(isRequest ? input.url : String(input));
+    headers = new Headers(init?.headers ?? (isRequest ? input.headers : undefined));
+  } catch {
+    // an unreadable request (a relative URL, a bad header) still gets paced, under the default key
   }
   return { url, headers, signal };
 }
@@ -99,13 +114,20 @@ export function pacedFetch(fetchImpl?: Fetch, options: PacedFetchOptions = {}): 
   const key = options.limiterKey;
   if (key !== undefined && typeof key !== 'string' && typeof key !== 'function') throw new TypeError(`limiterKey must be a string or a function, got ${typeof key}`);
   const sources = options.hintSources ?? DEFAULT_HINT_SOURCES;
+  if (typeof sources !== 'object' || sources === null || typeof sources.rateLimitHeaders !== 'object' || !Array.isArray(sources.delayHeaders)) throw new TypeError('hintSources must be a registry\'s hints (tables.hints)');
   const table = options.retryTable ?? DEFAULT_RETRY_TABLE;
   if (typeof table !== 'object' || table === null || !Array.isArray(table.retryable) || !Array.isArray(table.final)) throw new TypeError('retryTable must be a RetryTable (retryTableOf(tables))');
+  // A limiter known now is marked now, so that even the first attempt of a withRetry through it is paced once.
+  const fixed = options.limiter ?? (typeof key === 'string' ? sharedLimiter(key) : undefined);
+  if (fixed !== undefined) pacedTable().add(fixed);
   return async (input, init) => {
     const send = fetchImpl ?? globalThis.fetch;
     const parts = requestParts(input, init);
-    const limiter =
-      options.limiter ?? sharedLimiter(typeof key === 'string' ? key : (key ?? defaultLimiterKey)(parts.url, parts.headers));
+    let limiter = fixed;
+    if (limiter === undefined) {
+      limiter = sharedLimiter((typeof key === 'function' ? key : defaultLimiterKey)(parts.url, parts.headers));
+      pacedTable().add(limiter);
+    }
     await limiter.acquire(parts.signal);
     const response = await send(input, init);
     try {

@@ -4,12 +4,12 @@
  * response.failed and error events into typed errors. Which statuses mean "still running", the
  * intervals and the poll-after header are registry data (surfaces.response, polling).
  */
-import { MAX_MESSAGE, backoffProfile, classifyErrorIn, isApiErrorShaped, isConnectionError, isTransportFailure, raiseIn, readString, runningStatuses, type RaiseOptions } from './classify.js';
+import { MAX_MESSAGE, backoffProfile, classifyErrorIn, eventShowsOutput, isApiErrorShaped, isConnectionError, isTransportFailure, raiseIn, readString, runningStatuses, type RaiseOptions } from './classify.js';
 import { clockOf, profileDelayMs, type Clock } from './backoff.js';
 import { isOpenAIFailure, type FailureClass } from './failure.js';
 import { redactSecrets } from './redact.js';
-import { abortableSleep, checkNumber, sharedLimiter, type AdaptiveLimiter } from './limiter.js';
-import { isPacedHeaders } from './pacing.js';
+import { MAX_TIMER_MS, abortableSleep, checkNumber, sharedLimiter, type AdaptiveLimiter } from './limiter.js';
+import { isPacedHeaders, isPacedLimiter } from './pacing.js';
 import type { RegistryTables } from './spec.js';
 
 /** Node's util.inspect hook. */
@@ -179,7 +179,8 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
   };
   const timedOut = () => new PollTimeoutError(id, lastStatus, timeoutMs);
   const limiter = options.limiter === undefined ? sharedLimiter(options.limiterKey) : options.limiter;
-  let pacedUpstream = false;
+  // As in withRetry: a limiter a pacedFetch paces through, or polls whose answers show it, are paced there alone.
+  let pacedUpstream = limiter !== false && isPacedLimiter(limiter);
 
   for (;;) {
     if (options.signal?.aborted) return abandon(options.signal.reason);
@@ -191,13 +192,21 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
     // A poll begun before the deadline is aborted at it; the last one, begun at it, gets a grace.
     const bound = deadline - now();
     last ||= bound <= 0;
-    const timer = setTimeout(() => controller.abort(timedOut()), last ? FINAL_REQUEST_GRACE_MS : bound);
-    let poll: { polled: { data: TData; response: { headers: PollHeaders } } } | { failure: unknown };
+    // A deadline further than a timer can hold (about 24.8 days, or an infinite timeoutMs) sets none.
+    const timer = last || bound <= MAX_TIMER_MS ? setTimeout(() => controller.abort(timedOut()), last ? FINAL_REQUEST_GRACE_MS : bound) : undefined;
+    let poll: { polled: { data: TData; response: { headers: PollHeaders } } } | { failure: unknown } | undefined;
     try {
       // Polls take a slot from the process's rate limiter like every other attempt (unless the
       // client's own fetch is paced), so a crowd of waiters cannot outrun the granted rate.
-      if (limiter !== false && !pacedUpstream) await limiter.acquire(controller.signal);
-      poll = await client.responses
+      if (limiter !== false && !pacedUpstream) {
+        try {
+          await limiter.acquire(controller.signal);
+        } catch (e) {
+          // The deadline or the caller's abort while waiting for a slot ends the wait like any other.
+          poll = { failure: controller.signal.aborted ? controller.signal.reason : e };
+        }
+      }
+      poll ??= await client.responses
         .retrieve(id, {}, { signal: controller.signal })
         .withResponse()
         .then((polled) => ({ polled }), (failure: unknown) => ({ failure }));
@@ -209,7 +218,7 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
     let fault: unknown;
     if ('polled' in poll) {
       if (limiter !== false && !pacedUpstream) limiter.recordSuccess();
-      pacedUpstream = isPacedHeaders(poll.polled.response.headers);
+      pacedUpstream ||= isPacedHeaders(poll.polled.response.headers);
       try {
         const data = poll.polled.data;
         const status = readString(data, ['status']);
@@ -267,12 +276,12 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
  * registry's error.
  */
 export async function* raiseForStreamEventsIn<T>(ctx: RuntimeContext, stream: AsyncIterable<T>, options: RaiseOptions = {}): AsyncGenerator<T, void, undefined> {
-  // Once an event has gone through to the caller, a failure means resubmitting repeats output.
+  // Once an event with output has gone through to the caller, a failure means resubmitting repeats output.
   let delivered = false;
   try {
     for await (const event of stream) {
       yield raiseIn(ctx, event, delivered ? { ...options, outputDelivered: true } : options);
-      delivered = true;
+      delivered ||= eventShowsOutput(ctx.tables, event);
     }
   } catch (e) {
     if (isOpenAIFailure(e)) throw e;

@@ -4,11 +4,17 @@
  * cost stays linear in the text, however hostile.
  */
 
+/**
+ * Where a secret may start: at a word boundary, or right after an escape that ends in a word
+ * character, as text quoted by a proxy can have it (%22sk-..., a literal \nsk-..., \u0022sk-...).
+ */
+const START = String.raw`(?:\b|(?<=%[0-9A-Fa-f]{2}|\\[nrt]|\\u[0-9A-Fa-f]{4}))`;
+
 const SECRETS: readonly (readonly [RegExp, string])[] = [
-  [/\b(sk-(?:proj-|svcacct-|admin-)?)[A-Za-z0-9_-]{6,}/g, '$1[redacted]'],
-  [/\b(Bearer\s+)[A-Za-z0-9._~+/=-]{6,}/gi, '$1[redacted]'],
-  [/\b(org-)[A-Za-z0-9]{6,}/g, '$1[redacted]'],
-  [/\b(proj_)[A-Za-z0-9]{6,}/g, '$1[redacted]'],
+  [new RegExp(`${START}(sk-(?:proj-|svcacct-|admin-)?)[A-Za-z0-9_-]{6,}`, 'g'), '$1[redacted]'],
+  [new RegExp(`${START}(Bearer\\s+)[A-Za-z0-9._~+/=-]{6,}`, 'gi'), '$1[redacted]'],
+  [new RegExp(`${START}(org-)[A-Za-z0-9]{6,}`, 'g'), '$1[redacted]'],
+  [new RegExp(`${START}(proj_)[A-Za-z0-9]{6,}`, 'g'), '$1[redacted]'],
 ];
 
 /** The text with API keys, bearer tokens, organization and project ids replaced by `[redacted]`. */

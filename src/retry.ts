@@ -19,7 +19,7 @@ import {
 import { backoffProfile, isConnectionError, type FailureFacts } from './classify.js';
 import { connectionBackoff as defaultConnectionBackoff, DEFAULT_HINT_SOURCES } from './hint-defaults.js';
 import { abortableSleep, checkNumber, DEFAULT_LIMITER_KEY, sharedLimiter, type AdaptiveLimiter, type Sleep } from './limiter.js';
-import { isPacedHeaders } from './pacing.js';
+import { isPacedHeaders, isPacedLimiter } from './pacing.js';
 import type { BackoffProfile, RegistryTables } from './spec.js';
 
 export { abortableSleep };
@@ -132,7 +132,10 @@ export interface RetryOptions extends Clock {
   readonly budget?: RetryBudget | false;
   /**
    * The rate limiter that paces each attempt; `false` for none. Default: the process-wide limiter
-   * of `limiterKey`. Attempts that went through pacedFetch are paced there, not twice.
+   * of `limiterKey`. A limiter a pacedFetch paces through is not used again here, and once an
+   * attempt's error shows that pacedFetch paced it, the call's later attempts are paced there
+   * alone. (A client with pacedFetch under another key still has its first attempts paced here
+   * too: pass `false` when every request goes through pacedFetch.)
    */
   readonly limiter?: AdaptiveLimiter | false;
   /** Which process-wide limiter and budget to use (default "default"): one per distinct rate limit. */
@@ -168,7 +171,8 @@ function headersOf(e: unknown): unknown {
 }
 
 function isLimiter(x: unknown): x is AdaptiveLimiter {
-  return x !== null && typeof x === 'object' && typeof (x as AdaptiveLimiter).acquire === 'function' && typeof (x as AdaptiveLimiter).recordThrottle === 'function';
+  const l = x as AdaptiveLimiter;
+  return x !== null && typeof x === 'object' && typeof l.acquire === 'function' && typeof l.recordThrottle === 'function' && typeof l.recordSuccess === 'function';
 }
 
 /** Rejects options that make no sense with a TypeError naming the option. */
@@ -179,7 +183,8 @@ function checkRetryOptions(options: RetryOptions): void {
   for (const name of ['random', 'now', 'sleep', 'onRetry', 'onGiveUp'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`${name} must be a function, got ${typeof options[name]}`);
   }
-  if (options.budget !== undefined && options.budget !== false && !(options.budget !== null && typeof options.budget === 'object' && typeof options.budget.tryAcquire === 'function')) {
+  const budget = options.budget;
+  if (budget !== undefined && budget !== false && !(budget !== null && typeof budget === 'object' && typeof budget.tryAcquire === 'function' && typeof budget.recordSuccess === 'function')) {
     throw new TypeError('budget must be a RetryBudget or false');
   }
   if (options.limiter !== undefined && options.limiter !== false && !isLimiter(options.limiter)) throw new TypeError('limiter must be an AdaptiveLimiter or false');
@@ -252,23 +257,30 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
     const now = options.now ?? Date.now;
     const callerLimit = options.maxAttempts ?? Number.POSITIVE_INFINITY;
     let lastCost: number | undefined;
-    // Once an attempt's answer shows that pacedFetch paced it, pacing here would count it twice.
-    let pacedUpstream = false;
+    // A limiter a pacedFetch paces through, or an attempt whose answer shows that pacedFetch
+    // paced it: pacing here would take a second slot and count the success twice.
+    let pacedUpstream = limiter !== false && isPacedLimiter(limiter);
     for (let attempt = 1; ; attempt++) {
       if (options.signal?.aborted) throw options.signal.reason;
       const paceHere = limiter !== false && !pacedUpstream;
       if (paceHere) await limiter.acquire(options.signal);
+      let failed = false;
       let error: unknown;
+      let result!: T;
       try {
-        const result = await fn(attempt);
+        result = await fn(attempt);
+      } catch (e) {
+        failed = true;
+        error = e;
+      }
+      if (!failed) {
+        // Outside the try: the attempt succeeded, whatever the bookkeeping does.
         if (paceHere) limiter.recordSuccess();
         if (budget) budget.recordSuccess(lastCost);
         return result;
-      } catch (e) {
-        error = e;
       }
       if (options.signal?.aborted) throw options.signal.reason;
-      pacedUpstream = isPacedHeaders(headersOf(error));
+      pacedUpstream ||= isPacedHeaders(headersOf(error));
       const facts = classifyError(error);
       const how = retryProfile(error, facts);
       const giveUp = (reason: GiveUpReason, hint?: number): never => {

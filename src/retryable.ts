@@ -18,10 +18,15 @@ export function isApiErrorShaped(e: unknown): e is Error & { status: unknown; er
   return e instanceof Error && 'status' in e && 'error' in e && 'headers' in e;
 }
 
+/** The message openai's APIUserAbortError carries: the caller aborted the request. */
+const USER_ABORT_MESSAGE = 'Request was aborted.';
+
 /**
  * True for openai's connection errors and timeouts from any copy of the SDK: no status, and an
  * APIConnectionError (or APIConnectionTimeoutError) in the prototype chain, or, for a copy a
- * minifier renamed, an APIError's shape with neither body nor headers.
+ * minifier renamed, an APIError's shape with neither body nor headers. Never for the caller's own
+ * abort (APIUserAbortError, which has the same shape): resubmitting what the caller cancelled is
+ * not a retry.
  */
 export function isConnectionError(e: unknown): boolean {
   try {
@@ -29,9 +34,10 @@ export function isConnectionError(e: unknown): boolean {
     for (let p: unknown = Object.getPrototypeOf(e); p !== null && p !== Error.prototype; p = Object.getPrototypeOf(p)) {
       const name: unknown = (p as { constructor?: { name?: unknown } }).constructor?.name;
       if (name === 'APIConnectionError' || name === 'APIConnectionTimeoutError') return true;
+      if (name === 'APIUserAbortError') return false;
     }
     const shaped = e as { error?: unknown; headers?: unknown };
-    return 'error' in e && 'headers' in e && shaped.error === undefined && shaped.headers === undefined;
+    return 'error' in e && 'headers' in e && shaped.error === undefined && shaped.headers === undefined && e.message !== USER_ABORT_MESSAGE;
   } catch {
     return false;
   }

@@ -242,6 +242,16 @@ describe('raiseForStreamEvents', () => {
     expect(e).toMatchObject({ surface: 'response.stream', kind: 'failed', objectId: 'resp_7', failedObject: failed, code: 'never_seen' });
   });
 
+  it('counts output as delivered only after an event that showed some: lifecycle events carrying an empty response do not', async () => {
+    const failed = { type: 'response.failed', response: { object: 'response', id: 'resp_9', status: 'failed', output: [], error: { code: 'server_error', message: 'x' } } };
+    const lifecycle = [{ type: 'response.created', response: { id: 'resp_9', status: 'queued', output: [] } }, { type: 'response.in_progress', response: { id: 'resp_9', status: 'in_progress', output: [] } }];
+    expect(await drain(raiseForStreamEvents(events(...lifecycle, failed)))).toMatchObject({ retryable: true, replay: { outputDelivered: false } });
+    const delta = { type: 'response.output_text.delta', item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Hel' };
+    expect(await drain(raiseForStreamEvents(events(...lifecycle, delta, failed)))).toMatchObject({ replay: { outputDelivered: true } });
+    const withOutput = { type: 'response.in_progress', response: { id: 'resp_9', status: 'in_progress', output: [{ type: 'message' }] } };
+    expect(await drain(raiseForStreamEvents(events(withOutput, failed)))).toMatchObject({ replay: { outputDelivered: true } });
+  });
+
   it('throws response.incomplete only when asked, as the incomplete class', async () => {
     const incomplete = { type: 'response.incomplete', response: { object: 'response', id: 'resp_8', status: 'incomplete', incomplete_details: { reason: 'content_filter' } } };
     expect(await drain(raiseForStreamEvents(events(incomplete)))).toBeUndefined();

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import * as esm from 'openai/core/error';
 import { describe, expect, it } from 'vitest';
-import { classifyError, isOpenAIFailure, isRetryable, raiseForFailedResponse, raiseForStreamEvents, ServerError, waitForResponse, withRetry, type ResponsesClient } from '../src/index.ts';
+import { classifyError, isOpenAIFailure, isRetryable, raiseForFailedResponse, raiseForStreamEvents, retryDelayMs, ServerError, waitForResponse, withRetry, type ResponsesClient } from '../src/index.ts';
 
 const cjs = createRequire(import.meta.url)('openai/core/error') as typeof esm;
 const noSleep = async () => {};
@@ -35,6 +35,20 @@ describe('defect 13: connection errors', () => {
       expect(classifyError(new copy.APIConnectionError({ message: 'socket hang up' }))).toBeUndefined();
       expect(classifyError(new copy.APIConnectionTimeoutError())).toBeUndefined();
       expect(isRetryable(new copy.APIConnectionError({ message: 'socket hang up' }))).toBe(false);
+    }
+  });
+
+  it("the caller's own abort (APIUserAbortError, the same shape) is not a connection error: not retried, no delay", async () => {
+    for (const copy of [esm, cjs]) {
+      let calls = 0;
+      const abort = new copy.APIUserAbortError();
+      await expect(withRetry(async () => { calls++; throw abort; }, { sleep: noSleep, limiter: false, budget: false })).rejects.toBe(abort);
+      expect(calls).toBe(1);
+      expect(retryDelayMs(abort, 1)).toBeUndefined();
+      // a copy a minifier renamed is told apart by the message openai gives it
+      class Renamed extends copy.APIError {}
+      expect(retryDelayMs(new Renamed(undefined, undefined, 'Request was aborted.', undefined), 1)).toBeUndefined();
+      expect(retryDelayMs(new Renamed(undefined, undefined, 'Connection error.', undefined), 1)).toBeGreaterThanOrEqual(0);
     }
   });
 

@@ -2,8 +2,9 @@ import { RateLimitError } from 'openai/core/error';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SimServer } from '../bench/simulation.ts';
 import { VirtualTime } from '../bench/virtual-time.ts';
-import { AdaptiveLimiter, sharedLimiter, limiterSnapshots } from '../src/limiter.ts';
-import { defaultLimiterKey, isPacedHeaders, pacedFetch } from '../src/pacing.ts';
+import { AdaptiveLimiter, abortableSleep, sharedLimiter, limiterSnapshots } from '../src/limiter.ts';
+import { defaultLimiterKey, isPacedHeaders, isPacedLimiter, pacedFetch } from '../src/pacing.ts';
+import { withRetry } from '../src/index.ts';
 
 /** `callers` loops sending through the limiter to the server until `untilMs`. */
 async function drive(time: VirtualTime, limiter: AdaptiveLimiter, server: SimServer, callers: number, untilMs: number) {
@@ -305,5 +306,99 @@ describe('pacedFetch as a real openai client\'s fetch', () => {
     expect((await second).id).toBe('resp_1');
     expect(time.now()).toBeGreaterThanOrEqual(200); // waited for the hint's pause
     expect(limiter.rate).toBeCloseTo(5 + limiter.increase, 9); // (100 - 95) / 1 s
+  });
+});
+
+describe('limiter, pacedFetch and withRetry edge cases', () => {
+  const ok = () => new Response('{}', { status: 200 });
+
+  it.each(['', ' ', '0x0', '1e3', '-1', '12abc'])('a request-count header %j that is not a whole number teaches nothing', (remaining) => {
+    const limiter = new AdaptiveLimiter();
+    limiter.learnFromHeaders(new Headers({ 'x-ratelimit-limit-requests': '600', 'x-ratelimit-remaining-requests': remaining, 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-remaining-tokens': remaining, 'x-ratelimit-reset-tokens': '1s' }));
+    expect(limiter.rate).toBe(Number.POSITIVE_INFINITY);
+    expect(limiter.snapshot().pausedForMs).toBe(0);
+  });
+
+  it('a 429 forgets the burst the headers taught: after an idle spell, one second of the new rate goes out, not the old bucket', async () => {
+    let t = 0;
+    const limiter = new AdaptiveLimiter({ now: () => t });
+    limiter.learnFromHeaders(new Headers({ 'x-ratelimit-limit-requests': '600', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '10s' })); // 60/s, burst 60
+    limiter.recordThrottle(); // no successes: half the rate, 30/s
+    t = 60_000;
+    expect(limiter.snapshot().tokens).toBe(30);
+  });
+
+  it('a wait longer than a timer can hold is slept in steps, not re-armed every millisecond', async () => {
+    const spy = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      const limiter = new AdaptiveLimiter({ maxPauseMs: 3e9 });
+      limiter.recordThrottle(3e9);
+      const controller = new AbortController();
+      const queued = limiter.acquire(controller.signal).catch(() => 'left');
+      const sleeping = abortableSleep(3e9, controller.signal).catch(() => 'left');
+      await new Promise((r) => setTimeout(r, 50));
+      const armed = spy.mock.calls.filter(([, ms]) => typeof ms === 'number' && ms > 1000).map(([, ms]) => ms);
+      expect(armed).toEqual([2 ** 31 - 1, 2 ** 31 - 1]);
+      controller.abort();
+      expect(await Promise.all([queued, sleeping])).toEqual(['left', 'left']);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('a clock that throws fails the queued attempts instead of stranding them', async () => {
+    let broken = false;
+    // the clock breaks while the queue sleeps
+    const limiter = new AdaptiveLimiter({ now: () => { if (broken) throw new Error('clock gone'); return 0; }, sleep: async () => void (broken = true) });
+    limiter.recordThrottle(1000);
+    await expect(limiter.acquire()).rejects.toThrow('clock gone');
+    expect(limiter.queued).toBe(0);
+  });
+
+  it('an abort is honoured at once while queued, even for a request pacedFetch cannot parse (a relative URL)', async () => {
+    const time = new VirtualTime();
+    const limiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep });
+    limiter.recordThrottle(10_000);
+    let sent = 0;
+    const fetch = pacedFetch(async () => (sent++, ok()), { limiter });
+    const controller = new AbortController();
+    const p = fetch('/v1/x', { signal: controller.signal });
+    await time.settle();
+    controller.abort(new Error('user left'));
+    await expect(p).rejects.toThrow('user left');
+    expect(limiter.queued).toBe(0);
+    expect(sent).toBe(0);
+  });
+
+  it('pacedFetch rejects hint sources that are not a registry\'s hints', () => {
+    expect(() => pacedFetch(undefined, { hintSources: {} as never })).toThrow(/^hintSources must/);
+  });
+
+  it('withRetry through a pacedFetch that paces through the same limiter takes one slot per attempt and counts one success', async () => {
+    const time = new VirtualTime();
+    const limiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep });
+    limiter.learnFromHeaders(new Headers({ 'x-ratelimit-limit-requests': '60', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '60s' })); // 1/s, no slot free
+    const sentAt: number[] = [];
+    const fetch = pacedFetch(async () => (sentAt.push(time.now()), ok()), { limiter });
+    const done = withRetry(() => fetch('https://api.example.test/v1/x'), { limiter, budget: false, sleep: time.sleep, now: time.now });
+    await time.run();
+    await done;
+    expect(sentAt).toEqual([1000]);
+    expect(limiter.snapshot().successes).toBe(1);
+    // the same through a shared key: pacedFetch marks its limiter when it is made
+    const keyed = sharedLimiter('edge-shared-key');
+    pacedFetch(async () => ok(), { limiterKey: 'edge-shared-key' });
+    expect(isPacedLimiter(keyed)).toBe(true);
+    expect(isPacedLimiter(sharedLimiter('edge-other-key'))).toBe(false);
+  });
+
+  it('withRetry: an attempt that succeeded stays a success, and a limiter or budget without recordSuccess is refused up front', async () => {
+    const half = { acquire: async () => {}, recordThrottle: () => {} };
+    await expect(withRetry(async () => 'ok', { limiter: half as never })).rejects.toThrow(/^limiter must/);
+    await expect(withRetry(async () => 'ok', { budget: { tryAcquire: () => true } as never })).rejects.toThrow(/^budget must/);
+    const throwing = { acquire: async () => {}, recordThrottle: () => {}, recordSuccess: () => { throw new Error('bookkeeping'); } };
+    let calls = 0;
+    await expect(withRetry(async () => (calls++, 'ok'), { limiter: throwing as never, budget: false })).rejects.toThrow('bookkeeping');
+    expect(calls).toBe(1); // never resubmitted
   });
 });

@@ -76,10 +76,12 @@ describe('AdaptiveLimiter.recordThrottle', () => {
   });
 
   it('without successes, a hint implies a rate (1000 / hint), and halving follows', () => {
-    const { limiter } = manual();
+    const { limiter, at } = manual();
     limiter.recordThrottle(200);
     expect(limiter.rate).toBe(5);
-    expect(limiter.snapshot()).toMatchObject({ tokens: 1, pausedForMs: 200 });
+    expect(limiter.snapshot()).toMatchObject({ tokens: 0, pausedForMs: 200 }); // no slot is free during the pause
+    at(200);
+    expect(limiter.snapshot()).toMatchObject({ tokens: 1, pausedForMs: 0 }); // then one is
     limiter.recordThrottle();
     expect(limiter.rate).toBe(2.5);
     limiter.recordThrottle(100); // 1000 / 100 = 10 is more than half of 2.5: the half wins

@@ -16,6 +16,15 @@ describe('redactSecrets', () => {
     expect(redactSecrets(text)).toBe(expected);
   });
 
+  it.each([
+    ['a URL-encoded quote', 'upstream said %22sk-proj-ABCDEFGHIJKLMNOP%22', 'upstream said %22sk-proj-[redacted]%22'],
+    ['a JSON-escaped newline kept as text', 'body: "x\\nsk-abcdefghij"', 'body: "x\\nsk-[redacted]"'],
+    ['a JSON unicode escape', '\\u0022org-ABCDEFGH\\u0022', '\\u0022org-[redacted]\\u0022'],
+    ['a URL-encoded quote before Bearer', '%22Bearer abcdefgh', '%22Bearer [redacted]'],
+  ])('a secret right after an escape ending in a word character: %s', (_name, text, expected) => {
+    expect(redactSecrets(text)).toBe(expected);
+  });
+
   it('replaces every occurrence, and only the secret', () => {
     expect(redactSecrets('a sk-aaaaaa, b sk-bbbbbb; org-cccccc and proj_dddddd.')).toBe('a sk-[redacted], b sk-[redacted]; org-[redacted] and proj_[redacted].');
   });

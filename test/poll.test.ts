@@ -1,6 +1,6 @@
 import { APIConnectionError } from 'openai/core/error';
 import { describe, expect, it } from 'vitest';
-import { PollFaultError, PollTimeoutError, ServerError, waitForResponse, type ResponsesClient } from '../src/index.ts';
+import { AdaptiveLimiter, PollFaultError, PollTimeoutError, ServerError, waitForResponse, type ResponsesClient } from '../src/index.ts';
 
 /** A client whose retrieve() answers from a script: objects with optional poll-after headers, or errors. */
 function fakeClient(script: ({ status: string; pollAfter?: string; error?: unknown } | Error)[]): ResponsesClient & { calls: string[]; cancelled: string[] } {
@@ -159,5 +159,27 @@ describe('waitForResponse edge cases', () => {
       },
     };
     await expect(waitForResponse(client, 'resp_1', { signal: controller.signal })).rejects.toThrow('stop now');
+  });
+
+  it('a timeoutMs longer than a timer can hold (or infinite) does not time out at once nor cancel the run', async () => {
+    for (const timeoutMs of [Number.POSITIVE_INFINITY, 25 * 86_400_000]) {
+      const client = fakeClient([{ status: 'queued' }, { status: 'completed' }]);
+      await expect(waitForResponse(client, 'resp_1', { timeoutMs, cancelOnAbandon: true, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))) })).resolves.toMatchObject({ status: 'completed' });
+      expect(client.cancelled).toEqual([]);
+    }
+  });
+
+  it('with cancelOnAbandon, cancels when the deadline passes while the poll waits for a limiter slot', async () => {
+    const limiter = new AdaptiveLimiter();
+    limiter.recordThrottle(5000); // the key is paused for 5 s
+    const client = fakeClient([{ status: 'completed' }]);
+    await expect(waitForResponse(client, 'resp_1', { limiter, timeoutMs: 30, cancelOnAbandon: true })).rejects.toBeInstanceOf(PollTimeoutError);
+    expect(client.calls).toEqual([]);
+    expect(client.cancelled).toEqual(['resp_1']);
+    const aborted = fakeClient([{ status: 'completed' }]);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('user left')), 20);
+    await expect(waitForResponse(aborted, 'resp_2', { limiter, signal: controller.signal, cancelOnAbandon: true })).rejects.toThrow('user left');
+    expect(aborted.cancelled).toEqual(['resp_2']);
   });
 });
