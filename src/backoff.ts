@@ -95,6 +95,8 @@ export function readHeader(headers: unknown, name: string): string | undefined {
 
 const MAX_VALUE_LENGTH = 64;
 const DECIMAL = /^\d+(?:\.\d+)?$/;
+/** What every form of an HTTP date has (IMF-fixdate, RFC 850, asctime): a month's name and hh:mm:ss. */
+const HTTP_DATE = /\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b.*\b\d{2}:\d{2}:\d{2}\b/;
 
 /**
  * Milliseconds a header or body value asks for, read in `format`; undefined for anything that is
@@ -117,7 +119,9 @@ export function parseDelay(value: unknown, format: DelayFormat, now: () => numbe
       return DECIMAL.test(text) ? Number(text) * 1000 : undefined;
     case 'seconds_or_http_date': {
       if (DECIMAL.test(text)) return Number(text) * 1000;
-      if (text.startsWith('-') || !/[a-z]/i.test(text)) return undefined; // "-5" is a negative delay, not a date
+      // An HTTP date in any of its three forms names a month and a time of day; "-5" is a negative
+      // delay and "soon 5" nothing, though Date.parse reads both leniently.
+      if (text.startsWith('-') || !HTTP_DATE.test(text)) return undefined;
       const date = Date.parse(text);
       return Number.isNaN(date) ? undefined : Math.max(0, date - now());
     }

@@ -163,6 +163,12 @@ describe('parseDelay', () => {
     expect(parseDelay('-Sun, 22 Nov 2026 00:00:05 GMT', 'seconds_or_http_date', now)).toBeUndefined();
     expect(parseDelay('2026-11-22', 'seconds_or_http_date', now)).toBeUndefined(); // no letter: not a date here
     expect(parseDelay('not a date', 'seconds_or_http_date', now)).toBeUndefined();
+    // Date.parse reads these leniently (as the year 5, as a bare month); an HTTP date names a month and a time of day
+    expect(parseDelay('soon 5', 'seconds_or_http_date', now)).toBeUndefined();
+    expect(parseDelay('Nov 2026', 'seconds_or_http_date', now)).toBeUndefined();
+    // the two obsolete forms a recipient must still accept
+    expect(parseDelay('Sunday, 22-Nov-26 00:00:05 GMT', 'seconds_or_http_date', now)).toBe(5_000);
+    expect(parseDelay('Sun Nov 22 00:00:05 2026', 'seconds_or_http_date', () => Date.parse('Sun Nov 22 00:00:00 2026'))).toBe(5_000);
     expect(parseDelay('Sun, 22 Nov 2026 00:00:05 GMT', 'seconds', now)).toBeUndefined();
   });
 
