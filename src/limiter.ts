@@ -20,7 +20,7 @@ import { DEFAULT_HINT_SOURCES } from './hint-defaults.js';
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 /** The longest delay a timer holds (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * A timer that rejects with the signal's reason when it aborts (and leaves no timer behind). A

@@ -5,16 +5,16 @@
  */
 
 /**
- * Where a secret may start: at a word boundary, or right after an escape that ends in a word
- * character, as text quoted by a proxy can have it (%22sk-..., a literal \nsk-..., \u0022sk-...).
+ * Each pattern starts at a word boundary, or right after an escape that ends in a word character,
+ * as text quoted by a proxy can have it (%22sk-..., a literal \nsk-..., \u0022sk-...):
+ * `(?:\b|(?<=%[0-9A-Fa-f]{2}|\\[nrt]|\\u[0-9A-Fa-f]{4}))`. Literals, so a bundle that never
+ * redacts drops them.
  */
-const START = String.raw`(?:\b|(?<=%[0-9A-Fa-f]{2}|\\[nrt]|\\u[0-9A-Fa-f]{4}))`;
-
 const SECRETS: readonly (readonly [RegExp, string])[] = [
-  [new RegExp(`${START}(sk-(?:proj-|svcacct-|admin-)?)[A-Za-z0-9_-]{6,}`, 'g'), '$1[redacted]'],
-  [new RegExp(`${START}(Bearer\\s+)[A-Za-z0-9._~+/=-]{6,}`, 'gi'), '$1[redacted]'],
-  [new RegExp(`${START}(org-)[A-Za-z0-9]{6,}`, 'g'), '$1[redacted]'],
-  [new RegExp(`${START}(proj_)[A-Za-z0-9]{6,}`, 'g'), '$1[redacted]'],
+  [/(?:\b|(?<=%[0-9A-Fa-f]{2}|\\[nrt]|\\u[0-9A-Fa-f]{4}))(sk-(?:proj-|svcacct-|admin-)?)[A-Za-z0-9_-]{6,}/g, '$1[redacted]'],
+  [/(?:\b|(?<=%[0-9A-Fa-f]{2}|\\[nrt]|\\u[0-9A-Fa-f]{4}))(Bearer\s+)[A-Za-z0-9._~+/=-]{6,}/gi, '$1[redacted]'],
+  [/(?:\b|(?<=%[0-9A-Fa-f]{2}|\\[nrt]|\\u[0-9A-Fa-f]{4}))(org-)[A-Za-z0-9]{6,}/g, '$1[redacted]'],
+  [/(?:\b|(?<=%[0-9A-Fa-f]{2}|\\[nrt]|\\u[0-9A-Fa-f]{4}))(proj_)[A-Za-z0-9]{6,}/g, '$1[redacted]'],
 ];
 
 /** The text with API keys, bearer tokens, organization and project ids replaced by `[redacted]`. */
