@@ -122,7 +122,8 @@ export function parseDelay(value: unknown, format: DelayFormat, now: () => numbe
       // An HTTP date in any of its three forms names a month and a time of day; "-5" is a negative
       // delay and "soon 5" nothing, though Date.parse reads both leniently.
       if (text.startsWith('-') || !HTTP_DATE.test(text)) return undefined;
-      const date = Date.parse(text);
+      // Every HTTP date is GMT; the asctime form does not say so, and Date.parse would read it as local time.
+      const date = Date.parse(/GMT|UTC|[+-]\d{4}$/.test(text) ? text : `${text} GMT`);
       return Number.isNaN(date) ? undefined : Math.max(0, date - now());
     }
     case 'duration':

@@ -309,7 +309,11 @@ function captureOf(): CaptureStackTrace | undefined {
 function buildUnstacked(classes: Readonly<Record<string, FailureClass>>, init: FailureInit): Error {
   if (captureOf() === undefined) return buildFailure(classes, init);
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
+  try {
+    Error.stackTraceLimit = 0;
+  } catch {
+    return buildFailure(classes, init); // frozen intrinsics (node --frozen-intrinsics): the engine's own stack
+  }
   try {
     return buildFailure(classes, init);
   } finally {
@@ -474,10 +478,14 @@ export function categoryOf(tables: RegistryTables, e: unknown): string | undefin
  * shows output only when the response holds some, where the stream surface's replay facts say.
  */
 export function eventShowsOutput(tables: RegistryTables, event: unknown): boolean {
-  const response = readAt(event, ['response']);
-  if (response === null || typeof response !== 'object') return true;
-  const stream = indexOf(tables).surfaces.get('response.stream');
-  return stream === undefined || holdsOutput(event, stream.spec.replay.output);
+  try {
+    const response = readAt(event, ['response']);
+    if (response === null || typeof response !== 'object') return true;
+    const stream = indexOf(tables).surfaces.get('response.stream');
+    return stream === undefined || holdsOutput(event, stream.spec.replay.output);
+  } catch {
+    return true; // an event that cannot be read may have shown anything
+  }
 }
 
 /** The index's view of the statuses that mean running on a surface (polling reads it). */

@@ -53,6 +53,15 @@ export function isPacedHeaders(headers: unknown): boolean {
   return headers !== null && typeof headers === 'object' && pacedTable().has(headers);
 }
 
+/** Whether an error carries the headers of an answer pacedFetch paced (openai's errors carry the answer's). */
+export function isPacedError(e: unknown): boolean {
+  try {
+    return e !== null && typeof e === 'object' && isPacedHeaders((e as { headers?: unknown }).headers);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Whether a pacedFetch paces its requests through this limiter: withRetry and waitForResponse do
  * not take a second slot from it for the same attempt, nor count its success twice.
@@ -126,7 +135,9 @@ export function pacedFetch(fetchImpl?: Fetch, options: PacedFetchOptions = {}): 
     let limiter = fixed;
     if (limiter === undefined) {
       limiter = sharedLimiter((typeof key === 'function' ? key : defaultLimiterKey)(parts.url, parts.headers));
-      pacedTable().add(limiter);
+      // Not the limiter a request without a readable URL falls back to: withRetry's default key
+      // must keep pacing the callers that do not go through pacedFetch.
+      if (parts.url !== undefined || typeof key === 'function') pacedTable().add(limiter);
     }
     await limiter.acquire(parts.signal);
     const response = await send(input, init);

@@ -9,7 +9,7 @@ import { clockOf, profileDelayMs, type Clock } from './backoff.js';
 import { isOpenAIFailure, type FailureClass } from './failure.js';
 import { redactSecrets } from './redact.js';
 import { MAX_TIMER_MS, abortableSleep, checkNumber, sharedLimiter, type AdaptiveLimiter } from './limiter.js';
-import { isPacedHeaders, isPacedLimiter } from './pacing.js';
+import { isPacedError, isPacedHeaders, isPacedLimiter } from './pacing.js';
 import type { RegistryTables } from './spec.js';
 
 /** Node's util.inspect hook. */
@@ -155,6 +155,7 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
   const timeoutMs = nonNegative('timeoutMs', options.timeoutMs, 30 * 60_000);
   const maxFaults = nonNegative('maxPollFaults', options.maxPollFaults, 5);
   const running = runningStatuses(ctx.tables, 'response');
+  if (running.size === 0) throw new TypeError('waitForResponse: the registry has no "response" surface with running statuses, so no poll answer could be told apart from a finished one');
   const faultProfile = { ...backoffProfile(ctx.tables, polling.faultBackoff), initialMs: Math.min(interval, maxInterval), maxMs: maxInterval };
   const deadline = now() + timeoutMs;
   let faults = 0;
@@ -258,6 +259,7 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
       if (!transient) throw fault;
       if (++faults > maxFaults) throw new PollFaultError(id, lastStatus, faults, { cause: fault });
       const hint = ctx.serverHintMs(fault, options);
+      pacedUpstream ||= isPacedError(fault);
       if (limiter !== false && !pacedUpstream && facts?.status === 429) limiter.recordThrottle(hint);
       waitMs = Math.min(maxInterval, profileDelayMs(facts?.backoff ?? faultProfile, faults, { ...clockOf(options), hintMs: hint }));
     }

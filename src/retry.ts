@@ -19,7 +19,7 @@ import {
 import { backoffProfile, isConnectionError, type FailureFacts } from './classify.js';
 import { connectionBackoff as defaultConnectionBackoff, DEFAULT_HINT_SOURCES } from './hint-defaults.js';
 import { abortableSleep, checkNumber, DEFAULT_LIMITER_KEY, sharedLimiter, type AdaptiveLimiter, type Sleep } from './limiter.js';
-import { isPacedHeaders, isPacedLimiter } from './pacing.js';
+import { isPacedError, isPacedLimiter } from './pacing.js';
 import type { BackoffProfile, RegistryTables } from './spec.js';
 
 export { abortableSleep };
@@ -162,14 +162,6 @@ function statusOf(e: unknown): unknown {
   }
 }
 
-function headersOf(e: unknown): unknown {
-  try {
-    return e !== null && typeof e === 'object' ? (e as { headers?: unknown }).headers : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function isLimiter(x: unknown): x is AdaptiveLimiter {
   const l = x as AdaptiveLimiter;
   return x !== null && typeof x === 'object' && typeof l.acquire === 'function' && typeof l.recordThrottle === 'function' && typeof l.recordSuccess === 'function';
@@ -242,10 +234,11 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
    * Calls `fn` and, when it throws an error the registry calls retryable (or a connection error or
    * timeout), waits and calls it again: a new submission, never a re-poll of a terminal object.
    * Each attempt first takes a slot from the rate limiter; 429s and successes teach it the rate.
-   * Stops, rethrowing the last error unchanged and telling onGiveUp why, at the profile's (or the
-   * caller's) maxAttempts, when the budget cannot pay for the retry, when the server's hint is
-   * longer than the profile's maxMs (onGiveUp gets `retryAfterMs` and `retryAt`), when the error
-   * is not retryable, or when `signal` aborts (the signal's reason is thrown).
+   * Stops, rethrowing the last error unchanged and telling onGiveUp why, checked in this order:
+   * the error is not retryable, output was already delivered, the profile's (or the caller's)
+   * maxAttempts are spent, the server's hint is longer than the profile's maxMs, the budget cannot
+   * pay for the retry. When the server gave a hint, onGiveUp also gets `retryAfterMs` and
+   * `retryAt`. When `signal` aborts, the signal's reason is thrown.
    */
   async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
     checkRetryOptions(options);
@@ -274,13 +267,16 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
         error = e;
       }
       if (!failed) {
-        // Outside the try: the attempt succeeded, whatever the bookkeeping does.
-        if (paceHere) limiter.recordSuccess();
-        if (budget) budget.recordSuccess(lastCost);
+        try {
+          if (paceHere) limiter.recordSuccess();
+          if (budget) budget.recordSuccess(lastCost);
+        } catch {
+          // a limiter or budget that fails to count a success does not undo it (nor resubmit it)
+        }
         return result;
       }
       if (options.signal?.aborted) throw options.signal.reason;
-      pacedUpstream ||= isPacedHeaders(headersOf(error));
+      pacedUpstream ||= isPacedError(error);
       const facts = classifyError(error);
       const how = retryProfile(error, facts);
       const giveUp = (reason: GiveUpReason, hint?: number): never => {
@@ -292,7 +288,7 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
       if (facts?.replay.outputDelivered === true && options.resubmitAfterOutput !== true) return giveUp('output_delivered');
       const hint = how.profile.honourServerHints ? serverHintMs(error, options) : undefined;
       if (limiter !== false && !pacedUpstream && !how.connection && statusOf(error) === 429) limiter.recordThrottle(hint);
-      if (attempt >= Math.min(callerLimit, how.profile.maxAttempts)) return giveUp('attempts');
+      if (attempt >= Math.min(callerLimit, how.profile.maxAttempts)) return giveUp('attempts', isHint(hint) ? hint : undefined);
       if (isHint(hint) && hint > how.profile.maxMs) return giveUp('hint_exceeds_cap', hint);
       const cost = how.connection ? (budget ? budget.connectionCost : 0) : budget ? budget.retryCost : 0;
       if (budget && !budget.tryAcquire(cost)) return giveUp('budget');

@@ -47,7 +47,7 @@ export function isConnectionError(e: unknown): boolean {
 export function retryTableOf(tables: RegistryTables): RetryTable {
   const http = tables.surfaces.find((s) => s.name === 'http');
   if (http === undefined) throw new Error('registry tables have no http surface');
-  const fallback = tables.fallbacks[http.unknown];
+  const fallback = Object.hasOwn(tables.fallbacks, http.unknown) ? tables.fallbacks[http.unknown] : undefined;
   if (fallback === undefined) throw new Error(`registry tables name an unknown fallback: ${http.unknown}`);
   const yes: string[] = [];
   const no: string[] = [];
@@ -154,7 +154,11 @@ export function decideRetry(t: RetryTable, e: { readonly status: unknown; readon
 /** Whether resubmitting the request that produced `e` may succeed. Never throws. */
 export function isRetryableWith(t: RetryTable, e: unknown): boolean {
   try {
-    if (isOpenAIFailure(e)) return e.retryable === true;
+    if (isOpenAIFailure(e)) {
+      // Its facts, as classifyError reads them (a brand without facts is not retryable there either).
+      const facts: unknown = e.facts;
+      return facts !== null && typeof facts === 'object' && (facts as { retryable?: unknown }).retryable === true;
+    }
     if (!isApiErrorShaped(e) || isConnectionError(e)) return false;
     return decideRetry(t, e).retryable;
   } catch {

@@ -7,7 +7,7 @@ import { classifyErrorIn, classifyFailureIn, classifyOnSurface, failureIn, isRet
 import type { FailureClass } from './failure.js';
 import { raiseForStreamEventsIn, waitForResponseIn, type PolledResponse, type ResponsesClient, type RuntimeContext, type WaitOptions } from './poll.js';
 import { createRegistryRetry } from './retry.js';
-import type { RegistryTables } from './spec.js';
+import type { Outcome, RegistryTables } from './spec.js';
 
 export { categoryOf } from './classify.js';
 export { retryTableOf } from './retryable.js';
@@ -22,8 +22,57 @@ export interface RuntimeRegistry {
   readonly classes: Readonly<Record<string, FailureClass>>;
 }
 
-/** Builds the whole API over one registry (the package's own exports are this over the embedded registry). */
+/**
+ * The first name the tables use without defining it, as a message; undefined when every name
+ * resolves. A misspelt backoff or class would otherwise surface only when that code first fails
+ * in production, as a failure raised as nothing at all.
+ */
+function tablesProblem(registry: RuntimeRegistry): string | undefined {
+  if (registry === null || typeof registry !== 'object') return 'takes { tables, classes }';
+  const { tables, classes } = registry;
+  if (tables === null || typeof tables !== 'object') return 'tables must be an object';
+  if (classes === null || typeof classes !== 'object') return 'classes must be an object';
+  for (const key of ['codes', 'fallbacks', 'backoff'] as const) if (tables[key] === null || typeof tables[key] !== 'object') return `tables.${key} must be an object`;
+  for (const key of ['surfaces', 'dispatch', 'settled'] as const) if (!Array.isArray(tables[key])) return `tables.${key} must be an array`;
+  const profile = (where: string, name: unknown) => (typeof name === 'string' && Object.hasOwn(tables.backoff, name) ? undefined : `${where} names backoff ${JSON.stringify(name)}, which tables.backoff does not define`);
+  const outcome = (where: string, o: Outcome | undefined): string | undefined => {
+    if (o === null || typeof o !== 'object') return `${where} must be an outcome object`;
+    if (typeof o.class !== 'string' || !Object.hasOwn(classes, o.class) || typeof classes[o.class] !== 'function') return `${where} names class ${JSON.stringify(o.class)}, which classes does not define`;
+    return profile(where, o.backoff);
+  };
+  for (const [code, spec] of Object.entries(tables.codes)) {
+    const problem =
+      outcome(`code ${JSON.stringify(code)}`, spec) ??
+      Object.entries(spec.bySurface ?? {}).map(([surface, o]) => outcome(`code ${JSON.stringify(code)} on ${surface}`, o)).find(Boolean) ??
+      (spec.refinements ?? []).map((r, i) => outcome(`code ${JSON.stringify(code)} refinement ${i}`, r)).find(Boolean);
+    if (problem !== undefined) return problem;
+  }
+  for (const [name, o] of Object.entries(tables.fallbacks)) {
+    const problem = outcome(`fallback ${JSON.stringify(name)}`, o);
+    if (problem !== undefined) return problem;
+  }
+  const surfaces = new Set<string>();
+  for (const s of tables.surfaces) {
+    surfaces.add(s.name);
+    if (typeof s.unknown !== 'string' || !Object.hasOwn(tables.fallbacks, s.unknown)) return `surface ${JSON.stringify(s.name)} names fallback ${JSON.stringify(s.unknown)}, which tables.fallbacks does not define`;
+  }
+  for (const d of tables.dispatch) for (const [, surface] of d.surfaces) if (!surfaces.has(surface)) return `tables.dispatch names surface ${JSON.stringify(surface)}, which tables.surfaces does not define`;
+  if (!surfaces.has('http')) return 'tables.surfaces has no "http" surface (thrown errors are read by it)';
+  return (
+    profile('defaults.connectionBackoff', tables.defaults?.connectionBackoff) ??
+    (tables.defaults?.retryableStatuses ?? []).map((r, i) => profile(`defaults.retryableStatuses[${i}]`, r.backoff)).find(Boolean) ??
+    profile('hints.shouldRetryBackoff', tables.hints?.shouldRetryBackoff) ??
+    profile('polling.faultBackoff', tables.polling?.faultBackoff)
+  );
+}
+
+/**
+ * Builds the whole API over one registry (the package's own exports are this over the embedded
+ * registry). Throws a TypeError naming the first name the tables use without defining it.
+ */
 export function createRuntime(registry: RuntimeRegistry) {
+  const problem = tablesProblem(registry);
+  if (problem !== undefined) throw new TypeError(`createRuntime: ${problem}`);
   const { tables, classes } = registry;
   const classifyError = (e: unknown): FailureFacts | undefined => classifyErrorIn(tables, e);
   const retry = createRegistryRetry(tables, classifyError);

@@ -398,7 +398,46 @@ describe('limiter, pacedFetch and withRetry edge cases', () => {
     await expect(withRetry(async () => 'ok', { budget: { tryAcquire: () => true } as never })).rejects.toThrow(/^budget must/);
     const throwing = { acquire: async () => {}, recordThrottle: () => {}, recordSuccess: () => { throw new Error('bookkeeping'); } };
     let calls = 0;
-    await expect(withRetry(async () => (calls++, 'ok'), { limiter: throwing as never, budget: false })).rejects.toThrow('bookkeeping');
+    await expect(withRetry(async () => (calls++, 'ok'), { limiter: throwing as never, budget: false })).resolves.toBe('ok');
     expect(calls).toBe(1); // never resubmitted
+  });
+});
+
+describe('pacedFetch marks, as seen by withRetry and waitForResponse', () => {
+  const ok = () => new Response('{}', { status: 200 });
+
+  it('a request without a readable URL does not mark the default key: withRetry keeps pacing and learning there', async () => {
+    const defaultLimiter = sharedLimiter();
+    const fetch = pacedFetch(async () => ok());
+    await fetch('/v1/models');
+    expect(isPacedLimiter(defaultLimiter)).toBe(false);
+    await fetch('https://marks.example.test/v1/models');
+    expect(isPacedLimiter(sharedLimiter(defaultLimiterKey(new URL('https://marks.example.test/v1/models'), new Headers())))).toBe(true);
+  });
+
+  it('a failed poll whose answer came through pacedFetch is not counted again on the poll\'s own limiter', async () => {
+    const { default: OpenAI } = await import('openai');
+    const { waitForResponse } = await import('../src/index.ts');
+    const time = new VirtualTime();
+    const pollLimiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep });
+    const paced = new AdaptiveLimiter({ now: time.now, sleep: time.sleep });
+    const answers = [
+      new Response(JSON.stringify({ error: { message: 'slow down', type: 'requests', code: 'rate_limit_exceeded' } }), { status: 429, headers: { 'content-type': 'application/json', 'retry-after-ms': '50' } }),
+      new Response(JSON.stringify({ id: 'resp_1', object: 'response', status: 'completed', output: [] }), { status: 200, headers: { 'content-type': 'application/json' } }),
+    ];
+    const client = new OpenAI({ apiKey: 'sk-test', baseURL: 'https://polls.example.test/v1', maxRetries: 0, fetch: pacedFetch(async () => answers.shift() as Response, { limiter: paced }) });
+    const done = waitForResponse(client, 'resp_1', { limiter: pollLimiter, now: time.now, sleep: time.sleep });
+    await time.run();
+    expect(await done).toMatchObject({ status: 'completed' });
+    expect(paced.snapshot().throttles).toBe(1);
+    expect(pollLimiter.snapshot().throttles).toBe(0);
+    expect(pollLimiter.snapshot().successes).toBe(0); // the first poll failed through pacedFetch: later polls are paced there alone
+  });
+
+  it('giving up at maxAttempts still tells onGiveUp when the server said to retry', async () => {
+    const e = new RateLimitError(429, { code: 'rate_limit_exceeded', message: 'x', type: 'requests' }, 'x', new Headers({ 'retry-after-ms': '3000' }));
+    const events: unknown[] = [];
+    await expect(withRetry(async () => { throw e; }, { maxAttempts: 1, limiter: false, budget: false, now: () => 1_000, onGiveUp: (ev) => void events.push(ev) })).rejects.toBe(e);
+    expect(events).toMatchObject([{ reason: 'attempts', retryAfterMs: 3000, retryAt: 4000 }]);
   });
 });

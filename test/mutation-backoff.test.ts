@@ -168,7 +168,16 @@ describe('parseDelay', () => {
     expect(parseDelay('Nov 2026', 'seconds_or_http_date', now)).toBeUndefined();
     // the two obsolete forms a recipient must still accept
     expect(parseDelay('Sunday, 22-Nov-26 00:00:05 GMT', 'seconds_or_http_date', now)).toBe(5_000);
-    expect(parseDelay('Sun Nov 22 00:00:05 2026', 'seconds_or_http_date', () => Date.parse('Sun Nov 22 00:00:00 2026'))).toBe(5_000);
+    // asctime: GMT, though it does not say so (read in a zone other than UTC, where a local reading is off by hours)
+    const zone = process.env['TZ'];
+    process.env['TZ'] = 'America/New_York';
+    try {
+      expect(new Date(0).getTimezoneOffset()).not.toBe(0);
+      expect(parseDelay('Sun Nov 22 00:00:05 2026', 'seconds_or_http_date', now)).toBe(5_000);
+    } finally {
+      if (zone === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = zone;
+    }
     expect(parseDelay('Sun, 22 Nov 2026 00:00:05 GMT', 'seconds', now)).toBeUndefined();
   });
 

@@ -21,6 +21,11 @@ describe('redactSecrets', () => {
     ['a JSON-escaped newline kept as text', 'body: "x\\nsk-abcdefghij"', 'body: "x\\nsk-[redacted]"'],
     ['a JSON unicode escape', '\\u0022org-ABCDEFGH\\u0022', '\\u0022org-[redacted]\\u0022'],
     ['a URL-encoded quote before Bearer', '%22Bearer abcdefgh', '%22Bearer [redacted]'],
+    ['a hex escape, as a log writes a quote', '{\\x22key\\x22:\\x22sk-proj-ABCDEFGHIJ\\x22}', '{\\x22key\\x22:\\x22sk-proj-[redacted]\\x22}'],
+    ['a double-encoded quote', 'q=%2522sk-proj-ABCDEFGHIJ', 'q=%2522sk-proj-[redacted]'],
+    ['the JSON escapes \\f and \\b', 'a\\fsk-abcdefghij \\borg-ABCDEFGH', 'a\\fsk-[redacted] \\borg-[redacted]'],
+    ['a bearer token after an encoded space', 'Authorization: Bearer%20abcdefghij', 'Authorization: Bearer%20[redacted]'],
+    ['a bearer token after a form-encoded space', 'Bearer+abcdefghij', 'Bearer+[redacted]'],
   ])('a secret right after an escape ending in a word character: %s', (_name, text, expected) => {
     expect(redactSecrets(text)).toBe(expected);
   });

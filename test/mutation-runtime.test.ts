@@ -151,3 +151,80 @@ describe('a failure, kind by kind', () => {
     }
   });
 });
+
+describe('createRuntime over tables it cannot use', () => {
+  const failed = (code: string) => ({ object: 'response', id: 'r', status: 'failed', error: { code, message: 'm' } });
+  const withCode = (spec: object) => ({ ...TABLES, codes: { ...TABLES.codes, proxy_down: { class: 'ServerError', category: 'server', retryable: true, backoff: 'default', status: 500, ...spec } } });
+
+  it.each([
+    ['a misspelt backoff', withCode({ backoff: 'rate-limit' }), /^createRuntime: code "proxy_down" names backoff "rate-limit"/],
+    ['an unknown class', withCode({ class: 'NoSuchError' }), /^createRuntime: code "proxy_down" names class "NoSuchError"/],
+    ['an inherited key as a class', withCode({ class: 'constructor' }), /names class "constructor"/],
+    ['a refinement with an unknown backoff', withCode({ refinements: [{ when: { type: 't' }, code: 'proxy_down', class: 'ServerError', category: 'server', retryable: false, backoff: 'nope', status: 500 }] }), /refinement 0 names backoff "nope"/],
+    ['a fallback with an unknown class', { ...TABLES, fallbacks: { ...TABLES.fallbacks, response: { ...TABLES.fallbacks['response']!, class: 'NoSuchError' } } }, /fallback "response" names class "NoSuchError"/],
+    ['a surface naming an inherited fallback', { ...TABLES, surfaces: TABLES.surfaces.map((s) => (s.name === 'http' ? { ...s, unknown: 'constructor' } : s)) }, /surface "http" names fallback "constructor"/],
+    ['no settled list', { ...TABLES, settled: undefined }, /tables\.settled must be an array/],
+    ['no http surface', { ...TABLES, surfaces: TABLES.surfaces.filter((s) => s.name !== 'http') }, /no "http" surface/],
+    ['an unknown polling backoff', { ...TABLES, polling: { ...TABLES.polling, faultBackoff: 'nope' } }, /polling\.faultBackoff names backoff "nope"/],
+  ])('refuses %s with a TypeError naming it, instead of letting that failure pass as a success later', (_name, tables, message) => {
+    expect(() => createRuntime({ tables: tables as never, classes: CLASSES })).toThrow(TypeError);
+    expect(() => createRuntime({ tables: tables as never, classes: CLASSES })).toThrow(message);
+  });
+
+  it('accepts a custom code whose names all resolve, and raises it', () => {
+    const rt = createRuntime({ tables: withCode({}), classes: CLASSES });
+    expect(caught(() => rt.raiseForFailedResponse(failed('proxy_down')))).toBeInstanceOf(api.ServerError);
+  });
+
+  it('retryTableOf refuses an http fallback that is not an own key', async () => {
+    const { retryTableOf } = await import('../src/runtime.ts');
+    expect(() => retryTableOf({ ...TABLES, surfaces: TABLES.surfaces.map((s) => (s.name === 'http' ? { ...s, unknown: 'constructor' } : s)) })).toThrow(/unknown fallback: constructor/);
+  });
+
+  it('waitForResponse over tables without a response surface refuses to poll rather than return a running response', async () => {
+    const { TABLES: GOLDEN, } = await import('./fixtures/golden/expected/registry.ts');
+    const { CLASSES: GOLDEN_CLASSES } = await import('./fixtures/golden/expected/errors.ts');
+    const rt = createRuntime({ tables: GOLDEN, classes: GOLDEN_CLASSES });
+    let polls = 0;
+    const client = { responses: { retrieve: () => ({ withResponse: async () => (polls++, { data: { id: 'r', status: 'queued' }, response: { headers: new Headers() } }) }) } };
+    await expect(rt.waitForResponse(client, 'r', { limiter: false })).rejects.toThrow(/^waitForResponse: the registry has no "response" surface/);
+    expect(polls).toBe(0);
+  });
+});
+
+describe('raising under frozen intrinsics and odd errors', () => {
+  it('raises the registry error when Error.stackTraceLimit cannot be written (node --frozen-intrinsics)', () => {
+    const own = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit');
+    Object.defineProperty(Error, 'stackTraceLimit', { value: 10, writable: false, configurable: true });
+    let e: unknown;
+    try {
+      e = caught(() => api.raiseForFailedResponse(failedResponse));
+    } finally {
+      if (own) Object.defineProperty(Error, 'stackTraceLimit', own);
+    }
+    expect(e).toBeInstanceOf(api.ServerError);
+    expect((e as Error).stack).toContain('mutation-runtime.test.ts');
+  });
+
+  it('a branded error without facts is not retryable, as classifyError says', () => {
+    const e = Object.assign(new Error('x'), { [FAILURE_BRAND]: true, retryable: true });
+    expect(api.classifyError(e)).toBeUndefined();
+    expect(api.isRetryable(e)).toBe(false);
+  });
+
+  it('a stream event whose response cannot be read counts as output shown, and the stream goes on', async () => {
+    const odd = { type: 'response.in_progress', get response(): unknown { throw new Error('getter'); } };
+    const failed = { type: 'response.failed', response: { object: 'response', id: 'r', status: 'failed', output: [], error: { code: 'server_error', message: 'x' } } };
+    async function* events() {
+      yield odd;
+      yield failed;
+    }
+    let e: unknown;
+    try {
+      for await (const _ of api.raiseForStreamEvents(events())) void _;
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toMatchObject({ name: 'ServerError', replay: { outputDelivered: true } });
+  });
+});
