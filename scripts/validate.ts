@@ -306,22 +306,26 @@ interface OutcomeAt {
   readonly effectiveBase: string | undefined;
   /** The status in force (its own, or the code's when it keeps the code's base). */
   readonly effectiveHttp: number | undefined;
+  /** Whether the model gives it the `none` profile (it names none and inherits none), which must then exist. */
+  readonly getsNone: boolean;
 }
 
 /** Every outcome a registry defines: fallbacks, codes, their per-surface overrides and refinements. */
 function* outcomes(view: RegistryView): Generator<OutcomeAt> {
   for (const at of view.fallbacks.values()) {
     const f = at.value;
-    yield { at, name: f.class, base: f.extends, http: f.http, baseRule: f.baseRule, category: f.category, backoff: f.backoff, standalone: true, effectiveBase: f.extends, effectiveHttp: f.http };
+    yield { at, name: f.class, base: f.extends, http: f.http, baseRule: f.baseRule, category: f.category, backoff: f.backoff, standalone: true, effectiveBase: f.extends, effectiveHttp: f.http, getsNone: f.backoff === undefined };
   }
   for (const at of view.codes.values()) {
     const c = at.value;
-    yield { at, name: c.class, base: c.extends, http: c.http, baseRule: c.baseRule, category: c.category, backoff: c.backoff, standalone: true, effectiveBase: c.extends, effectiveHttp: c.http };
-    const nested = (path: YamlPath, o: { class?: string; extends?: string; http?: number; baseRule?: string; category?: string; backoff?: string }): OutcomeAt => {
+    yield { at, name: c.class, base: c.extends, http: c.http, baseRule: c.baseRule, category: c.category, backoff: c.backoff, standalone: true, effectiveBase: c.extends, effectiveHttp: c.http, getsNone: c.backoff === undefined };
+    const nested = (path: YamlPath, o: { class?: string; extends?: string; http?: number; baseRule?: string; category?: string; backoff?: string; retryable?: boolean }): OutcomeAt => {
       const base = o.extends ?? c.extends;
       // A nested outcome that changes the base must say why; one that keeps it inherits the code's status.
       const http = o.http ?? (o.extends === undefined && o.baseRule === undefined ? c.http : undefined);
-      return { at: { ...at, path: [...at.path, ...path] }, name: o.class, base: o.extends, http: o.http, baseRule: o.baseRule, category: o.category, backoff: o.backoff, standalone: o.extends !== undefined, effectiveBase: base, effectiveHttp: http };
+      // As the model decides: a retryable nested outcome inherits its code's profile; any other gets none.
+      const getsNone = o.backoff === undefined && !((o.retryable ?? c.retryable) === true && c.backoff !== undefined);
+      return { at: { ...at, path: [...at.path, ...path] }, name: o.class, base: o.extends, http: o.http, baseRule: o.baseRule, category: o.category, backoff: o.backoff, standalone: o.extends !== undefined, effectiveBase: base, effectiveHttp: http, getsNone };
     };
     for (const [i, r] of (c.refinements ?? []).entries()) yield nested(['refinements', i], r);
     for (const [surface, o] of Object.entries(c.overrides ?? {})) if (o !== undefined) yield nested(['overrides', surface], o);
@@ -348,8 +352,9 @@ function* backoffReferences(view: RegistryView): Generator<{ at: Located<unknown
   if (view.hints) yield { at: { ...view.hints, path: ['hints', 'shouldRetryBackoff'] }, name: view.hints.value.shouldRetryBackoff };
   for (const o of outcomes(view)) {
     if (o.backoff !== undefined) yield { at: { ...o.at, path: [...o.at.path, 'backoff'] }, name: o.backoff };
-    // A code or fallback without a profile gets `none`, which must then exist.
-    else if (o.standalone) yield { at: o.at, name: NO_BACKOFF };
+    // An outcome the model gives `none` (a code or fallback without a profile, an override or
+    // refinement that is not retryable and names none) needs that profile to exist.
+    else if (o.getsNone) yield { at: o.at, name: NO_BACKOFF };
   }
 }
 

@@ -472,13 +472,26 @@ export function categoryOf(tables: RegistryTables, e: unknown): string | undefin
   return classifyErrorIn(tables, e)?.category;
 }
 
+/** Whether a chat chunk's delta carries anything the caller sees: text, a refusal or a tool call. */
+function deltaShows(delta: unknown): boolean {
+  const d = delta as { content?: unknown; refusal?: unknown; tool_calls?: unknown; function_call?: unknown } | null;
+  if (d === null || typeof d !== 'object') return false;
+  return (typeof d.content === 'string' && d.content !== '') || (typeof d.refusal === 'string' && d.refusal !== '') || (Array.isArray(d.tool_calls) && d.tool_calls.length > 0) || (d.function_call !== null && typeof d.function_call === 'object');
+}
+
 /**
  * Whether a stream event that went through to the caller showed output. Every event does but a
  * lifecycle one: an event that carries its response (response.created, response.in_progress, ...)
- * shows output only when the response holds some, where the stream surface's replay facts say.
+ * shows output only when the response holds some, where the stream surface's replay facts say;
+ * a chat chunk only when a choice's delta carries text, a refusal or a tool call (the first chunk
+ * sets the role alone, the last may carry usage alone).
  */
 export function eventShowsOutput(tables: RegistryTables, event: unknown): boolean {
   try {
+    if (readString(event, ['object']) === 'chat.completion.chunk') {
+      const choices = readAt(event, ['choices']);
+      return Array.isArray(choices) && choices.some((c: unknown) => deltaShows(readAt(c, ['delta'])));
+    }
     const response = readAt(event, ['response']);
     if (response === null || typeof response !== 'object') return true;
     const stream = indexOf(tables).surfaces.get('response.stream');

@@ -35,10 +35,7 @@ export interface PacedFetchOptions {
 
 const PACED = Symbol.for('openai-error-registry.pacedHeaders.v1');
 
-/**
- * What pacedFetch stands in front of: the Headers objects of the answers it paced, and the limiters
- * it paces through (shared by the ESM and CommonJS copies).
- */
+/** The Headers objects of answers pacedFetch paced (shared by the ESM and CommonJS copies). */
 function pacedTable(): WeakSet<object> {
   const g = globalThis as { [PACED]?: WeakSet<object> };
   g[PACED] ??= new WeakSet();
@@ -60,14 +57,6 @@ export function isPacedError(e: unknown): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * Whether a pacedFetch paces its requests through this limiter: withRetry and waitForResponse do
- * not take a second slot from it for the same attempt, nor count its success twice.
- */
-export function isPacedLimiter(limiter: object): boolean {
-  return pacedTable().has(limiter);
 }
 
 function requestParts(input: string | URL | Request, init: RequestInit | undefined): { url: URL | undefined; headers: Headers; signal: AbortSignal | undefined } {
@@ -126,19 +115,10 @@ export function pacedFetch(fetchImpl?: Fetch, options: PacedFetchOptions = {}): 
   if (typeof sources !== 'object' || sources === null || typeof sources.rateLimitHeaders !== 'object' || !Array.isArray(sources.delayHeaders)) throw new TypeError('hintSources must be a registry\'s hints (tables.hints)');
   const table = options.retryTable ?? DEFAULT_RETRY_TABLE;
   if (typeof table !== 'object' || table === null || !Array.isArray(table.retryable) || !Array.isArray(table.final)) throw new TypeError('retryTable must be a RetryTable (retryTableOf(tables))');
-  // A limiter known now is marked now, so that even the first attempt of a withRetry through it is paced once.
-  const fixed = options.limiter ?? (typeof key === 'string' ? sharedLimiter(key) : undefined);
-  if (fixed !== undefined) pacedTable().add(fixed);
   return async (input, init) => {
     const send = fetchImpl ?? globalThis.fetch;
     const parts = requestParts(input, init);
-    let limiter = fixed;
-    if (limiter === undefined) {
-      limiter = sharedLimiter((typeof key === 'function' ? key : defaultLimiterKey)(parts.url, parts.headers));
-      // Not the limiter a request without a readable URL falls back to: withRetry's default key
-      // must keep pacing the callers that do not go through pacedFetch.
-      if (parts.url !== undefined || typeof key === 'function') pacedTable().add(limiter);
-    }
+    const limiter = options.limiter ?? sharedLimiter(typeof key === 'string' ? key : (key ?? defaultLimiterKey)(parts.url, parts.headers));
     await limiter.acquire(parts.signal);
     const response = await send(input, init);
     try {

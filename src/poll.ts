@@ -9,7 +9,7 @@ import { clockOf, profileDelayMs, type Clock } from './backoff.js';
 import { isOpenAIFailure, type FailureClass } from './failure.js';
 import { redactSecrets } from './redact.js';
 import { MAX_TIMER_MS, abortableSleep, checkNumber, sharedLimiter, type AdaptiveLimiter } from './limiter.js';
-import { isPacedError, isPacedHeaders, isPacedLimiter } from './pacing.js';
+import { isPacedError, isPacedHeaders } from './pacing.js';
 import type { RegistryTables } from './spec.js';
 
 /** Node's util.inspect hook. */
@@ -77,7 +77,10 @@ export interface WaitOptions extends Clock, RaiseOptions {
   readonly signal?: AbortSignal;
   /** Waits `ms`; rejects when `signal` aborts. Default: a timer. */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** The rate limiter each poll takes a slot from; `false` for none. Default: the process-wide limiter of `limiterKey`. */
+  /**
+   * The rate limiter each poll takes a slot from; `false` for none (as over a client whose fetch
+   * is pacedFetch, which paces every poll). Default: the process-wide limiter of `limiterKey`.
+   */
   readonly limiter?: AdaptiveLimiter | false;
   /** Which process-wide limiter to use (default "default"). */
   readonly limiterKey?: string;
@@ -180,8 +183,8 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
   };
   const timedOut = () => new PollTimeoutError(id, lastStatus, timeoutMs);
   const limiter = options.limiter === undefined ? sharedLimiter(options.limiterKey) : options.limiter;
-  // As in withRetry: a limiter a pacedFetch paces through, or polls whose answers show it, are paced there alone.
-  let pacedUpstream = limiter !== false && isPacedLimiter(limiter);
+  // As in withRetry: once a poll's answer shows that pacedFetch paced it, the polls are paced there alone.
+  let pacedUpstream = false;
 
   for (;;) {
     if (options.signal?.aborted) return abandon(options.signal.reason);
@@ -272,6 +275,30 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
 }
 
 /**
+ * The API event a stream item carries, and whether it showed the caller output. openai's Responses
+ * WebSocket iterator wraps each server event as { type: 'message', message }, and a server error
+ * as { type: 'error', error } whose WebSocketError keeps the server's event on its own `error`
+ * (without one it is the socket's own trouble, nothing to classify); its Assistants stream yields
+ * { event, data }, where only the deltas show output. Anything else is the event itself.
+ */
+function carried(ctx: RuntimeContext, item: unknown): { event: unknown; shows: boolean } {
+  try {
+    const o = item as { type?: unknown; message?: unknown; error?: unknown; event?: unknown; data?: unknown } | null;
+    if (o !== null && typeof o === 'object') {
+      if (o.type === 'message' && o.message !== null && typeof o.message === 'object') return { event: o.message, shows: eventShowsOutput(ctx.tables, o.message) };
+      if (o.type === 'error' && o.error instanceof Error) {
+        const server: unknown = (o.error as { error?: unknown }).error;
+        return { event: server !== null && typeof server === 'object' ? server : undefined, shows: false };
+      }
+      if (typeof o.event === 'string' && o.data !== null && typeof o.data === 'object') return { event: o.data, shows: o.event.endsWith('.delta') };
+    }
+  } catch {
+    // an item that cannot be read is classified as it is
+  }
+  return { event: item, shows: eventShowsOutput(ctx.tables, item) };
+}
+
+/**
  * Passes a stream's events through, throwing the typed error for a response.failed or error
  * event (and, with raiseOnIncomplete, for response.incomplete). An error event that openai's
  * own stream turned into a status-less APIError (from any copy of openai) is rethrown as the
@@ -281,9 +308,11 @@ export async function* raiseForStreamEventsIn<T>(ctx: RuntimeContext, stream: As
   // Once an event with output has gone through to the caller, a failure means resubmitting repeats output.
   let delivered = false;
   try {
-    for await (const event of stream) {
-      yield raiseIn(ctx, event, delivered ? { ...options, outputDelivered: true } : options);
-      delivered ||= eventShowsOutput(ctx.tables, event);
+    for await (const item of stream) {
+      const { event, shows } = carried(ctx, item);
+      raiseIn(ctx, event, delivered ? { ...options, outputDelivered: true } : options);
+      yield item;
+      delivered ||= shows;
     }
   } catch (e) {
     if (isOpenAIFailure(e)) throw e;

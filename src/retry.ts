@@ -19,7 +19,7 @@ import {
 import { backoffProfile, isConnectionError, type FailureFacts } from './classify.js';
 import { connectionBackoff as defaultConnectionBackoff, DEFAULT_HINT_SOURCES } from './hint-defaults.js';
 import { abortableSleep, checkNumber, DEFAULT_LIMITER_KEY, sharedLimiter, type AdaptiveLimiter, type Sleep } from './limiter.js';
-import { isPacedError, isPacedLimiter } from './pacing.js';
+import { isPacedError } from './pacing.js';
 import type { BackoffProfile, RegistryTables } from './spec.js';
 
 export { abortableSleep };
@@ -132,10 +132,9 @@ export interface RetryOptions extends Clock {
   readonly budget?: RetryBudget | false;
   /**
    * The rate limiter that paces each attempt; `false` for none. Default: the process-wide limiter
-   * of `limiterKey`. A limiter a pacedFetch paces through is not used again here, and once an
-   * attempt's error shows that pacedFetch paced it, the call's later attempts are paced there
-   * alone. (A client with pacedFetch under another key still has its first attempts paced here
-   * too: pass `false` when every request goes through pacedFetch.)
+   * of `limiterKey`. Once an attempt's error shows that pacedFetch paced it, the call's later
+   * attempts are paced there alone; pass `false` when `fn` sends through a client whose fetch is
+   * pacedFetch, which paces every request it sends, first attempts included.
    */
   readonly limiter?: AdaptiveLimiter | false;
   /** Which process-wide limiter and budget to use (default "default"): one per distinct rate limit. */
@@ -250,9 +249,9 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
     const now = options.now ?? Date.now;
     const callerLimit = options.maxAttempts ?? Number.POSITIVE_INFINITY;
     let lastCost: number | undefined;
-    // A limiter a pacedFetch paces through, or an attempt whose answer shows that pacedFetch
-    // paced it: pacing here would take a second slot and count the success twice.
-    let pacedUpstream = limiter !== false && isPacedLimiter(limiter);
+    // Once an attempt's error shows that pacedFetch paced it, pacing its retries here would take a
+    // second slot and count them twice.
+    let pacedUpstream = false;
     for (let attempt = 1; ; attempt++) {
       if (options.signal?.aborted) throw options.signal.reason;
       const paceHere = limiter !== false && !pacedUpstream;

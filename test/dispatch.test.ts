@@ -252,6 +252,48 @@ describe('raiseForStreamEvents', () => {
     expect(await drain(raiseForStreamEvents(events(withOutput, failed)))).toMatchObject({ replay: { outputDelivered: true } });
   });
 
+  it('a chat stream that fails after the role-only first chunk showed nothing: it can be resubmitted', async () => {
+    const role = { object: 'chat.completion.chunk', id: 'c', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] };
+    const text = { object: 'chat.completion.chunk', id: 'c', choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: null }] };
+    const error = { type: 'error', error: { code: 'server_error', message: 'x' } };
+    expect(await drain(raiseForStreamEvents(events(role, error)))).toMatchObject({ name: 'ServerError', replay: { outputDelivered: false } });
+    expect(await drain(raiseForStreamEvents(events(role, text, error)))).toMatchObject({ replay: { outputDelivered: true } });
+  });
+
+  it("reads the events openai's Responses WebSocket iterator wraps: { type: 'message', message } and a WebSocketError's server event", async () => {
+    // The SDK's WebSocketError (resources/responses/internal-base) keeps the server's error event on a non-enumerable `error`.
+    class WebSocketError extends Error {
+      declare readonly error: unknown;
+      constructor(message: string, event: unknown) {
+        super(message);
+        Object.defineProperty(this, 'error', { value: event ?? undefined, enumerable: false });
+      }
+    }
+    const failed = { type: 'response.failed', response: { object: 'response', id: 'resp_w', status: 'failed', output: [], error: { code: 'server_error', message: 'x' } } };
+    const created = { type: 'message', message: { type: 'response.created', response: { id: 'resp_w', status: 'in_progress', output: [] } } };
+    expect(await drain(raiseForStreamEvents(events(created, { type: 'message', message: failed })))).toMatchObject({ name: 'ServerError', objectId: 'resp_w', replay: { outputDelivered: false } });
+    const limited = new WebSocketError('rate limited', { type: 'error', error: { type: 'requests', code: 'rate_limit_exceeded', message: 'Rate limit reached. Please try again in 1s.' } });
+    expect(await drain(raiseForStreamEvents(events({ type: 'error', error: limited })))).toMatchObject({ name: 'RateLimitExceededError', retryable: true });
+    // the socket's own trouble, with no server event, is passed through for the caller to see
+    expect(await drain(raiseForStreamEvents(events({ type: 'error', error: new WebSocketError('socket closed', null) })))).toBeUndefined();
+  });
+
+  it("reads the { event, data } items of openai's Assistants stream; only deltas show output", async () => {
+    const run = (status: string, extra: object = {}) => ({ id: 'run_1', object: 'thread.run', status, ...extra });
+    const items = [{ event: 'thread.run.created', data: run('queued') }, { event: 'thread.run.in_progress', data: run('in_progress') }, { event: 'thread.run.failed', data: run('failed', { last_error: { code: 'server_error', message: 'x' } }) }];
+    expect(await drain(raiseForStreamEvents(events(...items)))).toMatchObject({ surface: 'assistants.run', objectId: 'run_1', code: 'server_error', replay: { outputDelivered: false } });
+    const delta = { event: 'thread.message.delta', data: { id: 'msg_1', object: 'thread.message.delta', delta: { content: [{ type: 'text', text: { value: 'Hi' } }] } } };
+    expect(await drain(raiseForStreamEvents(events(items[0], delta, items[2])))).toMatchObject({ replay: { outputDelivered: true } });
+  });
+
+  it("a failed Response's error.type refines its code as over HTTP: rate_limit_exceeded of type insufficient_quota is the quota failure, polled or streamed", async () => {
+    const error = { code: 'rate_limit_exceeded', type: 'insufficient_quota', message: 'You exceeded your current quota.' };
+    const polled = { object: 'response', id: 'resp_q', status: 'failed', output: [], error };
+    expect(classifyFailure(polled)).toMatchObject({ class: 'InsufficientQuotaError', category: 'quota', retryable: false });
+    expect(await drain(raiseForStreamEvents(events({ type: 'response.failed', response: polled })))).toMatchObject({ name: 'InsufficientQuotaError', retryable: false });
+    expect(classifyFailure({ ...polled, error: { ...error, type: null } })).toMatchObject({ class: 'RateLimitExceededError', retryable: true });
+  });
+
   it('throws response.incomplete only when asked, as the incomplete class', async () => {
     const incomplete = { type: 'response.incomplete', response: { object: 'response', id: 'resp_8', status: 'incomplete', incomplete_details: { reason: 'content_filter' } } };
     expect(await drain(raiseForStreamEvents(events(incomplete)))).toBeUndefined();

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SimServer } from '../bench/simulation.ts';
 import { VirtualTime } from '../bench/virtual-time.ts';
 import { AdaptiveLimiter, abortableSleep, sharedLimiter, limiterSnapshots } from '../src/limiter.ts';
-import { defaultLimiterKey, isPacedHeaders, isPacedLimiter, pacedFetch } from '../src/pacing.ts';
+import { defaultLimiterKey, isPacedHeaders, pacedFetch } from '../src/pacing.ts';
 import { withRetry } from '../src/index.ts';
 
 /** `callers` loops sending through the limiter to the server until `untilMs`. */
@@ -374,22 +374,29 @@ describe('limiter, pacedFetch and withRetry edge cases', () => {
     expect(() => pacedFetch(undefined, { hintSources: {} as never })).toThrow(/^hintSources must/);
   });
 
-  it('withRetry through a pacedFetch that paces through the same limiter takes one slot per attempt and counts one success', async () => {
+  it('withRetry with limiter: false over a paced client: one slot per request, from pacedFetch', async () => {
     const time = new VirtualTime();
     const limiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep });
     limiter.learnFromHeaders(new Headers({ 'x-ratelimit-limit-requests': '60', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '60s' })); // 1/s, no slot free
     const sentAt: number[] = [];
     const fetch = pacedFetch(async () => (sentAt.push(time.now()), ok()), { limiter });
-    const done = withRetry(() => fetch('https://api.example.test/v1/x'), { limiter, budget: false, sleep: time.sleep, now: time.now });
+    const done = withRetry(() => fetch('https://api.example.test/v1/x'), { limiter: false, budget: false, sleep: time.sleep, now: time.now });
     await time.run();
     await done;
     expect(sentAt).toEqual([1000]);
     expect(limiter.snapshot().successes).toBe(1);
-    // the same through a shared key: pacedFetch marks its limiter when it is made
-    const keyed = sharedLimiter('edge-shared-key');
-    pacedFetch(async () => ok(), { limiterKey: 'edge-shared-key' });
-    expect(isPacedLimiter(keyed)).toBe(true);
-    expect(isPacedLimiter(sharedLimiter('edge-other-key'))).toBe(false);
+  });
+
+  it('a limiter a pacedFetch also uses keeps pacing and learning for the callers that do not go through it', async () => {
+    const shared = new AdaptiveLimiter();
+    const paced = pacedFetch(async () => ok(), { limiter: shared });
+    await paced('/v1/responses');
+    const acquire = vi.spyOn(shared, 'acquire');
+    const plain = new RateLimitError(429, { code: 'rate_limit_exceeded', message: 'x', type: 'requests' }, 'x', new Headers({ 'retry-after-ms': '1' }));
+    let calls = 0;
+    await withRetry(async () => { if (calls++ === 0) throw plain; return 'ok'; }, { limiter: shared, budget: false, sleep: async () => {} });
+    expect(acquire).toHaveBeenCalledTimes(2);
+    expect(shared.snapshot().throttles).toBe(1);
   });
 
   it('withRetry: an attempt that succeeded stays a success, and a limiter or budget without recordSuccess is refused up front', async () => {
@@ -405,15 +412,6 @@ describe('limiter, pacedFetch and withRetry edge cases', () => {
 
 describe('pacedFetch marks, as seen by withRetry and waitForResponse', () => {
   const ok = () => new Response('{}', { status: 200 });
-
-  it('a request without a readable URL does not mark the default key: withRetry keeps pacing and learning there', async () => {
-    const defaultLimiter = sharedLimiter();
-    const fetch = pacedFetch(async () => ok());
-    await fetch('/v1/models');
-    expect(isPacedLimiter(defaultLimiter)).toBe(false);
-    await fetch('https://marks.example.test/v1/models');
-    expect(isPacedLimiter(sharedLimiter(defaultLimiterKey(new URL('https://marks.example.test/v1/models'), new Headers())))).toBe(true);
-  });
 
   it('a failed poll whose answer came through pacedFetch is not counted again on the poll\'s own limiter', async () => {
     const { default: OpenAI } = await import('openai');

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRegistry } from '../scripts/load.ts';
@@ -45,5 +46,47 @@ describe('YAML layer: one fixture each, loaded alone', () => {
   it.each(readdirSync(YAML_DIR))('%s', (name) => {
     const path = join(YAML_DIR, name);
     expect(sorted(run([path]).map(short))).toEqual(sorted(expected(path)));
+  });
+});
+
+describe('the none profile', () => {
+  // The header, without its none profile, and with a fallback that names its own.
+  const header = readFileSync(join(RULE_DIR, '_base.yaml'), 'utf8')
+    .replace(/ {2}none: \{[^\n]*\n/, '')
+    .replace('    retryable: false\n    baseRule: an unknown', '    retryable: false\n    backoff: fast\n    baseRule: an unknown');
+  const code = (override: string) => `codes:
+  server_error:
+    class: ServerError
+    extends: InternalServerError
+    category: server
+    retryable: true
+    backoff: fast
+    http: 500
+    surfaces: [response, http]
+    description: transient
+    since: 1.0.0
+    evidence: [{ url: "https://example.com/server_error", note: seen }]
+    overrides:
+      response: ${override}
+`;
+  const check = (override: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'oer-none-'));
+    try {
+      const file = join(dir, 'r.yaml');
+      writeFileSync(file, header + code(override));
+      return run([file]).map((d) => `${d.code} ${d.message}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('must exist when an override that is not retryable names no profile (the model gives it none)', () => {
+    expect(header).not.toContain('  none:');
+    expect(check('{ retryable: false, description: final on a response }')).toEqual(['BACKOFF_UNKNOWN backoff profile none is not defined']);
+  });
+
+  it('need not exist when every outcome names or inherits a profile', () => {
+    expect(check('{ retryable: false, backoff: fast, description: final on a response }')).toEqual([]);
+    expect(check('{ description: "retryable, so it inherits fast" }')).toEqual([]);
   });
 });
