@@ -25,20 +25,26 @@ function pair(change: (r: Mutable) => void): { dir: string; old: string; new: st
   return { dir, old: join(dir, 'old.json'), new: join(dir, 'new.json') };
 }
 
+/** The shipped registry's version raised by one level (the pairs below start from it). */
+function next(version: string, level: 'patch' | 'minor' | 'major'): string {
+  const [major = 0, minor = 0, patch = 0] = version.split('.').map(Number);
+  return level === 'patch' ? `${major}.${minor}.${patch + 1}` : level === 'minor' ? `${major}.${minor + 1}.0` : `${major + 1}.0.0`;
+}
+
 describe('semver level of a change (registry pairs)', () => {
   const cases: [string, (r: Mutable) => void, 'patch' | 'minor' | 'major', boolean][] = [
-    ['a description change is patch', (r) => { r.codes.server_error.description = 'reworded'; r.version = '2.0.1'; }, 'patch', false],
-    ['new evidence is patch', (r) => { r.codes.server_error.evidence.push({ url: 'https://example.com/x', note: 'seen' }); r.version = '2.0.1'; }, 'patch', false],
-    ['changing retryable is minor and a behaviour change', (r) => { r.codes.vector_store_timeout.retryable = false; r.version = '2.1.0'; }, 'minor', true],
-    ['adding a code is minor', (r) => { r.codes.brand_new = { ...r.codes.server_error, class: 'BrandNewError', since: '2.1.0' }; r.version = '2.1.0'; }, 'minor', true],
-    ['changing a backoff profile is minor', (r) => { r.backoff.default.maxMs = 9000; r.version = '2.1.0'; }, 'minor', true],
-    ['changing a replay fact is minor', (r) => { r.surfaces.response.replay.started = false; r.version = '2.1.0'; }, 'minor', true],
-    ['adding a surface is minor', (r) => { r.surfaces['response.copy'] = { ...r.surfaces.response }; r.version = '2.1.0'; }, 'minor', true],
-    ['removing a code is major', (r) => { delete r.codes.vector_store_timeout; r.version = '3.0.0'; }, 'major', true],
-    ["changing a code's base class is major", (r) => { r.codes.server_error.extends = 'APIError'; r.version = '3.0.0'; }, 'major', true],
-    ["changing a fallback's base class is major", (r) => { r.fallbacks.response.extends = 'BadRequestError'; r.version = '3.0.0'; }, 'major', true],
-    ['changing a category is major', (r) => { r.codes.insufficient_quota.category = 'rate_limit'; r.version = '3.0.0'; }, 'major', true],
-    ['renaming a class is major', (r) => { r.codes.server_error.class = 'ServerFailureError'; r.version = '3.0.0'; }, 'major', true],
+    ['a description change is patch', (r) => { r.codes.server_error.description = 'reworded'; r.version = next(r.version, 'patch'); }, 'patch', false],
+    ['new evidence is patch', (r) => { r.codes.server_error.evidence.push({ url: 'https://example.com/x', note: 'seen' }); r.version = next(r.version, 'patch'); }, 'patch', false],
+    ['changing retryable is minor and a behaviour change', (r) => { r.codes.vector_store_timeout.retryable = false; r.version = next(r.version, 'minor'); }, 'minor', true],
+    ['adding a code is minor', (r) => { r.codes.brand_new = { ...r.codes.server_error, class: 'BrandNewError', since: next(r.version, 'minor') }; r.version = next(r.version, 'minor'); }, 'minor', true],
+    ['changing a backoff profile is minor', (r) => { r.backoff.default.maxMs = 9000; r.version = next(r.version, 'minor'); }, 'minor', true],
+    ['changing a replay fact is minor', (r) => { r.surfaces.response.replay.started = false; r.version = next(r.version, 'minor'); }, 'minor', true],
+    ['adding a surface is minor', (r) => { r.surfaces['response.copy'] = { ...r.surfaces.response }; r.version = next(r.version, 'minor'); }, 'minor', true],
+    ['removing a code is major', (r) => { delete r.codes.vector_store_timeout; r.version = next(r.version, 'major'); }, 'major', true],
+    ["changing a code's base class is major", (r) => { r.codes.server_error.extends = 'APIError'; r.version = next(r.version, 'major'); }, 'major', true],
+    ["changing a fallback's base class is major", (r) => { r.fallbacks.response.extends = 'BadRequestError'; r.version = next(r.version, 'major'); }, 'major', true],
+    ['changing a category is major', (r) => { r.codes.insufficient_quota.category = 'rate_limit'; r.version = next(r.version, 'major'); }, 'major', true],
+    ['renaming a class is major', (r) => { r.codes.server_error.class = 'ServerFailureError'; r.version = next(r.version, 'major'); }, 'major', true],
   ];
   it.each(cases)('%s', (_name, change, level, behaviour) => {
     const p = pair(change);
@@ -53,7 +59,7 @@ describe('semver level of a change (registry pairs)', () => {
   });
 
   it('exits 1 when the version is bumped too little (a retryable change with a patch bump)', () => {
-    const p = pair((r) => { r.codes.server_error.retryable = false; r.version = '2.0.1'; });
+    const p = pair((r) => { r.codes.server_error.retryable = false; r.version = next(r.version, 'patch'); });
     const r = cli('diff', p.old, p.new);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('not ok: version raised by patch, needs at least minor');
@@ -71,7 +77,7 @@ describe('semver level of a change (registry pairs)', () => {
   });
 
   it('lists behaviour changes first and loudly', () => {
-    const p = pair((r) => { r.codes.server_error.description = 'reworded'; r.codes.rate_limit_exceeded.extends = 'APIError'; r.codes.vector_store_timeout.retryable = false; r.version = '3.0.0'; });
+    const p = pair((r) => { r.codes.server_error.description = 'reworded'; r.codes.rate_limit_exceeded.extends = 'APIError'; r.codes.vector_store_timeout.retryable = false; r.version = next(r.version, 'major'); });
     const out = cli('diff', p.old, p.new).stdout;
     const behaviour = out.indexOf('!!! BEHAVIOUR CHANGES');
     expect(behaviour).toBeGreaterThan(0);
