@@ -12,6 +12,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './framework.ts';
 
 /** One benchmark result, in the shape the bench runner collects. */
 export interface BenchRow {
@@ -58,6 +59,9 @@ export function writeLog(path: string, mb: number): void {
   }
 }
 
+/** Runs of each size; the row reports the medians. */
+const ROUNDS = 3;
+
 /** Peak resident set and peak sampled heap of one ingest run, in MB, measured in a child process. */
 function measure(path: string): { rssMb: number; heapMb: number; lines: number } {
   const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', path], { encoding: 'utf8', maxBuffer: MB });
@@ -72,8 +76,15 @@ export function ingestMemoryRow(sizes: { small: number; large: number } = { smal
     const large = join(dir, 'large.jsonl');
     writeLog(small, sizes.small);
     writeLog(large, sizes.large);
-    const a = measure(small);
-    const b = measure(large);
+    // Peak RSS depends on when the collector runs, which a busy machine shifts: the median of
+    // alternated runs, as for every other row.
+    const runs: { small: ReturnType<typeof measure>[]; large: ReturnType<typeof measure>[] } = { small: [], large: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      runs.small.push(measure(small));
+      runs.large.push(measure(large));
+    }
+    const a = { rssMb: median(runs.small.map((x) => x.rssMb)), heapMb: median(runs.small.map((x) => x.heapMb)) };
+    const b = { rssMb: median(runs.large.map((x) => x.rssMb)), heapMb: median(runs.large.map((x) => x.heapMb)) };
     const ratio = b.rssMb / a.rssMb;
     return {
       what: `ingest peak RSS, ${sizes.large} MB vs ${sizes.small} MB of JSON Lines (MB)`,
