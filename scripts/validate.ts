@@ -319,12 +319,13 @@ function* outcomes(view: RegistryView): Generator<OutcomeAt> {
   for (const at of view.codes.values()) {
     const c = at.value;
     yield { at, name: c.class, base: c.extends, http: c.http, baseRule: c.baseRule, category: c.category, backoff: c.backoff, standalone: true, effectiveBase: c.extends, effectiveHttp: c.http, getsNone: c.backoff === undefined };
-    const nested = (path: YamlPath, o: { class?: string; extends?: string; http?: number; baseRule?: string; category?: string; backoff?: string; retryable?: boolean }): OutcomeAt => {
+    const nested = (path: YamlPath, o: { class?: string; extends?: string; http?: number; baseRule?: string; category?: string; backoff?: string; retryable?: boolean; as?: string }): OutcomeAt => {
       const base = o.extends ?? c.extends;
       // A nested outcome that changes the base must say why; one that keeps it inherits the code's status.
       const http = o.http ?? (o.extends === undefined && o.baseRule === undefined ? c.http : undefined);
-      // As the model decides: a retryable nested outcome inherits its code's profile; any other gets none.
-      const getsNone = o.backoff === undefined && !((o.retryable ?? c.retryable) === true && c.backoff !== undefined);
+      // As the model decides: a refinement `as:` another code takes that code's outcome; a retryable
+      // nested outcome inherits its code's profile; any other gets none.
+      const getsNone = o.as === undefined && o.backoff === undefined && !((o.retryable ?? c.retryable) === true && c.backoff !== undefined);
       return { at: { ...at, path: [...at.path, ...path] }, name: o.class, base: o.extends, http: o.http, baseRule: o.baseRule, category: o.category, backoff: o.backoff, standalone: o.extends !== undefined, effectiveBase: base, effectiveHttp: http, getsNone };
     };
     for (const [i, r] of (c.refinements ?? []).entries()) yield nested(['refinements', i], r);

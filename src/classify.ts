@@ -472,19 +472,20 @@ export function categoryOf(tables: RegistryTables, e: unknown): string | undefin
   return classifyErrorIn(tables, e)?.category;
 }
 
-/** Whether a chat chunk's delta carries anything the caller sees: text, a refusal or a tool call. */
+/** Whether a chat chunk's delta carries anything the caller sees: text, a refusal, a tool call or audio. */
 function deltaShows(delta: unknown): boolean {
-  const d = delta as { content?: unknown; refusal?: unknown; tool_calls?: unknown; function_call?: unknown } | null;
+  const d = delta as { content?: unknown; refusal?: unknown; tool_calls?: unknown; function_call?: unknown; audio?: unknown } | null;
   if (d === null || typeof d !== 'object') return false;
-  return (typeof d.content === 'string' && d.content !== '') || (typeof d.refusal === 'string' && d.refusal !== '') || (Array.isArray(d.tool_calls) && d.tool_calls.length > 0) || (d.function_call !== null && typeof d.function_call === 'object');
+  const some = (v: unknown) => (typeof v === 'string' ? v !== '' : Array.isArray(v) ? v.length > 0 : v !== null && typeof v === 'object');
+  return some(d.content) || some(d.refusal) || some(d.tool_calls) || some(d.function_call) || some(d.audio);
 }
 
 /**
  * Whether a stream event that went through to the caller showed output. Every event does but a
  * lifecycle one: an event that carries its response (response.created, response.in_progress, ...)
  * shows output only when the response holds some, where the stream surface's replay facts say;
- * a chat chunk only when a choice's delta carries text, a refusal or a tool call (the first chunk
- * sets the role alone, the last may carry usage alone).
+ * a chat chunk only when a choice's delta carries text, a refusal, a tool call or audio (the first
+ * chunk sets the role alone, the last may carry usage alone).
  */
 export function eventShowsOutput(tables: RegistryTables, event: unknown): boolean {
   try {

@@ -200,8 +200,8 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
     const timer = last || bound <= MAX_TIMER_MS ? setTimeout(() => controller.abort(timedOut()), last ? FINAL_REQUEST_GRACE_MS : bound) : undefined;
     let poll: { polled: { data: TData; response: { headers: PollHeaders } } } | { failure: unknown } | undefined;
     try {
-      // Polls take a slot from the process's rate limiter like every other attempt (unless the
-      // client's own fetch is paced), so a crowd of waiters cannot outrun the granted rate.
+      // Polls take a slot from the process's rate limiter like every other attempt (none once an
+      // answer shows the client's own fetch is paced), so a crowd of waiters cannot outrun the granted rate.
       if (limiter !== false && !pacedUpstream) {
         try {
           await limiter.acquire(controller.signal);
@@ -274,17 +274,22 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
   }
 }
 
+/** The items openai's Responses WebSocket iterator yields about the socket itself (`raw` repeats a frame it also yields parsed). */
+const SOCKET_ITEMS: ReadonlySet<unknown> = new Set(['connecting', 'open', 'closing', 'close', 'reconnecting', 'reconnected', 'raw']);
+
 /**
  * The API event a stream item carries, and whether it showed the caller output. openai's Responses
  * WebSocket iterator wraps each server event as { type: 'message', message }, and a server error
  * as { type: 'error', error } whose WebSocketError keeps the server's event on its own `error`
- * (without one it is the socket's own trouble, nothing to classify); its Assistants stream yields
- * { event, data }, where only the deltas show output. Anything else is the event itself.
+ * (without one it is the socket's own trouble, nothing to classify), besides items about the socket
+ * itself; its Assistants stream yields { event, data }, where only the deltas show output. Anything
+ * else is the event itself.
  */
 function carried(ctx: RuntimeContext, item: unknown): { event: unknown; shows: boolean } {
   try {
     const o = item as { type?: unknown; message?: unknown; error?: unknown; event?: unknown; data?: unknown } | null;
     if (o !== null && typeof o === 'object') {
+      if (SOCKET_ITEMS.has(o.type)) return { event: undefined, shows: false };
       if (o.type === 'message' && o.message !== null && typeof o.message === 'object') return { event: o.message, shows: eventShowsOutput(ctx.tables, o.message) };
       if (o.type === 'error' && o.error instanceof Error) {
         const server: unknown = (o.error as { error?: unknown }).error;

@@ -258,6 +258,8 @@ describe('raiseForStreamEvents', () => {
     const error = { type: 'error', error: { code: 'server_error', message: 'x' } };
     expect(await drain(raiseForStreamEvents(events(role, error)))).toMatchObject({ name: 'ServerError', replay: { outputDelivered: false } });
     expect(await drain(raiseForStreamEvents(events(role, text, error)))).toMatchObject({ replay: { outputDelivered: true } });
+    const audio = { object: 'chat.completion.chunk', id: 'c', choices: [{ index: 0, delta: { content: null, audio: { id: 'a', data: 'UklGRg==', transcript: 'Hel' } }, finish_reason: null }] };
+    expect(await drain(raiseForStreamEvents(events(role, audio, error)))).toMatchObject({ replay: { outputDelivered: true } });
   });
 
   it("reads the events openai's Responses WebSocket iterator wraps: { type: 'message', message } and a WebSocketError's server event", async () => {
@@ -271,7 +273,11 @@ describe('raiseForStreamEvents', () => {
     }
     const failed = { type: 'response.failed', response: { object: 'response', id: 'resp_w', status: 'failed', output: [], error: { code: 'server_error', message: 'x' } } };
     const created = { type: 'message', message: { type: 'response.created', response: { id: 'resp_w', status: 'in_progress', output: [] } } };
-    expect(await drain(raiseForStreamEvents(events(created, { type: 'message', message: failed })))).toMatchObject({ name: 'ServerError', objectId: 'resp_w', replay: { outputDelivered: false } });
+    // the iterator's items about the socket itself (raw repeats a frame it also yields parsed) show nothing
+    const socket = [{ type: 'connecting' }, { type: 'open' }, { type: 'raw', data: '{"type":"response.created"}' }, { type: 'reconnecting', reconnect: {} }, { type: 'reconnected' }];
+    expect(await drain(raiseForStreamEvents(events(...socket, created, { type: 'message', message: failed })))).toMatchObject({ name: 'ServerError', objectId: 'resp_w', replay: { outputDelivered: false } });
+    const delta = { type: 'message', message: { type: 'response.output_text.delta', item_id: 'm', output_index: 0, content_index: 0, delta: 'Hi' } };
+    expect(await drain(raiseForStreamEvents(events(...socket, created, delta, { type: 'message', message: failed })))).toMatchObject({ replay: { outputDelivered: true } });
     const limited = new WebSocketError('rate limited', { type: 'error', error: { type: 'requests', code: 'rate_limit_exceeded', message: 'Rate limit reached. Please try again in 1s.' } });
     expect(await drain(raiseForStreamEvents(events({ type: 'error', error: limited })))).toMatchObject({ name: 'RateLimitExceededError', retryable: true });
     // the socket's own trouble, with no server event, is passed through for the caller to see

@@ -85,6 +85,42 @@ describe('the none profile', () => {
     expect(check('{ retryable: false, description: final on a response }')).toEqual(['BACKOFF_UNKNOWN backoff profile none is not defined']);
   });
 
+  it('need not exist for a refinement that reports another code (it takes that code\'s outcome)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oer-none-'));
+    try {
+      const file = join(dir, 'r.yaml');
+      writeFileSync(file, `${header}codes:
+  overloaded:
+    class: OverloadedError
+    extends: InternalServerError
+    category: server
+    retryable: true
+    backoff: fast
+    http: 500
+    surfaces: [response, http]
+    description: overloaded
+    since: 1.0.0
+    evidence: [{ url: "https://example.com/overloaded", note: seen }]
+  bad_gateway_config:
+    class: BadGatewayConfigError
+    extends: BadRequestError
+    category: server
+    retryable: false
+    backoff: fast
+    http: 400
+    surfaces: [response, http]
+    description: misconfigured
+    since: 1.0.0
+    evidence: [{ url: "https://example.com/bad_gateway_config", note: seen }]
+    refinements:
+      - { when: { messageContains: overloaded }, as: overloaded, note: the gateway says overloaded }
+`);
+      expect(run([file]).map((d) => `${d.code} ${d.message}`)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('need not exist when every outcome names or inherits a profile', () => {
     expect(check('{ retryable: false, backoff: fast, description: final on a response }')).toEqual([]);
     expect(check('{ description: "retryable, so it inherits fast" }')).toEqual([]);
