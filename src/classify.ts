@@ -32,7 +32,7 @@ export interface RaiseOptions {
   readonly headers?: Headers;
   /**
    * The caller already received output of this request (raiseForStreamEvents sets it once an
-   * event went through): the failure's replay facts then say output was delivered.
+   * event that showed output went through): the failure's replay facts then say output was delivered.
    */
   readonly outputDelivered?: boolean;
 }

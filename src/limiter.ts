@@ -66,7 +66,7 @@ export interface LimiterOptions {
   readonly throttleFactor?: number;
   /** Seconds of the learned rate that may go out at once after an idle spell (default 1). */
   readonly burstSeconds?: number;
-  /** The longest a 429's hint pauses the key, ms (default 10,000: longer hints are usually per-request token limits or daily quotas, which withRetry gives up on anyway). */
+  /** The longest a 429's hint, or a token reset, pauses the key, ms (default 10,000: longer hints are usually per-request token limits or daily quotas, which withRetry gives up on anyway). */
   readonly maxPauseMs?: number;
   /** Seconds of successes the rate is measured over on a 429 (default 2). */
   readonly windowSeconds?: number;
@@ -84,7 +84,7 @@ export interface LimiterSnapshot {
   readonly queued: number;
   /** Slots available now (0 to the burst). */
   readonly tokens: number;
-  /** Milliseconds until a 429's pause ends (0 when none). */
+  /** Milliseconds until a pause (a 429's hint, or no token left) ends (0 when none). */
   readonly pausedForMs: number;
   readonly successes: number;
   readonly throttles: number;

@@ -115,11 +115,12 @@ export interface GiveUpEvent {
   readonly attempt: number;
   readonly reason: GiveUpReason;
   /**
-   * With `hint_exceeds_cap`: the server's hint, in ms, which is longer than the profile's maxMs;
-   * withRetry does not wait that long (nor retries early): resubmit yourself after it.
+   * With `hint_exceeds_cap`, `attempts` and `budget`, when the server gave a hint: the hint, in ms
+   * (with `hint_exceeds_cap`, longer than the profile's maxMs). withRetry does not wait that long
+   * (nor retries early): resubmit yourself after it.
    */
   readonly retryAfterMs?: number;
-  /** With `hint_exceeds_cap`: when resubmitting makes sense, in the clock's `now()` milliseconds. */
+  /** With `retryAfterMs`: when resubmitting makes sense, in the clock's `now()` milliseconds. */
   readonly retryAt?: number;
 }
 
@@ -236,8 +237,8 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
    * Stops, rethrowing the last error unchanged and telling onGiveUp why, checked in this order:
    * the error is not retryable, output was already delivered, the profile's (or the caller's)
    * maxAttempts are spent, the server's hint is longer than the profile's maxMs, the budget cannot
-   * pay for the retry. When the server gave a hint, onGiveUp also gets `retryAfterMs` and
-   * `retryAt`. When `signal` aborts, the signal's reason is thrown.
+   * pay for the retry. With the last three, when the server gave a hint, onGiveUp also gets
+   * `retryAfterMs` and `retryAt`. When `signal` aborts, the signal's reason is thrown.
    */
   async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
     checkRetryOptions(options);
@@ -290,7 +291,7 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
       if (attempt >= Math.min(callerLimit, how.profile.maxAttempts)) return giveUp('attempts', isHint(hint) ? hint : undefined);
       if (isHint(hint) && hint > how.profile.maxMs) return giveUp('hint_exceeds_cap', hint);
       const cost = how.connection ? (budget ? budget.connectionCost : 0) : budget ? budget.retryCost : 0;
-      if (budget && !budget.tryAcquire(cost)) return giveUp('budget');
+      if (budget && !budget.tryAcquire(cost)) return giveUp('budget', isHint(hint) ? hint : undefined);
       lastCost = cost;
       const delayMs = profileDelayMs(how.profile, attempt, { ...clockOf(options), hintMs: hint });
       options.onRetry?.({ error, facts, attempt, delayMs });

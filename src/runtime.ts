@@ -40,9 +40,15 @@ function tablesProblem(registry: RuntimeRegistry): string | undefined {
     if (typeof o.class !== 'string' || !Object.hasOwn(classes, o.class) || typeof classes[o.class] !== 'function') return `${where} names class ${JSON.stringify(o.class)}, which classes does not define`;
     return profile(where, o.backoff);
   };
+  const surfaces = new Set<string>();
+  for (const s of tables.surfaces) {
+    surfaces.add(s.name);
+    if (typeof s.unknown !== 'string' || !Object.hasOwn(tables.fallbacks, s.unknown)) return `surface ${JSON.stringify(s.name)} names fallback ${JSON.stringify(s.unknown)}, which tables.fallbacks does not define`;
+  }
   for (const [code, spec] of Object.entries(tables.codes)) {
     const problem =
       outcome(`code ${JSON.stringify(code)}`, spec) ??
+      Object.keys(spec.bySurface ?? {}).map((surface) => (surfaces.has(surface) ? undefined : `code ${JSON.stringify(code)} overrides surface ${JSON.stringify(surface)}, which tables.surfaces does not define`)).find(Boolean) ??
       Object.entries(spec.bySurface ?? {}).map(([surface, o]) => outcome(`code ${JSON.stringify(code)} on ${surface}`, o)).find(Boolean) ??
       (spec.refinements ?? []).map((r, i) => outcome(`code ${JSON.stringify(code)} refinement ${i}`, r)).find(Boolean);
     if (problem !== undefined) return problem;
@@ -50,11 +56,6 @@ function tablesProblem(registry: RuntimeRegistry): string | undefined {
   for (const [name, o] of Object.entries(tables.fallbacks)) {
     const problem = outcome(`fallback ${JSON.stringify(name)}`, o);
     if (problem !== undefined) return problem;
-  }
-  const surfaces = new Set<string>();
-  for (const s of tables.surfaces) {
-    surfaces.add(s.name);
-    if (typeof s.unknown !== 'string' || !Object.hasOwn(tables.fallbacks, s.unknown)) return `surface ${JSON.stringify(s.name)} names fallback ${JSON.stringify(s.unknown)}, which tables.fallbacks does not define`;
   }
   for (const d of tables.dispatch) for (const [, surface] of d.surfaces) if (!surfaces.has(surface)) return `tables.dispatch names surface ${JSON.stringify(surface)}, which tables.surfaces does not define`;
   if (!surfaces.has('http')) return 'tables.surfaces has no "http" surface (thrown errors are read by it)';

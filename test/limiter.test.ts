@@ -4,7 +4,7 @@ import { SimServer } from '../bench/simulation.ts';
 import { VirtualTime } from '../bench/virtual-time.ts';
 import { AdaptiveLimiter, abortableSleep, sharedLimiter, limiterSnapshots } from '../src/limiter.ts';
 import { defaultLimiterKey, isPacedHeaders, pacedFetch } from '../src/pacing.ts';
-import { withRetry } from '../src/index.ts';
+import { RetryBudget, withRetry } from '../src/index.ts';
 
 /** `callers` loops sending through the limiter to the server until `untilMs`. */
 async function drive(time: VirtualTime, limiter: AdaptiveLimiter, server: SimServer, callers: number, untilMs: number) {
@@ -437,5 +437,8 @@ describe('pacedFetch marks, as seen by withRetry and waitForResponse', () => {
     const events: unknown[] = [];
     await expect(withRetry(async () => { throw e; }, { maxAttempts: 1, limiter: false, budget: false, now: () => 1_000, onGiveUp: (ev) => void events.push(ev) })).rejects.toBe(e);
     expect(events).toMatchObject([{ reason: 'attempts', retryAfterMs: 3000, retryAt: 4000 }]);
+    const empty = new RetryBudget({ capacity: 0 });
+    await expect(withRetry(async () => { throw e; }, { budget: empty, limiter: false, now: () => 1_000, onGiveUp: (ev) => void events.push(ev) })).rejects.toBe(e);
+    expect(events[1]).toMatchObject({ reason: 'budget', retryAfterMs: 3000, retryAt: 4000 });
   });
 });

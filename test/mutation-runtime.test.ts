@@ -163,6 +163,7 @@ describe('createRuntime over tables it cannot use', () => {
     ['a refinement with an unknown backoff', withCode({ refinements: [{ when: { type: 't' }, code: 'proxy_down', class: 'ServerError', category: 'server', retryable: false, backoff: 'nope', status: 500 }] }), /refinement 0 names backoff "nope"/],
     ['a fallback with an unknown class', { ...TABLES, fallbacks: { ...TABLES.fallbacks, response: { ...TABLES.fallbacks['response']!, class: 'NoSuchError' } } }, /fallback "response" names class "NoSuchError"/],
     ['a surface naming an inherited fallback', { ...TABLES, surfaces: TABLES.surfaces.map((s) => (s.name === 'http' ? { ...s, unknown: 'constructor' } : s)) }, /surface "http" names fallback "constructor"/],
+    ['an override of a surface that does not exist', withCode({ bySurface: { respnse: { class: 'ServerError', category: 'server', retryable: false, backoff: 'none', status: 500 } } }), /code "proxy_down" overrides surface "respnse"/],
     ['no settled list', { ...TABLES, settled: undefined }, /tables\.settled must be an array/],
     ['no http surface', { ...TABLES, surfaces: TABLES.surfaces.filter((s) => s.name !== 'http') }, /no "http" surface/],
     ['an unknown polling backoff', { ...TABLES, polling: { ...TABLES.polling, faultBackoff: 'nope' } }, /polling\.faultBackoff names backoff "nope"/],
