@@ -280,7 +280,7 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
       const facts = classifyError(error);
       const how = retryProfile(error, facts);
       const giveUp = (reason: GiveUpReason, hint?: number): never => {
-        options.onGiveUp?.({ error, facts, attempt, reason, ...(hint === undefined ? {} : { retryAfterMs: hint, retryAt: now() + hint }) });
+        options.onGiveUp?.({ error, facts, attempt, reason, ...(isHint(hint) ? { retryAfterMs: hint, retryAt: now() + hint } : {}) });
         throw error;
       };
       if (how === undefined) return giveUp('not_retryable');
@@ -288,10 +288,10 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
       if (facts?.replay.outputDelivered === true && options.resubmitAfterOutput !== true) return giveUp('output_delivered');
       const hint = how.profile.honourServerHints ? serverHintMs(error, options) : undefined;
       if (limiter !== false && !pacedUpstream && !how.connection && statusOf(error) === 429) limiter.recordThrottle(hint);
-      if (attempt >= Math.min(callerLimit, how.profile.maxAttempts)) return giveUp('attempts', isHint(hint) ? hint : undefined);
+      if (attempt >= Math.min(callerLimit, how.profile.maxAttempts)) return giveUp('attempts', hint);
       if (isHint(hint) && hint > how.profile.maxMs) return giveUp('hint_exceeds_cap', hint);
       const cost = how.connection ? (budget ? budget.connectionCost : 0) : budget ? budget.retryCost : 0;
-      if (budget && !budget.tryAcquire(cost)) return giveUp('budget', isHint(hint) ? hint : undefined);
+      if (budget && !budget.tryAcquire(cost)) return giveUp('budget', hint);
       lastCost = cost;
       const delayMs = profileDelayMs(how.profile, attempt, { ...clockOf(options), hintMs: hint });
       options.onRetry?.({ error, facts, attempt, delayMs });

@@ -48,8 +48,9 @@ function tablesProblem(registry: RuntimeRegistry): string | undefined {
   for (const [code, spec] of Object.entries(tables.codes)) {
     const problem =
       outcome(`code ${JSON.stringify(code)}`, spec) ??
-      Object.keys(spec.bySurface ?? {}).map((surface) => (surfaces.has(surface) ? undefined : `code ${JSON.stringify(code)} overrides surface ${JSON.stringify(surface)}, which tables.surfaces does not define`)).find(Boolean) ??
-      Object.entries(spec.bySurface ?? {}).map(([surface, o]) => outcome(`code ${JSON.stringify(code)} on ${surface}`, o)).find(Boolean) ??
+      Object.entries(spec.bySurface ?? {})
+        .map(([surface, o]) => (surfaces.has(surface) ? outcome(`code ${JSON.stringify(code)} on ${surface}`, o) : `code ${JSON.stringify(code)} overrides surface ${JSON.stringify(surface)}, which tables.surfaces does not define`))
+        .find(Boolean) ??
       (spec.refinements ?? []).map((r, i) => outcome(`code ${JSON.stringify(code)} refinement ${i}`, r)).find(Boolean);
     if (problem !== undefined) return problem;
   }

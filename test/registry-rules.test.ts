@@ -69,16 +69,18 @@ describe('the none profile', () => {
     overrides:
       response: ${override}
 `;
-  const check = (override: string) => {
+  /** The diagnostics of the header followed by `codes`, as "CODE message" lines. */
+  const checkCodes = (codes: string) => {
     const dir = mkdtempSync(join(tmpdir(), 'oer-none-'));
     try {
       const file = join(dir, 'r.yaml');
-      writeFileSync(file, header + code(override));
+      writeFileSync(file, header + codes);
       return run([file]).map((d) => `${d.code} ${d.message}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   };
+  const check = (override: string) => checkCodes(code(override));
 
   it('must exist when an override that is not retryable names no profile (the model gives it none)', () => {
     expect(header).not.toContain('  none:');
@@ -86,10 +88,7 @@ describe('the none profile', () => {
   });
 
   it('need not exist for a refinement that reports another code (it takes that code\'s outcome)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'oer-none-'));
-    try {
-      const file = join(dir, 'r.yaml');
-      writeFileSync(file, `${header}codes:
+    const codes = `codes:
   overloaded:
     class: OverloadedError
     extends: InternalServerError
@@ -114,11 +113,8 @@ describe('the none profile', () => {
     evidence: [{ url: "https://example.com/bad_gateway_config", note: seen }]
     refinements:
       - { when: { messageContains: overloaded }, as: overloaded, note: the gateway says overloaded }
-`);
-      expect(run([file]).map((d) => `${d.code} ${d.message}`)).toEqual([]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+`;
+    expect(checkCodes(codes)).toEqual([]);
   });
 
   it('need not exist when every outcome names or inherits a profile', () => {
