@@ -1,14 +1,27 @@
 /**
- * A client-side adaptive rate limiter, in the manner of the AWS SDKs' adaptive retry mode: it
- * learns the rate the server grants and paces attempts before they are sent, so that a crowd of
- * callers queues here instead of at the server (where each excess attempt is a 429).
+ * A client-side adaptive rate limiter: it learns the rate the server grants and paces attempts
+ * before they are sent, so that a crowd of callers queues here instead of at the server (where
+ * each excess attempt is a 429). It controls a rate, not a concurrency: OpenAI's limits are
+ * per-minute request and token buckets, and a 429 says the bucket is empty, not that the server
+ * is slow; a rate is also what its headers state.
  *
- * It learns from three things: a 429 (the rate becomes what actually succeeded over the last
- * seconds; the key pauses until the 429's hint), successes (the rate creeps up by `increase` per
- * success, about 5% a second, so it recovers when the server's rate rises again), and
- * x-ratelimit-* headers (limit, remaining and reset give the server's refill rate at once; no
- * token left pauses the key until the tokens reset). Until the first 429 or rate-limit header, it
- * does not pace at all.
+ * Every rule is relative, so the same scenario at 10 or 500 requests/s gives the same ratios:
+ * - x-ratelimit-limit-requests (per minute) gives a ceiling, limit / 60 requests/s, on successes
+ *   and errors alike; the key paces at it (source "header") unless a throttle taught it less.
+ *   Remaining and reset give the server's burst (remaining + reset x ceiling), and free slots
+ *   never exceed remaining. No token left (x-ratelimit-remaining-tokens 0) pauses the key
+ *   until the tokens' reset.
+ * - A 429 pauses the key for its hint (never longer, capped at maxPauseMs) and, when the attempt
+ *   was sent under the current rate, sets the rate to throttleFactor x the successes per second
+ *   measured over the last window (source "429s"): with many processes on one quota, that is this
+ *   process's fair share. A 429 of an attempt sent before the rate last changed teaches nothing
+ *   more: a crowd of simultaneous 429s lowers the rate once, not once each.
+ * - While callers queue and the server says it has room (remaining > 0, or no headers at all),
+ *   the rate grows multiplicatively, doubling every growthSeconds (source "ramp"), up to the
+ *   ceiling: it recovers from a low estimate, or from a capacity that rose again, in a few
+ *   tenths of a second at any scale.
+ * Until it learns anything it does not pace. A limiter idle for ttlSeconds forgets what it
+ * learned (the shared table drops it), and no timer runs unless an attempt waits.
  *
  * Limiters are keyed (origin, organization, project) and shared process-wide through a
  * `Symbol.for` global, so the ESM and CommonJS copies of this package use the same instances.
@@ -56,30 +69,43 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
 export interface LimiterOptions {
   /** The lowest rate it learns, requests/s (default 0.5): it never stops sending altogether. */
   readonly minRate?: number;
-  /** Requests/s added per success while pacing (default 0.05: about +5% a second when saturated). */
-  readonly increase?: number;
   /**
-   * On a 429, the rate becomes this fraction of the success rate measured (default 0.9): pacing a
-   * little under the server's rate lets its bucket refill, so the slow climb back (`increase`)
-   * costs one 429 every many seconds instead of a few every second.
+   * On a 429 of an attempt sent under the current rate, the rate becomes this fraction of the
+   * successes per second measured over the window (default 0.9): pacing a little under what the
+   * server granted lets its bucket refill, and growth takes it back up while there is room.
    */
   readonly throttleFactor?: number;
-  /** Seconds of the learned rate that may go out at once after an idle spell (default 1). */
+  /** Seconds in which the rate doubles while callers queue and the server has room (default 0.5). */
+  readonly growthSeconds?: number;
+  /** Seconds of the rate that may go out at once when no header says the server's burst (default 0.1). */
   readonly burstSeconds?: number;
   /** The longest a 429's hint, or a token reset, pauses the key, ms (default 10,000: longer hints are usually per-request token limits or daily quotas, which withRetry gives up on anyway). */
   readonly maxPauseMs?: number;
-  /** Seconds of successes the rate is measured over on a 429 (default 2). */
+  /** Seconds of successes the rate is measured over on a 429 (default 1). */
   readonly windowSeconds?: number;
+  /** Seconds without an attempt after which the limiter forgets what it learned (default 60; Infinity for never). */
+  readonly ttlSeconds?: number;
   /** Monotonic milliseconds (default performance.now). */
   readonly now?: () => number;
   /** Waits while queued (default: a timer; must honour its AbortSignal). */
   readonly sleep?: Sleep;
 }
 
+/** Where the rate a limiter paces to comes from. */
+export type RateSource = 'none' | 'header' | '429s' | 'ramp';
+
 /** What a limiter is doing now. */
 export interface LimiterSnapshot {
   /** Requests/s it paces to; Infinity while it has learned nothing (no pacing). */
   readonly rate: number;
+  /**
+   * Where the rate comes from: "none" (nothing learned), "header" (x-ratelimit-limit-requests / 60),
+   * "429s" (throttleFactor x the success rate measured at a 429), "ramp" (growing back while
+   * callers queue and the server has room).
+   */
+  readonly source: RateSource;
+  /** The rate the headers allow, requests/s; Infinity when no header said. */
+  readonly ceiling: number;
   /** Attempts waiting for a slot. */
   readonly queued: number;
   /** Slots available now (0 to the burst). */
@@ -88,13 +114,19 @@ export interface LimiterSnapshot {
   readonly pausedForMs: number;
   readonly successes: number;
   readonly throttles: number;
+  /** Milliseconds since its last attempt. */
+  readonly idleMs: number;
+  /** Milliseconds until, staying idle, it forgets what it learned (and the shared table drops it). */
+  readonly expiresInMs: number;
 }
 
 interface Waiter {
-  resolve(): void;
+  resolve(sentAt: number): void;
   reject(reason: unknown): void;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  prev: Waiter | undefined;
+  next: Waiter | undefined;
 }
 
 /** Rejects an option that is not a finite number within its range, naming it. */
@@ -110,53 +142,83 @@ function checkFunction(name: string, value: unknown): void {
 
 const defaultNow = () => globalThis.performance.now();
 
-/** A header's whole-number value; NaN when it is absent or anything else ("", "0x10", "1e3", "-1"). */
+/** A header's whole-number value; NaN when it is absent or anything else ("", "0x10", "1e3", "-1", 16 digits or more). */
 function headerCount(headers: unknown, name: string): number {
   const text = readHeader(headers, name)?.trim();
   return text !== undefined && /^\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
 }
 
+/** An error's headers (openai puts the answer's on its errors); undefined when it has none or they cannot be read. */
+export function headersOf(e: unknown): unknown {
+  try {
+    return e !== null && typeof e === 'object' ? (e as { headers?: unknown }).headers : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The default of LimiterOptions.maxPauseMs. */
+export const DEFAULT_MAX_PAUSE_MS = 10_000;
+
+/** The longest a doubling step may cover, ms: a success after a long gap does not jump the rate. */
+const MAX_GROWTH_STEP_MS = 250;
+
 /** Paces attempts to the rate it learns; see the module comment. */
 export class AdaptiveLimiter {
   readonly minRate: number;
-  readonly increase: number;
   readonly throttleFactor: number;
+  readonly growthMs: number;
   readonly burstSeconds: number;
   readonly maxPauseMs: number;
   readonly windowMs: number;
+  readonly ttlMs: number;
   readonly #now: () => number;
   readonly #sleep: Sleep;
   #rate = Number.POSITIVE_INFINITY;
+  #source: RateSource = 'none';
+  #ceiling = Number.POSITIVE_INFINITY;
+  /** The server's burst, from headers; undefined when they did not say. */
+  #burst: number | undefined;
+  /** Whether the last headers said the server had no request (or token) left: no room to grow. */
+  #exhausted = false;
   #tokens = 0;
   #refilledAt = 0;
   #pausedUntil = 0;
+  /** Attempts sent before this took a slot under an older rate: their 429s teach nothing more. */
+  #rateSince = Number.NEGATIVE_INFINITY;
+  #grownAt = 0;
+  #activeAt: number;
   #successTimes: number[] = [];
   #successHead = 0;
-  #firstSuccessAt: number | undefined;
   #successes = 0;
   #throttles = 0;
-  readonly #queue: Waiter[] = [];
+  #head: Waiter | undefined;
+  #tail: Waiter | undefined;
+  #queued = 0;
   #pumping = false;
   #pumpWake: AbortController | undefined;
 
   constructor(options: LimiterOptions = {}) {
     checkNumber('minRate', options.minRate, 0, { above: true });
-    checkNumber('increase', options.increase, 0);
     checkNumber('throttleFactor', options.throttleFactor, 0, { above: true });
     if (options.throttleFactor !== undefined && options.throttleFactor > 1) throw new TypeError(`throttleFactor must be a number in (0, 1], got ${options.throttleFactor}`);
+    checkNumber('growthSeconds', options.growthSeconds, 0, { above: true });
     checkNumber('burstSeconds', options.burstSeconds, 0, { above: true });
     checkNumber('maxPauseMs', options.maxPauseMs, 0);
     checkNumber('windowSeconds', options.windowSeconds, 0, { above: true });
+    checkNumber('ttlSeconds', options.ttlSeconds, 0, { above: true, finite: false });
     checkFunction('now', options.now);
     checkFunction('sleep', options.sleep);
     this.minRate = options.minRate ?? 0.5;
-    this.increase = options.increase ?? 0.05;
     this.throttleFactor = options.throttleFactor ?? 0.9;
-    this.burstSeconds = options.burstSeconds ?? 1;
-    this.maxPauseMs = options.maxPauseMs ?? 10_000;
-    this.windowMs = (options.windowSeconds ?? 2) * 1000;
+    this.growthMs = (options.growthSeconds ?? 0.5) * 1000;
+    this.burstSeconds = options.burstSeconds ?? 0.1;
+    this.maxPauseMs = options.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS;
+    this.windowMs = (options.windowSeconds ?? 1) * 1000;
+    this.ttlMs = (options.ttlSeconds ?? 60) * 1000;
     this.#now = options.now ?? defaultNow;
     this.#sleep = options.sleep ?? abortableSleep;
+    this.#activeAt = this.#now();
   }
 
   /** Requests/s it paces to; Infinity while it has learned nothing. */
@@ -166,101 +228,111 @@ export class AdaptiveLimiter {
 
   /** Attempts waiting for a slot. */
   get queued(): number {
-    return this.#queue.length;
+    return this.#queued;
+  }
+
+  /** Whether it has been idle (no attempt queued, sent or answered) past its TTL. */
+  expired(now: number = this.#now()): boolean {
+    return this.#queued === 0 && now - this.#activeAt >= this.ttlMs;
   }
 
   /** What it is doing now, for logs and dashboards. */
   snapshot(): LimiterSnapshot {
     const now = this.#now();
+    this.#touch(now, false);
     this.#refill(now);
+    const idleMs = this.#queued > 0 ? 0 : Math.max(0, now - this.#activeAt);
     return {
       rate: this.#rate,
-      queued: this.#queue.length,
-      tokens: now < this.#pausedUntil ? 0 : this.#tokens,
+      source: this.#source,
+      ceiling: this.#ceiling,
+      queued: this.#queued,
+      tokens: now < this.#pausedUntil ? 0 : Number.isFinite(this.#rate) ? this.#tokens : Number.POSITIVE_INFINITY,
       pausedForMs: Math.max(0, this.#pausedUntil - now),
       successes: this.#successes,
       throttles: this.#throttles,
+      idleMs,
+      expiresInMs: Math.max(0, this.ttlMs - idleMs),
     };
   }
 
   /**
-   * Resolves when an attempt may be sent. Immediate while nothing is learned or a slot is free;
+   * Resolves when an attempt may be sent, with the limiter's `now()` at that moment (pass it to
+   * recordSuccess and recordThrottle). Immediate while nothing is learned or a slot is free;
    * otherwise queued in order. Rejects with the signal's reason as soon as `signal` aborts (the
    * attempt leaves the queue; no timer is left behind).
    */
-  acquire(signal?: AbortSignal): Promise<void> {
+  acquire(signal?: AbortSignal): Promise<number> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#queue.length === 0 && this.#tryTake(this.#now())) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
+    const now = this.#now();
+    this.#touch(now, true);
+    if (this.#queued === 0 && this.#tryTake(now)) return Promise.resolve(now);
+    return new Promise<number>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined, prev: this.#tail, next: undefined };
       if (signal) {
         waiter.onAbort = () => {
-          const at = this.#queue.indexOf(waiter);
-          if (at >= 0) this.#queue.splice(at, 1);
+          this.#unlink(waiter);
           reject(signal.reason);
           this.#wakePump();
         };
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
-      this.#queue.push(waiter);
+      if (this.#tail) this.#tail.next = waiter;
+      else this.#head = waiter;
+      this.#tail = waiter;
+      this.#queued++;
       this.#startPump();
     });
   }
 
-  /** Records a successful attempt: it counts toward the measured rate and raises the paced rate. */
-  recordSuccess(): void {
+  /**
+   * Records a successful attempt: it counts toward the measured rate and, while callers queue and
+   * the server has room, the rate grows. `sentAt` is what acquire resolved with.
+   */
+  recordSuccess(sentAt?: number): void {
+    void sentAt; // every success counts toward the measured rate, whenever it was sent
     const now = this.#now();
+    this.#touch(now, true);
     this.#successes++;
-    this.#firstSuccessAt ??= now;
     this.#successTimes.push(now);
     this.#dropOldSuccesses(now);
-    if (Number.isFinite(this.#rate)) {
-      this.#refill(now);
-      this.#rate += this.increase; // the queue sees it at its next look; no need to wake it
-    }
+    this.#grow(now);
   }
 
   /**
-   * Records a 429. The rate becomes throttleFactor x the successes per second measured over the window (never
-   * more than it was; without successes, the rate the hint implies, or half the rate); no slot is
-   * free until the hint (capped at maxPauseMs) has passed, then one is.
+   * Records a 429 of an attempt sent at `sentAt` (what acquire resolved with; default: now). No
+   * slot is free until the hint has passed (capped at maxPauseMs), then one is. When the attempt
+   * was sent under the current rate, the rate becomes throttleFactor x the successes per second
+   * over the window (never more than it was, nor than the ceiling).
    */
-  recordThrottle(hintMs?: number): void {
+  recordThrottle(hintMs?: number, sentAt?: number): void {
     const now = this.#now();
+    this.#touch(now, true);
     this.#throttles++;
     this.#refill(now);
-    this.#dropOldSuccesses(now);
-    const count = this.#successTimes.length - this.#successHead;
-    const spanMs = Math.min(this.windowMs, Math.max(1000, now - (this.#firstSuccessAt ?? now)));
-    let measured = ((count * 1000) / spanMs) * this.throttleFactor;
-    if (count === 0) {
-      const hinted = hintMs !== undefined && hintMs > 0 && Number.isFinite(hintMs) ? 1000 / hintMs : Number.POSITIVE_INFINITY;
-      measured = Number.isFinite(this.#rate) ? Math.min(this.#rate / 2, hinted) : hinted;
-      if (!Number.isFinite(measured)) measured = this.minRate;
-    }
-    this.#rate = Math.max(this.minRate, Math.min(this.#rate, measured));
-    this.#burst = undefined; // the bucket the headers described was not that full after all
-    this.#tokens = 0;
-    this.#refilledAt = now;
-    // The server says a slot frees at now + hint: one slot then, paced from there.
     if (hintMs !== undefined && Number.isFinite(hintMs) && hintMs > 0) this.#pauseUntil(now + Math.min(hintMs, this.maxPauseMs));
+    else this.#tokens = Math.min(this.#tokens, 0);
+    if ((sentAt ?? now) >= this.#rateSince) {
+      const measured = this.#measuredRate(now);
+      let next: number;
+      if (measured > 0) next = this.throttleFactor * measured;
+      else if (Number.isFinite(this.#rate)) next = this.#rate / 2;
+      else next = hintMs !== undefined && Number.isFinite(hintMs) && hintMs > 0 ? 1000 / hintMs : this.minRate;
+      this.#setRate(Math.max(this.minRate, Math.min(this.#rate, this.#ceiling, next)), '429s', now);
+      this.#tokens = Math.min(this.#tokens, 1);
+    }
     this.#wakePump();
   }
 
-  /** No slot until `until` (a longer pause is kept), then one, paced from there. */
-  #pauseUntil(until: number): void {
-    this.#pausedUntil = Math.max(this.#pausedUntil, until);
-    this.#tokens = 1;
-    this.#refilledAt = this.#pausedUntil;
-  }
-
   /**
-   * Learns from x-ratelimit-* headers: with limit L, remaining R < L and reset D (time until the
-   * bucket is full again), the server refills at (L - R) / D requests/s, with a burst of up to L;
-   * free slots never exceed R. When the token headers say no token is left, the key pauses until
-   * their reset (capped at maxPauseMs), since any request sent before then is a 429: a request's
-   * token cost is not known here, so only exhaustion is acted on. Headers that are absent or
-   * malformed teach nothing.
+   * Learns from x-ratelimit-* headers, of a success or an error alike: limit L per minute sets
+   * the ceiling L / 60 requests/s (the rate follows it down at once, and up when it was at the
+   * old ceiling); remaining R and reset D (the time until the bucket is full) give the server's
+   * burst, R + D x L / 60, and free slots never exceed R + 1 (it counts whole slots). R = 0 with a
+   * burst of two or more says there is no room to grow. No token left
+   * (x-ratelimit-remaining-tokens 0) pauses the key until the tokens' reset, capped at maxPauseMs:
+   * a request's token cost is not known here, so only exhaustion is acted on. Headers that are
+   * absent or malformed teach nothing.
    */
   learnFromHeaders(headers: unknown, sources: HintSources = DEFAULT_HINT_SOURCES): void {
     const names = sources.rateLimitHeaders;
@@ -268,27 +340,90 @@ export class AdaptiveLimiter {
     const limit = headerCount(headers, names.limitRequests);
     const remaining = headerCount(headers, names.remainingRequests);
     const reset = durationMs(readHeader(headers, names.resetRequests) ?? '');
-    if (Number.isFinite(limit) && limit > 0 && Number.isFinite(remaining) && remaining >= 0 && remaining <= limit) {
+    let learned = false;
+    if (limit > 0 && remaining <= limit) {
+      learned = true;
+      this.#touch(now, true);
       this.#refill(now);
-      if (remaining < limit && reset !== undefined && reset > 0) {
-        const learned = Math.max(this.minRate, ((limit - remaining) * 1000) / reset);
-        if (!Number.isFinite(this.#rate)) {
-          this.#tokens = remaining;
-          this.#refilledAt = now;
-        }
-        this.#rate = learned;
-        this.#burst = Math.max(1, Math.min(limit, learned * this.burstSeconds));
+      const ceiling = Math.max(this.minRate, limit / 60);
+      const wasUnpaced = !Number.isFinite(this.#rate);
+      if (wasUnpaced || this.#rate >= this.#ceiling || this.#rate > ceiling) this.#setRate(ceiling, 'header', now);
+      this.#ceiling = ceiling;
+      if (reset !== undefined && remaining >= 0) this.#burst = Math.max(1, Math.min(limit, remaining + (reset * ceiling) / 1000));
+      if (remaining >= 0) {
+        // With a burst of one, remaining is 0 after every request, so it cannot tell room.
+        this.#exhausted = remaining === 0 && (this.#burst ?? 1) >= 2;
+        // The server had between R and R + 1 slots (it counts whole ones): never more here.
+        this.#tokens = Math.min(this.#tokens, remaining + 1 - 1e-6, this.#burstSize());
       }
-      if (Number.isFinite(this.#rate)) this.#tokens = Math.min(this.#tokens, remaining);
     }
     if (headerCount(headers, names.remainingTokens) === 0) {
       const tokensReset = durationMs(readHeader(headers, names.resetTokens) ?? '');
-      if (tokensReset !== undefined && tokensReset > 0) this.#pauseUntil(now + Math.min(tokensReset, this.maxPauseMs));
+      if (tokensReset !== undefined && tokensReset > 0) {
+        learned = true;
+        this.#touch(now, true);
+        this.#exhausted = true;
+        this.#pauseUntil(now + Math.min(tokensReset, this.maxPauseMs));
+      }
     }
-    this.#wakePump();
+    if (learned) this.#wakePump();
   }
 
-  #burst: number | undefined;
+  #setRate(rate: number, source: RateSource, now: number): void {
+    if (rate !== this.#rate) this.#rateSince = now;
+    if (!Number.isFinite(this.#rate)) {
+      this.#tokens = Math.min(this.#tokens, 1);
+      this.#refilledAt = now;
+    }
+    this.#rate = rate;
+    this.#source = source;
+    this.#grownAt = now;
+  }
+
+  /** Multiplicative growth while callers queue and the server has room, up to the ceiling. */
+  #grow(now: number): void {
+    const step = Math.min(MAX_GROWTH_STEP_MS, now - this.#grownAt);
+    this.#grownAt = now;
+    if (!Number.isFinite(this.#rate) || this.#queued === 0 || this.#exhausted || this.#rate >= this.#ceiling || step <= 0) return;
+    this.#refill(now);
+    const grown = Math.min(this.#ceiling, this.#rate * 2 ** (step / this.growthMs));
+    this.#rate = grown;
+    this.#source = grown >= this.#ceiling ? 'header' : 'ramp';
+  }
+
+  /** Successes per second over the window (or since the first success, when that is shorter). */
+  #measuredRate(now: number): number {
+    this.#dropOldSuccesses(now);
+    const count = this.#successTimes.length - this.#successHead;
+    if (count < 2) return 0;
+    const first = this.#successTimes[this.#successHead] as number;
+    const spanMs = Math.max(now - first, this.windowMs / 10);
+    return (count * 1000) / Math.min(this.windowMs, spanMs);
+  }
+
+  /** Notes activity; past the TTL of idleness first forgets everything learned. */
+  #touch(now: number, active: boolean): void {
+    if (this.expired(now) && (this.#source !== 'none' || this.#pausedUntil > now)) {
+      this.#rate = Number.POSITIVE_INFINITY;
+      this.#source = 'none';
+      this.#ceiling = Number.POSITIVE_INFINITY;
+      this.#burst = undefined;
+      this.#exhausted = false;
+      this.#rateSince = Number.NEGATIVE_INFINITY;
+      this.#pausedUntil = 0;
+      this.#tokens = 0;
+      this.#successTimes = [];
+      this.#successHead = 0;
+    }
+    if (active) this.#activeAt = now;
+  }
+
+  /** No slot until `until` (a longer pause is kept), then one, paced from there. */
+  #pauseUntil(until: number): void {
+    this.#pausedUntil = Math.max(this.#pausedUntil, until);
+    this.#tokens = Math.min(this.#tokens, 1);
+    this.#refilledAt = this.#pausedUntil;
+  }
 
   #burstSize(): number {
     return this.#burst ?? Math.max(1, this.#rate * this.burstSeconds);
@@ -331,11 +466,27 @@ export class AdaptiveLimiter {
     return Math.max(1, ((1 - this.#tokens) * 1000) / this.#rate);
   }
 
+  /** Takes `waiter` out of the queue in O(1); a waiter already out is left alone. */
+  #unlink(waiter: Waiter): void {
+    if (waiter.prev === undefined && this.#head !== waiter) return;
+    if (waiter.prev) waiter.prev.next = waiter.next;
+    else this.#head = waiter.next;
+    if (waiter.next) waiter.next.prev = waiter.prev;
+    else this.#tail = waiter.prev;
+    waiter.prev = waiter.next = undefined;
+    this.#queued--;
+  }
+
+  #shift(): Waiter | undefined {
+    const waiter = this.#head;
+    if (waiter === undefined) return undefined;
+    this.#unlink(waiter);
+    if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+    return waiter;
+  }
+
   #failAll(reason: unknown): void {
-    for (const waiter of this.#queue.splice(0)) {
-      if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
-      waiter.reject(reason);
-    }
+    for (let waiter = this.#shift(); waiter !== undefined; waiter = this.#shift()) waiter.reject(reason);
   }
 
   #wakePump(): void {
@@ -360,12 +511,11 @@ export class AdaptiveLimiter {
   }
 
   async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
+    while (this.#queued > 0) {
       const now = this.#now();
       if (this.#tryTake(now)) {
-        const waiter = this.#queue.shift() as Waiter;
-        if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
-        waiter.resolve();
+        this.#activeAt = now;
+        (this.#shift() as Waiter).resolve(now);
         continue;
       }
       const wake = new AbortController();
@@ -385,28 +535,49 @@ export class AdaptiveLimiter {
 /** The key withRetry uses when it is given none: one limiter for the whole process. */
 export const DEFAULT_LIMITER_KEY = 'default';
 
-const LIMITERS = Symbol.for('openai-error-registry.limiters.v1');
+const LIMITERS = Symbol.for('openai-error-registry.limiters.v2');
+
+interface LimiterTable {
+  readonly map: Map<string, AdaptiveLimiter>;
+  /** The size at which the next sweep for expired limiters runs (twice the size after the last). */
+  sweepAt: number;
+}
 
 /** The process-wide limiters by key (shared by the ESM and CommonJS copies of this package). */
-function limiterTable(): Map<string, AdaptiveLimiter> {
-  const g = globalThis as { [LIMITERS]?: Map<string, AdaptiveLimiter> };
-  g[LIMITERS] ??= new Map();
+function limiterTable(): LimiterTable {
+  const g = globalThis as { [LIMITERS]?: LimiterTable };
+  g[LIMITERS] ??= { map: new Map(), sweepAt: 64 };
   return g[LIMITERS];
 }
 
-/** The process-wide limiter for `key` (created on first use, with real time). */
+/** Drops the limiters idle past their TTL: amortised O(1) per new key. */
+function sweep(table: LimiterTable): void {
+  for (const [key, limiter] of table.map) if (limiter.expired()) table.map.delete(key);
+  table.sweepAt = Math.max(64, table.map.size * 2);
+}
+
+/**
+ * The process-wide limiter for `key` (created on first use, with real time). A limiter idle past
+ * its TTL (60 s) has forgotten what it learned; the table drops such limiters as keys are added.
+ */
 export function sharedLimiter(key: string = DEFAULT_LIMITER_KEY): AdaptiveLimiter {
   if (typeof key !== 'string') throw new TypeError(`limiterKey must be a string, got ${typeof key}`);
   const table = limiterTable();
-  let limiter = table.get(key);
+  let limiter = table.map.get(key);
   if (limiter === undefined) {
+    if (table.map.size >= table.sweepAt) sweep(table);
     limiter = new AdaptiveLimiter();
-    table.set(key, limiter);
+    table.map.set(key, limiter);
   }
   return limiter;
 }
 
-/** Every process-wide limiter's state, by key: the observability hook (rate, queued attempts). */
+/**
+ * Every live process-wide limiter's state, by key: the observability hook (rate and where it
+ * comes from, queued attempts, pauses, when it expires). Expired limiters are dropped first.
+ */
 export function limiterSnapshots(): { readonly key: string; readonly state: LimiterSnapshot }[] {
-  return [...limiterTable()].map(([key, limiter]) => ({ key, state: limiter.snapshot() }));
+  const table = limiterTable();
+  sweep(table);
+  return [...table.map].map(([key, limiter]) => ({ key, state: limiter.snapshot() }));
 }

@@ -119,15 +119,15 @@ export function pacedFetch(fetchImpl?: Fetch, options: PacedFetchOptions = {}): 
     const send = fetchImpl ?? globalThis.fetch;
     const parts = requestParts(input, init);
     const limiter = options.limiter ?? sharedLimiter(typeof key === 'string' ? key : (key ?? defaultLimiterKey)(parts.url, parts.headers));
-    await limiter.acquire(parts.signal);
+    const sentAt = await limiter.acquire(parts.signal);
     const response = await send(input, init);
     try {
       const headers = response.headers;
       limiter.learnFromHeaders(headers, sources);
       if (response.status === 429) {
         const hint = headerHintMs(headers, {}, sources);
-        if (await isThrottle(response, table)) limiter.recordThrottle(hint);
-      } else if (response.status < 400) limiter.recordSuccess();
+        if (await isThrottle(response, table)) limiter.recordThrottle(hint, sentAt);
+      } else if (response.status < 400) limiter.recordSuccess(sentAt);
       if (headers !== null && typeof headers === 'object') pacedTable().add(headers);
     } catch {
       // an answer whose headers cannot be read teaches nothing

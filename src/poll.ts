@@ -8,7 +8,7 @@ import { MAX_MESSAGE, backoffProfile, classifyErrorIn, eventShowsOutput, isApiEr
 import { clockOf, profileDelayMs, type Clock } from './backoff.js';
 import { isOpenAIFailure, type FailureClass } from './failure.js';
 import { redactSecrets } from './redact.js';
-import { MAX_TIMER_MS, abortableSleep, checkNumber, sharedLimiter, type AdaptiveLimiter } from './limiter.js';
+import { MAX_TIMER_MS, abortableSleep, checkNumber, headersOf, sharedLimiter, type AdaptiveLimiter } from './limiter.js';
 import { isPacedError, isPacedHeaders } from './pacing.js';
 import type { RegistryTables } from './spec.js';
 
@@ -199,12 +199,13 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
     // A deadline further than a timer can hold (about 24.8 days, or an infinite timeoutMs) sets none.
     const timer = last || bound <= MAX_TIMER_MS ? setTimeout(() => controller.abort(timedOut()), last ? FINAL_REQUEST_GRACE_MS : bound) : undefined;
     let poll: { polled: { data: TData; response: { headers: PollHeaders } } } | { failure: unknown } | undefined;
+    let sentAt: number | undefined;
     try {
       // Polls take a slot from the process's rate limiter like every other attempt (none once an
       // answer shows the client's own fetch is paced), so a crowd of waiters cannot outrun the granted rate.
       if (limiter !== false && !pacedUpstream) {
         try {
-          await limiter.acquire(controller.signal);
+          sentAt = await limiter.acquire(controller.signal);
         } catch (e) {
           // The deadline or the caller's abort while waiting for a slot ends the wait like any other.
           poll = { failure: controller.signal.aborted ? controller.signal.reason : e };
@@ -221,8 +222,11 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
     let waitMs: number;
     let fault: unknown;
     if ('polled' in poll) {
-      if (limiter !== false && !pacedUpstream) limiter.recordSuccess();
       pacedUpstream ||= isPacedHeaders(poll.polled.response.headers);
+      if (limiter !== false && !pacedUpstream) {
+        limiter.learnFromHeaders(poll.polled.response.headers, ctx.tables.hints);
+        limiter.recordSuccess(sentAt);
+      }
       try {
         const data = poll.polled.data;
         const status = readString(data, ['status']);
@@ -263,7 +267,10 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
       if (++faults > maxFaults) throw new PollFaultError(id, lastStatus, faults, { cause: fault });
       const hint = ctx.serverHintMs(fault, options);
       pacedUpstream ||= isPacedError(fault);
-      if (limiter !== false && !pacedUpstream && facts?.status === 429) limiter.recordThrottle(hint);
+      if (limiter !== false && !pacedUpstream) {
+        limiter.learnFromHeaders(headersOf(fault), ctx.tables.hints);
+        if (facts?.status === 429) limiter.recordThrottle(hint, sentAt);
+      }
       waitMs = Math.min(maxInterval, profileDelayMs(facts?.backoff ?? faultProfile, faults, { ...clockOf(options), hintMs: hint }));
     }
     const left = deadline - now();

@@ -18,7 +18,7 @@ import {
 } from './backoff.js';
 import { backoffProfile, isConnectionError, type FailureFacts } from './classify.js';
 import { connectionBackoff as defaultConnectionBackoff, DEFAULT_HINT_SOURCES } from './hint-defaults.js';
-import { abortableSleep, checkNumber, DEFAULT_LIMITER_KEY, sharedLimiter, type AdaptiveLimiter, type Sleep } from './limiter.js';
+import { abortableSleep, checkNumber, DEFAULT_LIMITER_KEY, DEFAULT_MAX_PAUSE_MS, headersOf, sharedLimiter, type AdaptiveLimiter, type Sleep } from './limiter.js';
 import { isPacedError } from './pacing.js';
 import type { BackoffProfile, RegistryTables } from './spec.js';
 
@@ -186,6 +186,15 @@ function checkRetryOptions(options: RetryOptions): void {
 
 type Classify = (e: unknown) => FailureFacts | undefined;
 
+/** openai's APIPromise (and anything shaped like it): `withResponse()` gives the parsed data and the Response. */
+interface WithResponse<T> {
+  withResponse(): Promise<{ data: T; response: { headers: unknown } }>;
+}
+
+function hasWithResponse<T>(x: Promise<T>): x is Promise<T> & WithResponse<T> {
+  return x instanceof Promise && typeof (x as Partial<WithResponse<T>>).withResponse === 'function';
+}
+
 /** Options of createRetry. */
 export interface CreateRetryOptions {
   /** Where hints are read (default: the embedded registry's `hints`). */
@@ -208,6 +217,25 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
     } catch {
       return undefined; // an error whose fields throw gives no hint
     }
+  }
+
+  function learn(limiter: AdaptiveLimiter, headers: unknown): void {
+    try {
+      if (headers !== undefined) limiter.learnFromHeaders(headers, sources);
+    } catch {
+      // a limiter that fails to learn does not fail the call
+    }
+  }
+
+  /**
+   * The value of an attempt. When `fn` returns openai's APIPromise (`() => client.x.create(...)`,
+   * not awaited inside), its response headers teach the limiter on success too.
+   */
+  async function settle<T>(out: Promise<T>, limiter: AdaptiveLimiter | undefined): Promise<T> {
+    if (limiter === undefined || !hasWithResponse(out)) return out;
+    const { data, response } = await out.withResponse();
+    learn(limiter, response.headers);
+    return data;
   }
 
   /** Whether to retry, and on which profile: the registry's, or the connection profile for connection errors. */
@@ -256,19 +284,19 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
     for (let attempt = 1; ; attempt++) {
       if (options.signal?.aborted) throw options.signal.reason;
       const paceHere = limiter !== false && !pacedUpstream;
-      if (paceHere) await limiter.acquire(options.signal);
+      const sentAt = paceHere ? await limiter.acquire(options.signal) : undefined;
       let failed = false;
       let error: unknown;
       let result!: T;
       try {
-        result = await fn(attempt);
+        result = await settle(fn(attempt), paceHere ? limiter : undefined);
       } catch (e) {
         failed = true;
         error = e;
       }
       if (!failed) {
         try {
-          if (paceHere) limiter.recordSuccess();
+          if (paceHere) limiter.recordSuccess(typeof sentAt === 'number' ? sentAt : undefined);
           if (budget) budget.recordSuccess(lastCost);
         } catch {
           // a limiter or budget that fails to count a success does not undo it (nor resubmit it)
@@ -283,19 +311,27 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
         options.onGiveUp?.({ error, facts, attempt, reason, ...(isHint(hint) ? { retryAfterMs: hint, retryAt: now() + hint } : {}) });
         throw error;
       };
+      // Every answer teaches the limiter that paced it, a refusal's headers included.
+      if (limiter !== false && !pacedUpstream) learn(limiter, headersOf(error));
       if (how === undefined) return giveUp('not_retryable');
       // Output the caller already has would be delivered twice; "may have been billed" is only reported.
       if (facts?.replay.outputDelivered === true && options.resubmitAfterOutput !== true) return giveUp('output_delivered');
       const hint = how.profile.honourServerHints ? serverHintMs(error, options) : undefined;
-      if (limiter !== false && !pacedUpstream && !how.connection && statusOf(error) === 429) limiter.recordThrottle(hint);
+      // A throttle paced by a limiter (here or in pacedFetch) waits there once: the key's pause
+      // for the hint, then its turn in the queue, which spreads a crowd without jitter. It spends
+      // no budget, since the limiter already holds retries to the rate the server grants.
+      const throttle = !how.connection && statusOf(error) === 429;
+      const pauseCap = pacedUpstream ? DEFAULT_MAX_PAUSE_MS : limiter !== false ? (limiter.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS) : 0;
+      const limiterWaits = throttle && (limiter !== false || pacedUpstream) && (!isHint(hint) || hint <= pauseCap);
+      if (limiter !== false && !pacedUpstream && throttle) limiter.recordThrottle(hint, typeof sentAt === 'number' ? sentAt : undefined);
       if (attempt >= Math.min(callerLimit, how.profile.maxAttempts)) return giveUp('attempts', hint);
       if (isHint(hint) && hint > how.profile.maxMs) return giveUp('hint_exceeds_cap', hint);
-      const cost = how.connection ? (budget ? budget.connectionCost : 0) : budget ? budget.retryCost : 0;
+      const cost = limiterWaits ? 0 : how.connection ? (budget ? budget.connectionCost : 0) : budget ? budget.retryCost : 0;
       if (budget && !budget.tryAcquire(cost)) return giveUp('budget', hint);
       lastCost = cost;
-      const delayMs = profileDelayMs(how.profile, attempt, { ...clockOf(options), hintMs: hint });
+      const delayMs = limiterWaits ? 0 : profileDelayMs(how.profile, attempt, { ...clockOf(options), hintMs: hint });
       options.onRetry?.({ error, facts, attempt, delayMs });
-      await sleep(delayMs, options.signal);
+      if (delayMs > 0) await sleep(delayMs, options.signal);
     }
   }
 

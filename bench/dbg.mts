@@ -1,0 +1,13 @@
+import OpenAI from 'openai';
+import { LoadServer } from './load/server.ts';
+import { withRetry, limiterSnapshots } from '../src/index.ts';
+const rate = Number(process.argv[2] ?? 10);
+const server = new LoadServer({ schedule: [{ atMs: 0, rate }], headers: process.argv[3] !== 'bare', hints: process.argv[3] !== 'bare', latencyMs: 50 });
+await server.listen();
+const client = new OpenAI({ apiKey: 'x', baseURL: `http://127.0.0.1:${server.port}/v1`, maxRetries: 0 });
+server.reset();
+const t0 = performance.now();
+const iv = setInterval(() => { const s = limiterSnapshots()[0]?.state; console.log((performance.now()-t0).toFixed(0), s && `rate ${s.rate.toFixed(2)} ${s.source} q ${s.queued} tok ${s.tokens.toFixed(2)} pause ${s.pausedForMs.toFixed(0)} succ ${s.successes} thr ${s.throttles}`, server.counts); }, 500);
+await Promise.all(Array.from({ length: rate }, async () => { for (let i = 0; i < 6; i++) await withRetry(() => client.responses.create({ model: 'm', input: 'x' })); }));
+console.log('done', (performance.now() - t0).toFixed(0), server.counts);
+clearInterval(iv); await server.close();
