@@ -160,6 +160,9 @@ export function headersOf(e: unknown): unknown {
 /** The default of LimiterOptions.maxPauseMs. */
 export const DEFAULT_MAX_PAUSE_MS = 10_000;
 
+/** How much slower the rate grows past what the server last granted than back up to it. */
+const PROBE_SLOWDOWN = 16;
+
 /** The longest a doubling step may cover, ms: a success after a long gap does not jump the rate. */
 const MAX_GROWTH_STEP_MS = 250;
 
@@ -187,6 +190,11 @@ export class AdaptiveLimiter {
   /** Attempts sent before this took a slot under an older rate: their 429s teach nothing more. */
   #rateSince = Number.NEGATIVE_INFINITY;
   #grownAt = 0;
+  /** The success rate measured at the last 429 (what the server granted then); 0 before any. */
+  #granted = 0;
+  /** When the current run of 429s began, and the last 429. */
+  #episodeAt = Number.NEGATIVE_INFINITY;
+  #throttledAt = Number.NEGATIVE_INFINITY;
   #activeAt: number;
   #successTimes: number[] = [];
   #successHead = 0;
@@ -310,17 +318,25 @@ export class AdaptiveLimiter {
     this.#touch(now, true);
     this.#throttles++;
     this.#refill(now);
-    if (hintMs !== undefined && Number.isFinite(hintMs) && hintMs > 0) this.#pauseUntil(now + Math.min(hintMs, this.maxPauseMs));
-    else this.#tokens = Math.min(this.#tokens, 0);
+    const hinted = hintMs !== undefined && Number.isFinite(hintMs) && hintMs > 0;
+    // A 429 after a spell without any starts an episode: the server's bucket is empty from here,
+    // so successes since then measure its refill rate, not the burst it had saved.
+    if (now - this.#throttledAt > this.windowMs) this.#episodeAt = now;
+    this.#throttledAt = now;
     if ((sentAt ?? now) >= this.#rateSince) {
       const measured = this.#measuredRate(now);
       let next: number;
+      const rough = this.#roughRate(now);
       if (measured > 0) next = this.throttleFactor * measured;
-      else if (Number.isFinite(this.#rate)) next = this.#rate / 2;
-      else next = hintMs !== undefined && Number.isFinite(hintMs) && hintMs > 0 ? 1000 / hintMs : this.minRate;
+      else if (Number.isFinite(this.#rate)) next = rough > 0 ? this.throttleFactor * rough : this.#rate / 2;
+      else if (hinted) next = 1000 / hintMs; // unpaced: the time until one slot frees is the rate of an empty bucket
+      else next = this.throttleFactor * rough;
+      this.#granted = measured > 0 ? measured : rough > 0 ? rough : this.#granted;
       this.#setRate(Math.max(this.minRate, Math.min(this.#rate, this.#ceiling, next)), '429s', now);
-      this.#tokens = Math.min(this.#tokens, 1);
     }
+    // The server had no slot: one frees when the hint has passed (or, without one, at the rate).
+    if (hinted) this.#pauseUntil(now + Math.min(hintMs, this.maxPauseMs));
+    else this.#tokens = 0;
     this.#wakePump();
   }
 
@@ -328,7 +344,7 @@ export class AdaptiveLimiter {
    * Learns from x-ratelimit-* headers, of a success or an error alike: limit L per minute sets
    * the ceiling L / 60 requests/s (the rate follows it down at once, and up when it was at the
    * old ceiling); remaining R and reset D (the time until the bucket is full) give the server's
-   * burst, R + D x L / 60, and free slots never exceed R + 1 (it counts whole slots). R = 0 with a
+   * burst, R + D x L / 60, and whole free slots never exceed R. R = 0 with a
    * burst of two or more says there is no room to grow. No token left
    * (x-ratelimit-remaining-tokens 0) pauses the key until the tokens' reset, capped at maxPauseMs:
    * a request's token cost is not known here, so only exhaustion is acted on. Headers that are
@@ -341,20 +357,22 @@ export class AdaptiveLimiter {
     const remaining = headerCount(headers, names.remainingRequests);
     const reset = durationMs(readHeader(headers, names.resetRequests) ?? '');
     let learned = false;
-    if (limit > 0 && remaining <= limit) {
+    // A remaining that is there but no count makes the whole set suspect.
+    const remainingBad = Number.isNaN(remaining) && readHeader(headers, names.remainingRequests) !== undefined;
+    if (limit > 0 && !(remaining > limit) && !remainingBad) {
       learned = true;
       this.#touch(now, true);
       this.#refill(now);
       const ceiling = Math.max(this.minRate, limit / 60);
-      const wasUnpaced = !Number.isFinite(this.#rate);
-      if (wasUnpaced || this.#rate >= this.#ceiling || this.#rate > ceiling) this.#setRate(ceiling, 'header', now);
-      this.#ceiling = ceiling;
       if (reset !== undefined && remaining >= 0) this.#burst = Math.max(1, Math.min(limit, remaining + (reset * ceiling) / 1000));
+      if (!Number.isFinite(this.#rate) || this.#rate >= this.#ceiling || this.#rate > ceiling) this.#setRate(ceiling, 'header', now);
+      this.#ceiling = ceiling;
       if (remaining >= 0) {
         // With a burst of one, remaining is 0 after every request, so it cannot tell room.
         this.#exhausted = remaining === 0 && (this.#burst ?? 1) >= 2;
-        // The server had between R and R + 1 slots (it counts whole ones): never more here.
-        this.#tokens = Math.min(this.#tokens, remaining + 1 - 1e-6, this.#burstSize());
+        // Never more whole slots than the server has left; the part of a slot refilled here is
+        // kept (the server counts whole slots, so R = 0 says nothing about that part).
+        this.#tokens = Math.min(this.#tokens, remaining + (this.#tokens % 1));
       }
     }
     if (headerCount(headers, names.remainingTokens) === 0) {
@@ -371,34 +389,57 @@ export class AdaptiveLimiter {
 
   #setRate(rate: number, source: RateSource, now: number): void {
     if (rate !== this.#rate) this.#rateSince = now;
-    if (!Number.isFinite(this.#rate)) {
-      this.#tokens = Math.min(this.#tokens, 1);
-      this.#refilledAt = now;
-    }
+    const wasUnpaced = !Number.isFinite(this.#rate);
     this.#rate = rate;
     this.#source = source;
     this.#grownAt = now;
+    if (wasUnpaced) {
+      // Unpaced, it kept no count: it starts with a full bucket, which what the server said trims.
+      this.#tokens = this.#burstSize();
+      this.#refilledAt = now;
+    }
   }
 
-  /** Multiplicative growth while callers queue and the server has room, up to the ceiling. */
+  /**
+   * Growth while callers queue and the server has room, up to the ceiling, in three zones around
+   * G, the rate the server granted at the last 429: far below throttleFactor x G, doubling every
+   * growthSeconds; from there to G, linearly over one window (the pause in growth lets the
+   * server's bucket refill, so the probe past G costs few 429s); past G, probing, PROBE_SLOWDOWN
+   * times slower at first and faster the longer no 429 comes (a capacity that rose is found in
+   * seconds).
+   */
   #grow(now: number): void {
     const step = Math.min(MAX_GROWTH_STEP_MS, now - this.#grownAt);
     this.#grownAt = now;
     if (!Number.isFinite(this.#rate) || this.#queued === 0 || this.#exhausted || this.#rate >= this.#ceiling || step <= 0) return;
     this.#refill(now);
-    const grown = Math.min(this.#ceiling, this.#rate * 2 ** (step / this.growthMs));
-    this.#rate = grown;
-    this.#source = grown >= this.#ceiling ? 'header' : 'ramp';
+    const granted = this.#granted;
+    let grown: number;
+    if (this.#rate < granted * this.throttleFactor) grown = Math.min(granted * this.throttleFactor, this.#rate * 2 ** (step / this.growthMs));
+    else if (this.#rate < granted) grown = Math.min(granted, this.#rate + (granted * (1 - this.throttleFactor) * step) / this.windowMs);
+    else grown = this.#rate * 2 ** (step / Math.max(this.growthMs, this.growthMs * PROBE_SLOWDOWN - (now - this.#throttledAt)));
+    this.#rate = Math.min(this.#ceiling, grown);
+    this.#source = this.#rate >= this.#ceiling ? 'header' : 'ramp';
   }
 
   /** Successes per second over the window (or since the first success, when that is shorter). */
   #measuredRate(now: number): number {
     this.#dropOldSuccesses(now);
+    const from = Math.max(this.#episodeAt, now - this.windowMs);
+    let at = this.#successTimes.length;
+    while (at > this.#successHead && (this.#successTimes[at - 1] as number) > from) at--;
+    const count = this.#successTimes.length - at;
+    const spanMs = now - from;
+    return count >= 2 && spanMs >= this.windowMs / 10 ? (count * 1000) / spanMs : 0;
+  }
+
+  /** Successes per second over the window, the server's burst included; a moment counts as a tenth of the window. */
+  #roughRate(now: number): number {
+    this.#dropOldSuccesses(now);
     const count = this.#successTimes.length - this.#successHead;
-    if (count < 2) return 0;
+    if (count === 0) return 0;
     const first = this.#successTimes[this.#successHead] as number;
-    const spanMs = Math.max(now - first, this.windowMs / 10);
-    return (count * 1000) / Math.min(this.windowMs, spanMs);
+    return (count * 1000) / Math.max(now - first, this.windowMs / 10);
   }
 
   /** Notes activity; past the TTL of idleness first forgets everything learned. */
@@ -410,6 +451,8 @@ export class AdaptiveLimiter {
       this.#burst = undefined;
       this.#exhausted = false;
       this.#rateSince = Number.NEGATIVE_INFINITY;
+      this.#granted = 0;
+      this.#episodeAt = this.#throttledAt = Number.NEGATIVE_INFINITY;
       this.#pausedUntil = 0;
       this.#tokens = 0;
       this.#successTimes = [];
@@ -421,7 +464,7 @@ export class AdaptiveLimiter {
   /** No slot until `until` (a longer pause is kept), then one, paced from there. */
   #pauseUntil(until: number): void {
     this.#pausedUntil = Math.max(this.#pausedUntil, until);
-    this.#tokens = Math.min(this.#tokens, 1);
+    this.#tokens = 1;
     this.#refilledAt = this.#pausedUntil;
   }
 

@@ -222,11 +222,13 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
     let waitMs: number;
     let fault: unknown;
     if ('polled' in poll) {
-      pacedUpstream ||= isPacedHeaders(poll.polled.response.headers);
+      // The poll that shows the fetch is paced upstream still settles the slot it took here.
+      const paced = isPacedHeaders(poll.polled.response.headers);
       if (limiter !== false && !pacedUpstream) {
-        limiter.learnFromHeaders(poll.polled.response.headers, ctx.tables.hints);
+        if (!paced) limiter.learnFromHeaders(poll.polled.response.headers, ctx.tables.hints);
         limiter.recordSuccess(sentAt);
       }
+      pacedUpstream ||= paced;
       try {
         const data = poll.polled.data;
         const status = readString(data, ['status']);

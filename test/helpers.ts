@@ -139,6 +139,7 @@ export function recordingLimiter(): { limiter: AdaptiveLimiter; calls: string[] 
     acquire: async () => void calls.push('acquire'),
     recordThrottle: (hint?: number) => void calls.push(`throttle ${hint}`),
     recordSuccess: () => void calls.push('success'),
+    learnFromHeaders: () => {},
   } as unknown as AdaptiveLimiter;
   return { limiter, calls };
 }

@@ -1,9 +1,11 @@
 /**
- * The adaptive limiter's arithmetic, exactly: defaults and option checks, the rate a 429 teaches
- * (with and without successes, with and without a hint), the pause, what x-ratelimit-* headers
- * teach, the burst, the waits it sleeps, and the process-wide table. A hand-driven clock.
+ * The adaptive limiter's learning rules, exactly, on a clock the test moves: defaults and option
+ * checks, the ceiling and burst that x-ratelimit-* headers teach (and the hostile values that
+ * teach nothing), the estimate a 429 teaches (once per rate, not once per simultaneous 429),
+ * growth while callers queue and the server has room, the source of the rate, the TTL, the pause,
+ * the waits it sleeps, the O(1) queue, and the process-wide table.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VirtualTime } from '../bench/virtual-time.ts';
 import { abortableSleep, AdaptiveLimiter, checkNumber, limiterSnapshots, sharedLimiter } from '../src/limiter.ts';
 
@@ -14,29 +16,39 @@ function manual(options: ConstructorParameters<typeof AdaptiveLimiter>[0] = {}) 
   const limiter = new AdaptiveLimiter({ now: () => t, sleep: (ms, signal) => new Promise((_resolve, reject) => { sleeps.push(ms); signal?.addEventListener('abort', () => reject(signal.reason)); }), ...options });
   return { limiter, sleeps, at: (ms: number) => void (t = ms) };
 }
-const rateHeaders = (limit: number, remaining: number, reset: string) =>
+const rateHeaders = (limit: number | string, remaining: number | string, reset: string) =>
   new Headers({ 'x-ratelimit-limit-requests': String(limit), 'x-ratelimit-remaining-requests': String(remaining), 'x-ratelimit-reset-requests': reset });
 const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+/** `n` successes spread evenly over [from, to). */
+function successes(l: ReturnType<typeof manual>, n: number, from: number, to: number) {
+  for (let i = 0; i < n; i++) {
+    l.at(from + ((to - from) * i) / n);
+    l.limiter.recordSuccess();
+  }
+}
 
 describe('AdaptiveLimiter options', () => {
   it('defaults', () => {
     const l = new AdaptiveLimiter();
-    expect([l.minRate, l.increase, l.throttleFactor, l.burstSeconds, l.maxPauseMs, l.windowMs]).toEqual([0.5, 0.05, 0.9, 1, 10_000, 2_000]);
+    expect([l.minRate, l.throttleFactor, l.growthMs, l.burstSeconds, l.maxPauseMs, l.windowMs, l.ttlMs]).toEqual([0.5, 0.9, 500, 0.1, 10_000, 1_000, 60_000]);
   });
 
-  it('takes its options; windowSeconds in seconds', () => {
-    const l = new AdaptiveLimiter({ minRate: 1, increase: 0, throttleFactor: 1, burstSeconds: 2, maxPauseMs: 0, windowSeconds: 3 });
-    expect([l.minRate, l.increase, l.throttleFactor, l.burstSeconds, l.maxPauseMs, l.windowMs]).toEqual([1, 0, 1, 2, 0, 3_000]);
+  it('takes its options, seconds as seconds; a TTL may be infinite', () => {
+    const l = new AdaptiveLimiter({ minRate: 1, throttleFactor: 1, growthSeconds: 2, burstSeconds: 2, maxPauseMs: 0, windowSeconds: 3, ttlSeconds: Number.POSITIVE_INFINITY });
+    expect([l.minRate, l.throttleFactor, l.growthMs, l.burstSeconds, l.maxPauseMs, l.windowMs, l.ttlMs]).toEqual([1, 1, 2_000, 2, 0, 3_000, Number.POSITIVE_INFINITY]);
   });
 
   it('names the rule and the value', () => {
     expect(() => new AdaptiveLimiter({ minRate: 0 })).toThrow(new TypeError('minRate must be a finite number > 0, got 0'));
-    expect(() => new AdaptiveLimiter({ increase: -1 })).toThrow(new TypeError('increase must be a finite number >= 0, got -1'));
     expect(() => new AdaptiveLimiter({ throttleFactor: 1.5 })).toThrow(new TypeError('throttleFactor must be a number in (0, 1], got 1.5'));
     expect(() => new AdaptiveLimiter({ throttleFactor: 0 })).toThrow(new TypeError('throttleFactor must be a finite number > 0, got 0'));
+    expect(() => new AdaptiveLimiter({ growthSeconds: 0 })).toThrow(new TypeError('growthSeconds must be a finite number > 0, got 0'));
     expect(() => new AdaptiveLimiter({ burstSeconds: 0 })).toThrow(/^burstSeconds must be a finite number > 0/);
     expect(() => new AdaptiveLimiter({ maxPauseMs: -1 })).toThrow(/^maxPauseMs must be a finite number >= 0/);
     expect(() => new AdaptiveLimiter({ windowSeconds: 0 })).toThrow(/^windowSeconds must be a finite number > 0/);
+    expect(() => new AdaptiveLimiter({ ttlSeconds: 0 })).toThrow(new TypeError('ttlSeconds must be a number > 0, got 0'));
+    expect(() => new AdaptiveLimiter({ ttlSeconds: Number.NaN })).toThrow(new TypeError('ttlSeconds must be a number > 0, got NaN'));
     expect(() => new AdaptiveLimiter({ now: 1 as never })).toThrow(new TypeError('now must be a function, got number'));
   });
 
@@ -52,11 +64,23 @@ describe('AdaptiveLimiter options', () => {
 });
 
 describe('AdaptiveLimiter before it learns anything', () => {
-  it('does not pace, counts successes, and keeps an infinite rate', async () => {
-    const { limiter } = manual();
-    await limiter.acquire();
+  it('does not pace, counts successes, and says it has learned nothing', async () => {
+    const { limiter, at } = manual();
+    at(5);
+    await expect(limiter.acquire()).resolves.toBe(5); // the admission time, for recordThrottle
     limiter.recordSuccess();
-    expect(limiter.snapshot()).toEqual({ rate: Number.POSITIVE_INFINITY, queued: 0, tokens: 0, pausedForMs: 0, successes: 1, throttles: 0 });
+    expect(limiter.snapshot()).toEqual({
+      rate: Number.POSITIVE_INFINITY,
+      source: 'none',
+      ceiling: Number.POSITIVE_INFINITY,
+      queued: 0,
+      tokens: Number.POSITIVE_INFINITY,
+      pausedForMs: 0,
+      successes: 1,
+      throttles: 0,
+      idleMs: 0,
+      expiresInMs: 60_000,
+    });
   });
 
   it('an aborted signal rejects at once with its reason', async () => {
@@ -67,113 +91,334 @@ describe('AdaptiveLimiter before it learns anything', () => {
   });
 });
 
-describe('AdaptiveLimiter.recordThrottle', () => {
-  it('without successes or a hint: minRate, then half the rate', () => {
-    const { limiter } = manual({ minRate: 0.1 });
-    limiter.recordThrottle();
-    expect(limiter.rate).toBe(0.1);
-    expect(limiter.snapshot()).toMatchObject({ tokens: 0, pausedForMs: 0, throttles: 1 });
+describe('AdaptiveLimiter.learnFromHeaders: the ceiling, the burst, the slots', () => {
+  it('limit per minute / 60 is the ceiling, and the rate at once; the burst is remaining + reset x ceiling', () => {
+    const { limiter, at } = manual();
+    limiter.learnFromHeaders(rateHeaders(6000, 9, '10ms')); // 100/s; 9 + 0.01 s x 100 = a burst of 10
+    expect(limiter.snapshot()).toMatchObject({ rate: 100, source: 'header', ceiling: 100 });
+    at(20_000);
+    expect(limiter.snapshot().tokens).toBe(10);
   });
 
-  it('without successes, a hint implies a rate (1000 / hint), and halving follows', () => {
+  it('the burst is at most the limit; a missing reset leaves burstSeconds of the rate', () => {
+    const a = manual();
+    a.limiter.learnFromHeaders(rateHeaders(120, 100, '10m0s')); // 2/s; 100 + 1200 capped at 120
+    a.at(50_000);
+    expect(a.limiter.snapshot().tokens).toBe(120);
+    const b = manual({ burstSeconds: 2 });
+    b.limiter.learnFromHeaders(new Headers({ 'x-ratelimit-limit-requests': '600', 'x-ratelimit-remaining-requests': '3' })); // 10/s
+    b.at(20_000);
+    expect(b.limiter.snapshot().tokens).toBe(20);
+  });
+
+  it('whole free slots never exceed remaining; the part of a slot refilled here is kept', () => {
     const { limiter, at } = manual();
-    limiter.recordThrottle(200);
-    expect(limiter.rate).toBe(5);
-    expect(limiter.snapshot()).toMatchObject({ tokens: 0, pausedForMs: 200 }); // no slot is free during the pause
+    limiter.learnFromHeaders(rateHeaders(6000, 50, '0s')); // 100/s, burst 50
+    at(1_000);
+    expect(limiter.snapshot().tokens).toBe(50);
+    limiter.learnFromHeaders(rateHeaders(6000, 7, '430ms'));
+    expect(limiter.snapshot().tokens).toBe(7);
+    limiter.learnFromHeaders(rateHeaders(6000, 40, '100ms')); // more remaining adds nothing
+    expect(limiter.snapshot().tokens).toBe(7);
+    limiter.learnFromHeaders(rateHeaders(6000, 0, '500ms'));
+    at(1_004); // 0.4 of a slot refilled
+    limiter.learnFromHeaders(rateHeaders(6000, 0, '500ms'));
+    expect(limiter.snapshot().tokens).toBeCloseTo(0.4, 9);
+  });
+
+  it('a ceiling below minRate is minRate', () => {
+    const { limiter } = manual();
+    limiter.learnFromHeaders(rateHeaders(10, 9, '1h'));
+    expect(limiter.rate).toBe(0.5);
+  });
+
+  it('the rate follows the ceiling down at once, and up when it was at the old ceiling', () => {
+    const { limiter, at } = manual();
+    limiter.learnFromHeaders(rateHeaders(6000, 5, '50ms'));
+    at(100);
+    limiter.learnFromHeaders(rateHeaders(1800, 0, '100ms')); // 30/s
+    expect(limiter.snapshot()).toMatchObject({ rate: 30, source: 'header', ceiling: 30 });
     at(200);
-    expect(limiter.snapshot()).toMatchObject({ tokens: 1, pausedForMs: 0 }); // then one is
-    limiter.recordThrottle();
-    expect(limiter.rate).toBe(2.5);
-    limiter.recordThrottle(100); // 1000 / 100 = 10 is more than half of 2.5: the half wins
-    expect(limiter.rate).toBe(1.25);
-    limiter.recordThrottle(2_000); // 0.5 is less than half of 1.25
-    expect(limiter.rate).toBe(0.5);
-    limiter.recordThrottle(); // never below minRate
-    expect(limiter.rate).toBe(0.5);
+    limiter.learnFromHeaders(rateHeaders(6000, 9, '10ms'));
+    expect(limiter.snapshot()).toMatchObject({ rate: 100, source: 'header', ceiling: 100 });
   });
 
-  it('a zero, negative or infinite hint pauses nothing and implies no rate', () => {
-    for (const hint of [0, -5, Number.POSITIVE_INFINITY]) {
-      const { limiter } = manual();
-      limiter.recordThrottle(hint);
-      expect(limiter.rate).toBe(0.5);
-      expect(limiter.snapshot()).toMatchObject({ tokens: 0, pausedForMs: 0 });
+  it('a rate a 429 taught stays below a ceiling that rises (growth takes it there)', () => {
+    const l = manual();
+    l.limiter.learnFromHeaders(rateHeaders(6000, 5, '50ms'));
+    successes(l, 40, 0, 1_000);
+    l.at(1_000);
+    l.limiter.recordThrottle(undefined, 1_000); // 40 per second x 0.9
+    expect(l.limiter.snapshot()).toMatchObject({ rate: 36, source: '429s', ceiling: 100 });
+    l.limiter.learnFromHeaders(rateHeaders(12_000, 5, '25ms'));
+    expect(l.limiter.snapshot()).toMatchObject({ rate: 36, source: '429s', ceiling: 200 });
+  });
+
+  it.each([
+    ['a zero limit', rateHeaders(0, 0, '1s')],
+    ['a negative limit', rateHeaders(-6000, 0, '1s')],
+    ['a limit of 1e308', rateHeaders('1e308', 0, '1s')],
+    ['a limit of 16 digits', rateHeaders('6000000000000000', 0, '1s')],
+    ['a limit that is not a number', rateHeaders('abc', 0, '1s')],
+    ['an infinite limit', rateHeaders('Infinity', 1, '1s')],
+    ['a hexadecimal limit', rateHeaders('0x10', 1, '1s')],
+    ['remaining above the limit', rateHeaders(10, 11, '1s')],
+    ['a negative remaining', rateHeaders(10, -1, '1s')],
+    ['a missing limit', new Headers({ 'x-ratelimit-remaining-requests': '1', 'x-ratelimit-reset-requests': '1s' })],
+  ])('%s teaches nothing', (_name, headers) => {
+    const { limiter } = manual();
+    limiter.learnFromHeaders(headers);
+    expect(limiter.snapshot()).toMatchObject({ rate: Number.POSITIVE_INFINITY, source: 'none', ceiling: Number.POSITIVE_INFINITY, pausedForMs: 0 });
+  });
+
+  it('a reset that is no duration ("abc", "-5s", "NaNs") teaches no burst, and nothing odd', () => {
+    for (const reset of ['abc', '-5s', 'NaNs', '1e308s']) {
+      const { limiter, at } = manual();
+      limiter.learnFromHeaders(rateHeaders(600, 2, reset));
+      at(20_000);
+      expect(limiter.snapshot()).toMatchObject({ rate: 10, tokens: 1 }); // burstSeconds (0.1) of 10/s, at least one
     }
   });
 
-  it('with successes: throttleFactor x the successes per second over at least one second', () => {
-    const { limiter, at } = manual();
-    for (let t = 0; t < 1_000; t += 100) {
-      at(t);
-      limiter.recordSuccess();
-    }
-    at(1_000);
-    limiter.recordThrottle();
-    expect(limiter.rate).toBeCloseTo(9, 9); // 10 in 1 s x 0.9
-  });
-
-  it('a burst of successes in a moment is measured over one second', () => {
-    const { limiter, at } = manual();
-    at(500);
-    for (let i = 0; i < 4; i++) limiter.recordSuccess();
-    limiter.recordThrottle();
-    expect(limiter.rate).toBeCloseTo(3.6, 9);
-  });
-
-  it('only successes in the window count, measured over the window', () => {
-    const { limiter, at } = manual();
-    for (let t = 0; t <= 3_000; t += 100) {
-      at(t);
-      limiter.recordSuccess();
-    }
-    limiter.recordThrottle(); // at 3000: successes from 1000 to 3000 (21) over 2 s
-    expect(limiter.rate).toBeCloseTo(9.45, 9);
-    at(6_000); // none left in the window: half the rate
-    limiter.recordThrottle();
-    expect(limiter.rate).toBeCloseTo(4.725, 9);
-  });
-
-  it('the window follows windowSeconds and the rate follows throttleFactor', () => {
-    const { limiter, at } = manual({ windowSeconds: 4, throttleFactor: 0.5 });
-    for (let t = 0; t <= 4_000; t += 100) {
-      at(t);
-      limiter.recordSuccess();
-    }
-    limiter.recordThrottle(); // 41 over 4 s x 0.5
-    expect(limiter.rate).toBeCloseTo(5.125, 9);
-  });
-
-  it('never raises the rate', () => {
-    const { limiter, at } = manual();
-    limiter.recordThrottle(1_000); // 1/s
-    for (let t = 1_000; t < 2_000; t += 10) {
-      at(t);
-      limiter.recordSuccess();
-    }
-    const before = limiter.rate;
-    limiter.recordThrottle();
-    expect(limiter.rate).toBe(before);
-  });
-
-  it('successes raise a learned rate by increase each', () => {
-    const { limiter } = manual({ increase: 0.25 });
-    limiter.recordThrottle();
-    limiter.recordSuccess();
-    limiter.recordSuccess();
-    expect(limiter.rate).toBe(1);
-  });
-
-  it('a longer pause is kept; a shorter hint does not shorten it; the pause is capped', () => {
-    const { limiter, at } = manual({ maxPauseMs: 3_000 });
-    limiter.recordThrottle(2_000);
-    limiter.recordThrottle(500);
-    expect(limiter.snapshot().pausedForMs).toBe(2_000);
-    limiter.recordThrottle(9_000);
+  it('no token left (remaining-tokens 0) pauses the key until the tokens reset, capped at maxPauseMs, and stops growth', () => {
+    const { limiter } = manual({ maxPauseMs: 3_000 });
+    limiter.learnFromHeaders(new Headers({ 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '1s' }));
+    expect(limiter.snapshot().pausedForMs).toBe(1_000);
+    limiter.learnFromHeaders(new Headers({ 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '6m0s' }));
     expect(limiter.snapshot().pausedForMs).toBe(3_000);
-    at(1_000);
+    limiter.learnFromHeaders(new Headers({ 'x-ratelimit-remaining-tokens': '5', 'x-ratelimit-reset-tokens': '1h' }));
+    expect(limiter.snapshot().pausedForMs).toBe(3_000); // tokens left: nothing to act on
+  });
+
+  it('reads the header names of the sources it is given', () => {
+    const { limiter } = manual();
+    const sources = { rateLimitHeaders: { limitRequests: 'l', remainingRequests: 'r', resetRequests: 'd' } } as never;
+    limiter.learnFromHeaders(new Headers({ l: '1200', r: '10', d: '1s' }), sources);
+    expect(limiter.rate).toBe(20);
+  });
+});
+
+describe('AdaptiveLimiter.recordThrottle: what a 429 teaches', () => {
+  it('throttleFactor x the successes per second over the window', () => {
+    const l = manual();
+    successes(l, 10, 0, 1_000);
+    l.at(1_000);
+    l.limiter.recordThrottle();
+    expect(l.limiter.snapshot()).toMatchObject({ rate: 9, source: '429s' });
+  });
+
+  it('a burst of successes in a moment is measured over a tenth of the window, not the moment', () => {
+    const l = manual();
+    l.at(500);
+    for (let i = 0; i < 10; i++) l.limiter.recordSuccess();
+    l.limiter.recordThrottle();
+    expect(l.limiter.rate).toBeCloseTo(90, 9); // 10 in 100 ms x 0.9: an overestimate the next 429s correct
+  });
+
+  it('only successes in the window count; the window follows windowSeconds and the rate throttleFactor', () => {
+    const l = manual({ windowSeconds: 2, throttleFactor: 0.5 });
+    successes(l, 50, 0, 1_000); // out of the window at 3 s
+    successes(l, 8, 1_000, 3_000);
+    l.at(3_000);
+    l.limiter.recordThrottle();
+    expect(l.limiter.rate).toBeCloseTo(2, 9); // 8 in 2 s x 0.5
+  });
+
+  it('one success is no measure: half the rate, or, unpaced, the rate the hint implies, else minRate', () => {
+    const a = manual();
+    a.limiter.recordSuccess();
+    a.limiter.recordThrottle(200);
+    expect(a.limiter.rate).toBe(5);
+    const b = manual({ minRate: 0.1 });
+    b.limiter.recordThrottle();
+    expect(b.limiter.rate).toBe(0.1);
+    const c = manual();
+    c.limiter.learnFromHeaders(rateHeaders(600, 0, '100ms')); // 10/s
+    c.at(10);
+    c.limiter.recordThrottle(undefined, 10);
+    expect(c.limiter.rate).toBe(5);
+  });
+
+  it('a crowd of simultaneous 429s lowers the rate once: attempts sent before the rate changed teach nothing more', () => {
+    const l = manual();
+    successes(l, 100, 0, 1_000);
+    l.at(1_000);
+    l.limiter.recordThrottle(undefined, 990);
+    expect(l.limiter.rate).toBe(90);
+    for (let i = 0; i < 50; i++) l.limiter.recordThrottle(undefined, 995); // sent before 1,000
+    expect(l.limiter.rate).toBe(90);
+    expect(l.limiter.snapshot().throttles).toBe(51);
+    l.at(1_500);
+    l.limiter.recordThrottle(undefined, 1_200); // sent under 90/s: a new measure, (50 in the last second) x 0.9
+    expect(l.limiter.rate).toBe(45);
+  });
+
+  it('the first answer\'s headers set the rate, so the 429s of the unpaced first wave teach only their pause', () => {
+    const l = manual();
+    l.at(50);
+    l.limiter.learnFromHeaders(rateHeaders(6000, 0, '100ms'));
+    for (let i = 0; i < 90; i++) l.limiter.recordThrottle(10, 0);
+    expect(l.limiter.snapshot()).toMatchObject({ rate: 100, source: 'header', pausedForMs: 10, throttles: 90 });
+  });
+
+  it('never raises the rate, never above the ceiling, never below minRate', () => {
+    const l = manual();
+    l.limiter.learnFromHeaders(rateHeaders(600, 0, '100ms')); // 10/s
+    successes(l, 100, 0, 1_000); // 100/s measured: 90 would be above the ceiling
+    l.at(1_000);
+    l.limiter.recordThrottle(undefined, 1_000);
+    expect(l.limiter.rate).toBe(10);
+    const low = manual({ minRate: 2 });
+    low.limiter.recordThrottle(10_000);
+    expect(low.limiter.rate).toBe(2);
+  });
+
+  it('the hint pauses the key (a longer pause is kept, capped at maxPauseMs); a zero, negative, NaN or infinite hint pauses nothing', () => {
+    const { limiter, at } = manual({ maxPauseMs: 5_000 });
+    limiter.recordThrottle(2_000);
     expect(limiter.snapshot().pausedForMs).toBe(2_000);
-    at(5_000);
-    expect(limiter.snapshot().pausedForMs).toBe(0);
+    at(500);
+    limiter.recordThrottle(100);
+    expect(limiter.snapshot().pausedForMs).toBe(1_500);
+    limiter.recordThrottle(1e308);
+    expect(limiter.snapshot().pausedForMs).toBe(5_000);
+    for (const hint of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      const fresh = manual();
+      fresh.limiter.recordThrottle(hint);
+      expect(fresh.limiter.snapshot()).toMatchObject({ rate: 0.5, pausedForMs: 0, tokens: 0 });
+    }
+  });
+});
+
+describe('AdaptiveLimiter growth', () => {
+  /** A limiter at 36/s (a 429's estimate under a ceiling of 100/s) with one caller queued. */
+  async function throttledWithQueue(headers = true) {
+    const l = manual();
+    if (headers) l.limiter.learnFromHeaders(rateHeaders(6000, 5, '50ms'));
+    successes(l, 40, 0, 1_000);
+    l.at(1_000);
+    l.limiter.recordThrottle(undefined, 1_000); // no slot now
+    const queued = l.limiter.acquire();
+    await tick();
+    return { ...l, queued };
+  }
+
+  it('from throttleFactor x G back to G (what the server granted at the 429) linearly over one window, then probing, slowly at first', async () => {
+    const l = await throttledWithQueue(); // 36/s; G = 40/s, the successes of the last second
+    expect(l.limiter.queued).toBe(1);
+    const seen: number[] = [];
+    for (let t = 1_250; t <= 2_000; t += 250) {
+      l.at(t);
+      l.limiter.recordSuccess();
+      seen.push(l.limiter.rate);
+    }
+    expect(seen.map((r) => Number(r.toFixed(9)))).toEqual([37, 38, 39, 40]);
+    expect(l.limiter.snapshot().source).toBe('ramp');
+    l.at(2_250);
+    l.limiter.recordSuccess(); // past G: doubling every 16 x 0.5 s less the 1.25 s since the 429
+    expect(l.limiter.rate).toBeCloseTo(40 * 2 ** (250 / 6_750), 9);
+  });
+
+  it('far below throttleFactor x G (a rate halved for want of a measure), doubling every growthSeconds up to it', async () => {
+    const l = await throttledWithQueue();
+    l.at(2_500); // the successes have left the window: no measure, so half the rate
+    l.limiter.recordThrottle(undefined, 2_500);
+    expect(l.limiter.rate).toBe(18);
+    l.at(2_750);
+    l.limiter.recordSuccess();
+    expect(l.limiter.rate).toBeCloseTo(18 * Math.SQRT2, 9);
+    l.at(3_000);
+    l.limiter.recordSuccess();
+    expect(l.limiter.rate).toBeCloseTo(36, 9);
+  });
+
+  it('a success after a long gap grows the rate by one step of at most 250 ms', async () => {
+    const l = await throttledWithQueue(false);
+    l.at(20_000);
+    l.limiter.recordSuccess();
+    expect(l.limiter.rate).toBeCloseTo(37, 9);
+  });
+
+  it('the probe speeds up the longer no 429 comes; without headers there is no ceiling', async () => {
+    const l = await throttledWithQueue(false);
+    for (let t = 1_250; t <= 9_000; t += 250) {
+      l.at(t);
+      l.limiter.recordSuccess();
+    }
+    const at9 = l.limiter.rate;
+    l.at(9_250);
+    l.limiter.recordSuccess();
+    expect(l.limiter.rate / at9).toBeCloseTo(Math.SQRT2, 9); // 8 s on: doubling every 0.5 s again
+    expect(at9).toBeGreaterThan(80);
+  });
+
+  it('no growth while nobody queues, nor while the headers say no request is left (with a burst of two or more)', async () => {
+    const idle = manual();
+    idle.limiter.learnFromHeaders(rateHeaders(6000, 5, '50ms'));
+    idle.limiter.recordThrottle();
+    const before = idle.limiter.rate;
+    idle.at(500);
+    idle.limiter.recordSuccess();
+    expect(idle.limiter.rate).toBe(before);
+
+    const l = await throttledWithQueue();
+    l.limiter.learnFromHeaders(rateHeaders(6000, 0, '100ms')); // burst 10, none left
+    l.at(1_500);
+    l.limiter.recordSuccess();
+    expect(l.limiter.rate).toBe(36);
+    l.limiter.learnFromHeaders(rateHeaders(6000, 1, '90ms')); // room again
+    l.at(1_750);
+    l.limiter.recordSuccess();
+    expect(l.limiter.rate).toBeCloseTo(37, 9);
+  });
+
+  it('with a burst of one, remaining is 0 after every request and says nothing about room', async () => {
+    const l = manual();
+    l.limiter.learnFromHeaders(rateHeaders(600, 0, '100ms')); // 10/s, burst 1
+    successes(l, 5, 0, 1_000);
+    l.at(1_000);
+    l.limiter.recordThrottle(undefined, 1_000);
+    expect(l.limiter.rate).toBe(4.5);
+    void l.limiter.acquire();
+    void l.limiter.acquire();
+    await tick();
+    l.limiter.learnFromHeaders(rateHeaders(600, 0, '100ms'));
+    l.at(1_250);
+    l.limiter.recordSuccess();
+    expect(l.limiter.rate).toBeCloseTo(4.625, 9); // 4.5 + 5 x 0.1 over a quarter of the window
+  });
+});
+
+describe('AdaptiveLimiter TTL', () => {
+  it('idle past its TTL, it forgets what it learned; the snapshot counts down to it', () => {
+    const { limiter, at } = manual({ ttlSeconds: 10 });
+    limiter.learnFromHeaders(rateHeaders(6000, 5, '50ms'));
+    limiter.recordThrottle(20_000);
+    at(4_000);
+    expect(limiter.snapshot()).toMatchObject({ rate: 50, source: '429s', idleMs: 4_000, expiresInMs: 6_000 });
+    expect(limiter.expired()).toBe(false);
+    at(10_000);
+    expect(limiter.expired()).toBe(true);
+    expect(limiter.snapshot()).toMatchObject({ rate: Number.POSITIVE_INFINITY, source: 'none', ceiling: Number.POSITIVE_INFINITY, pausedForMs: 0, idleMs: 10_000, expiresInMs: 0 });
+  });
+
+  it('activity (an attempt, an answer) restarts the count', async () => {
+    const { limiter, at } = manual({ ttlSeconds: 10 });
+    limiter.learnFromHeaders(rateHeaders(6000, 5, '50ms'));
+    at(9_000);
+    await limiter.acquire();
+    at(18_000);
+    expect(limiter.snapshot()).toMatchObject({ rate: 100, idleMs: 9_000, expiresInMs: 1_000 });
+  });
+
+  it('a limiter with callers queued never expires', async () => {
+    const { limiter, at } = manual({ ttlSeconds: 1 });
+    limiter.recordThrottle(500);
+    void limiter.acquire();
+    await tick();
+    at(100_000);
+    expect(limiter.expired()).toBe(false);
+    expect(limiter.snapshot()).toMatchObject({ queued: 1, idleMs: 0 });
   });
 });
 
@@ -184,9 +429,8 @@ describe('AdaptiveLimiter slots and waits', () => {
     const limiter = new AdaptiveLimiter({ now: time.now, sleep: (ms, signal) => { sleeps.push(ms); return time.sleep(ms, signal); } });
     limiter.recordThrottle(400); // 2.5/s, one slot at 400
     const granted: number[] = [];
-    const all = Promise.all([1, 2, 3].map(() => limiter.acquire().then(() => granted.push(time.now()))));
+    const all = Promise.all([1, 2, 3].map(() => limiter.acquire().then((at) => granted.push(at))));
     expect(limiter.queued).toBe(3);
-    expect(limiter.snapshot().queued).toBe(3);
     await time.run();
     await all;
     expect(granted).toEqual([400, 800, 1_200]);
@@ -204,96 +448,56 @@ describe('AdaptiveLimiter slots and waits', () => {
     await p;
     expect(sleeps).toEqual([2_000]);
     expect(time.now()).toBe(2_000);
-    expect(limiter.snapshot().tokens).toBe(0);
   });
 
-  it('a learned rate without headers bursts one second of slots (at least one)', () => {
-    const slow = manual();
-    slow.limiter.recordThrottle(); // 0.5/s
-    slow.at(60_000);
-    expect(slow.limiter.snapshot().tokens).toBe(1);
-    const fast = manual({ burstSeconds: 2 });
-    fast.limiter.recordThrottle(100); // 10/s
-    fast.at(60_000);
-    expect(fast.limiter.snapshot().tokens).toBe(20);
-  });
-});
-
-describe('AdaptiveLimiter.learnFromHeaders', () => {
-  it('the refill rate, tokens = remaining on first learning, a burst of at most the limit', () => {
-    const { limiter, at } = manual({ burstSeconds: 2 });
-    limiter.learnFromHeaders(rateHeaders(600, 0, '60s')); // 10/s
-    expect(limiter.rate).toBe(10);
-    expect(limiter.snapshot().tokens).toBe(0);
-    at(60_000);
-    expect(limiter.snapshot().tokens).toBe(20); // 2 s of 10/s
-    const small = manual({ burstSeconds: 2 });
-    small.limiter.learnFromHeaders(rateHeaders(5, 0, '1s')); // 5/s, burst 10 capped at 5
-    small.at(60_000);
-    expect(small.limiter.snapshot().tokens).toBe(5);
-  });
-
-  it('a rate below minRate is minRate', () => {
-    const { limiter } = manual();
-    limiter.learnFromHeaders(rateHeaders(10, 9, '1h'));
-    expect(limiter.rate).toBe(0.5);
-  });
-
-  it('once learned, tokens are not reset to remaining but never exceed it', () => {
-    const { limiter, at } = manual();
-    limiter.learnFromHeaders(rateHeaders(100, 50, '10s')); // 5/s, 50 tokens
-    at(1_000);
-    limiter.learnFromHeaders(rateHeaders(100, 90, '2s')); // 5/s again; 50 tokens stay
-    expect(limiter.snapshot().tokens).toBe(50);
-    limiter.learnFromHeaders(rateHeaders(100, 100, '0s')); // full bucket: nothing to learn, tokens <= 100
-    expect(limiter.snapshot().tokens).toBe(50);
-    expect(limiter.rate).toBe(5);
-    limiter.learnFromHeaders(rateHeaders(100, 7, '0s')); // a zero reset teaches no rate; tokens <= 7
-    expect(limiter.snapshot().tokens).toBe(7);
-    expect(limiter.rate).toBe(5);
-  });
-
-  it('before anything is learned, a full bucket caps nothing', () => {
-    const { limiter } = manual();
-    limiter.learnFromHeaders(rateHeaders(100, 100, '1s'));
-    expect(limiter.rate).toBe(Number.POSITIVE_INFINITY);
-    expect(limiter.snapshot().tokens).toBe(0);
-  });
-
-  it.each([
-    ['a zero limit', rateHeaders(0, 0, '1s')],
-    ['remaining above the limit', rateHeaders(10, 11, '1s')],
-    ['a negative remaining', rateHeaders(10, -1, '1s')],
-    ['a missing limit', new Headers({ 'x-ratelimit-remaining-requests': '1', 'x-ratelimit-reset-requests': '1s' })],
-    ['a missing remaining', new Headers({ 'x-ratelimit-limit-requests': '10', 'x-ratelimit-reset-requests': '1s' })],
-    ['a missing reset', new Headers({ 'x-ratelimit-limit-requests': '10', 'x-ratelimit-remaining-requests': '1' })],
-    ['an infinite limit', new Headers({ 'x-ratelimit-limit-requests': 'Infinity', 'x-ratelimit-remaining-requests': '1', 'x-ratelimit-reset-requests': '1s' })],
-  ])('%s teaches nothing', (_name, headers) => {
-    const { limiter } = manual();
-    limiter.learnFromHeaders(headers);
-    expect(limiter.rate).toBe(Number.POSITIVE_INFINITY);
-  });
-
-  it('reads the header names of the sources it is given', () => {
-    const { limiter } = manual();
-    const sources = { rateLimitHeaders: { limitRequests: 'l', remainingRequests: 'r', resetRequests: 'd' } } as never;
-    limiter.learnFromHeaders(new Headers({ l: '20', r: '10', d: '1s' }), sources);
-    expect(limiter.rate).toBe(10);
+  it('10,000 queued callers: aborting every other one leaves the rest in order, and each leaves in O(1) (a linked queue)', async () => {
+    const time = new VirtualTime();
+    const limiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep, minRate: 1_000 });
+    limiter.recordThrottle(); // 1000/s
+    const order: number[] = [];
+    const controllers: AbortController[] = [];
+    const all: Promise<unknown>[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const c = new AbortController();
+      controllers.push(c);
+      all.push(limiter.acquire(c.signal).then(() => order.push(i), () => undefined));
+    }
+    expect(limiter.queued).toBe(10_000);
+    for (let i = 1; i < 10_000; i += 2) controllers[i]?.abort(new Error('left'));
+    expect(limiter.queued).toBe(5_000);
+    controllers[1]?.abort(new Error('again')); // a second abort of one gone is nothing
+    expect(limiter.queued).toBe(5_000);
+    await time.run();
+    await Promise.all(all);
+    expect(order).toEqual(Array.from({ length: 5_000 }, (_, k) => 2 * k));
+    expect(time.now()).toBeCloseTo(5_000, 0); // 5,000 slots at 1000/s
   });
 });
 
 describe('the process-wide limiters', () => {
+  afterEach(() => vi.restoreAllMocks());
+
   it('sharedLimiter refuses a key that is not a string', () => {
     expect(() => sharedLimiter(5 as never)).toThrow(new TypeError('limiterKey must be a string, got number'));
   });
 
-  it('limiterSnapshots lists every key with its state', () => {
+  it('limiterSnapshots lists every key with its state and where its rate comes from', () => {
     const key = `mutation-${Math.random()}`;
     sharedLimiter(key).recordThrottle();
     const mine = limiterSnapshots().find((s) => s.key === key);
-    expect(mine?.state).toMatchObject({ rate: 0.5, throttles: 1 });
+    expect(mine?.state).toMatchObject({ rate: 0.5, source: '429s', throttles: 1, expiresInMs: expect.any(Number) });
     expect(sharedLimiter(key)).toBe(sharedLimiter(key));
     expect(sharedLimiter()).toBe(sharedLimiter('default'));
+  });
+
+  it('the table drops limiters idle past their TTL (60 s): they are gone from limiterSnapshots and new when asked for again', () => {
+    const key = `ttl-${Math.random()}`;
+    const first = sharedLimiter(key);
+    first.recordThrottle();
+    const real = performance.now.bind(performance);
+    vi.spyOn(performance, 'now').mockImplementation(() => real() + 61_000);
+    expect(limiterSnapshots().some((s) => s.key === key)).toBe(false);
+    expect(sharedLimiter(key)).not.toBe(first);
   });
 });
 

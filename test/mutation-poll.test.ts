@@ -173,7 +173,6 @@ describe('waitForResponse and the limiter', () => {
   it('polls answered through pacedFetch are not paced twice', async () => {
     const { limiter, calls } = recordingLimiter();
     const upstream = recordingLimiter();
-    Object.assign(upstream.limiter, { learnFromHeaders: () => {} });
     const fetch = pacedFetch(async () => new Response('{}', { status: 200 }), { limiter: upstream.limiter });
     const answers = [running(), running(), done()];
     const client: ResponsesClient = {
