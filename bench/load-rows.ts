@@ -40,7 +40,7 @@ const flat = (rate: number): RateStep[] => [{ atMs: 0, rate }];
 const HINTED = { headers: true, hints: true, processes: 1, requests: 5 } as const;
 
 function scenarios(quick: boolean): LoadScenario[] {
-  if (quick) return [{ label: 'load 100/s (quick)', schedule: flat(100), ...HINTED, tasks: 20, requests: 3, targets: { success: 0.99, attempts: 1.3, makespan: 1.15 } }];
+  if (quick) return [{ label: 'load 100/s (quick)', schedule: flat(100), ...HINTED, tasks: 40, requests: 5, targets: { success: 0.99, attempts: 1.3, makespan: 1.15 } }];
   const hinted = { success: 0.99, attempts: 1.3, makespan: 1.15 };
   return [
     { label: 'load 10/s', schedule: flat(10), ...HINTED, tasks: 10, requests: 6, targets: hinted },

@@ -4,15 +4,20 @@
  * seconds (test/bench.test.ts runs it, so it cannot rot). `--out <file>` writes elsewhere.
  *
  * Row providers, in order: the package's hot paths, bundle, cold import, generator and ingest
- * (package-rows.ts), then retry under overload, outage and the hint scan (retry-rows.ts).
+ * (package-rows.ts), then retry under overload, outage and the hint scan in virtual time
+ * (retry-rows.ts), the limiter's queue at scale (queue-rows.ts) and the real-time load matrix
+ * (load-rows.ts: a real openai client against a local server; `npx tsx bench/load-only.ts` runs
+ * only it).
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { formatTable, type BenchRow, type RowProvider } from './framework.ts';
 import { bundleRows, coldImportRows, diagnosticsRows, generatorRows, hotPathRows, ingestRows } from './package-rows.ts';
 import { outageRows, overloadRows, retryDetails, scanRows } from './retry-rows.ts';
+import { queueRows } from './queue-rows.ts';
+import { loadRows } from './load-rows.ts';
 
-const PROVIDERS: readonly RowProvider[] = [hotPathRows, bundleRows, coldImportRows, generatorRows, diagnosticsRows, ingestRows, overloadRows, outageRows, scanRows];
+const PROVIDERS: readonly RowProvider[] = [hotPathRows, bundleRows, coldImportRows, generatorRows, diagnosticsRows, ingestRows, overloadRows, outageRows, scanRows, queueRows, loadRows];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

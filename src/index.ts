@@ -108,7 +108,7 @@ export { FAILURE_BRAND, isOpenAIFailure, type FailureKind, type OpenAIFailure } 
 export { FAILURE_FIELDS } from './failure-record.generated.js';
 export { PollFaultError, PollTimeoutError, type PollHeaders, type PolledResponse, type ResponsesClient, type WaitOptions } from './poll.js';
 export { RetryBudget, sharedRetryBudget, type GiveUpEvent, type GiveUpReason, type RetryBudgetOptions, type RetryEvent, type RetryOptions } from './retry.js';
-export { AdaptiveLimiter, DEFAULT_LIMITER_KEY, limiterSnapshots, sharedLimiter, type LimiterOptions, type LimiterSnapshot, type Sleep } from './limiter.js';
+export { AdaptiveLimiter, DEFAULT_LIMITER_KEY, limiterSnapshots, sharedLimiter, type LimiterOptions, type LimiterSnapshot, type RateSource, type Sleep } from './limiter.js';
 export { defaultLimiterKey, pacedFetch, type Fetch, type PacedFetchOptions } from './pacing.js';
 export { headerHintMs, messageHintMs, type Clock } from './backoff.js';
 export type { BackoffProfile, HintSources, RegistryTables } from './spec.js';

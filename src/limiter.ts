@@ -17,9 +17,11 @@
  *   process's fair share. A 429 of an attempt sent before the rate last changed teaches nothing
  *   more: a crowd of simultaneous 429s lowers the rate once, not once each.
  * - While callers queue and the server says it has room (remaining > 0, or no headers at all),
- *   the rate grows multiplicatively, doubling every growthSeconds (source "ramp"), up to the
- *   ceiling: it recovers from a low estimate, or from a capacity that rose again, in a few
- *   tenths of a second at any scale.
+ *   the rate grows (source "ramp"), up to the ceiling, in three zones around G, the rate the
+ *   server granted at the last 429: below throttleFactor x G it doubles every growthSeconds (a
+ *   low estimate recovers in a few tenths of a second at any scale); up to G it climbs linearly
+ *   over one window; past G it probes, doubling slowly at first after a 429 (16 growthSeconds)
+ *   and faster the longer none comes, so a capacity that rose again is found within seconds.
  * Until it learns anything it does not pace. A limiter idle for ttlSeconds forgets what it
  * learned (the shared table drops it), and no timer runs unless an attempt waits.
  *

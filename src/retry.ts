@@ -102,6 +102,10 @@ export interface RetryEvent {
   readonly facts: FailureFacts | undefined;
   /** The attempt that failed (1 for the first call). */
   readonly attempt: number;
+  /**
+   * The backoff withRetry sleeps before the next attempt. 0 for a 429 that a limiter paces (this
+   * call's, or pacedFetch's): the key's pause for the hint and its turn in the queue are the wait.
+   */
   readonly delayMs: number;
 }
 
@@ -129,7 +133,11 @@ export interface RetryOptions extends Clock {
   /** Attempts in all, including the first (a positive integer); the smaller of this and the code's profile wins. */
   readonly maxAttempts?: number;
   readonly signal?: AbortSignal;
-  /** The retry budget to spend from; `false` for none. Default: the process-wide budget of `limiterKey`. */
+  /**
+   * The retry budget to spend from; `false` for none. Default: the process-wide budget of
+   * `limiterKey`. A 429 that a limiter paces costs nothing: the limiter already holds retries to
+   * the rate the server grants.
+   */
   readonly budget?: RetryBudget | false;
   /**
    * The rate limiter that paces each attempt; `false` for none. Default: the process-wide limiter

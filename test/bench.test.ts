@@ -13,7 +13,7 @@ describe('npm run bench -- --quick', () => {
   it('runs the reduced set in seconds, prints its scenario and writes rows of the agreed shape; the virtual-time rows meet their targets', () => {
     mkdirSync(out, { recursive: true });
     const file = join(out, 'results.json');
-    const stdout = execFileSync(process.execPath, [resolve('node_modules/tsx/dist/cli.mjs'), 'bench/run.ts', '--quick', '--out', file], { encoding: 'utf8', timeout: 60_000 });
+    const stdout = execFileSync(process.execPath, [resolve('node_modules/tsx/dist/cli.mjs'), 'bench/run.ts', '--quick', '--out', file], { encoding: 'utf8', timeout: 110_000 });
     expect(stdout).toContain('server grants 10 req/s');
     const rows = JSON.parse(readFileSync(file, 'utf8')) as BenchRow[];
     expect(rows.map((r) => r.what)).toEqual(
@@ -28,6 +28,20 @@ describe('npm run bench -- --quick', () => {
     expect(simulated.length).toBeGreaterThanOrEqual(8);
     expect(simulated.filter((r) => !r.meets).map((r) => r.what)).toEqual([]);
     expect(rows.map((r) => r.what)).toEqual(expect.arrayContaining(['raiseForFailedResponse on a completed Response', 'isRetryable(e) on a plain openai APIError']));
+    // The real-time matrix runs one small scenario (a real openai client against the local server)
+    // and the no-overload latency row; the queue row compares two queue sizes.
+    expect(stdout).toContain('real load: a real openai client');
+    expect(rows.map((r) => r.what)).toEqual(
+      expect.arrayContaining([
+        'load 100/s (quick): success',
+        'load 100/s (quick): attempts per success',
+        'load 100/s (quick): makespan / capacity bound',
+        'no overload (100/s against 1000/s): added median latency vs limiter: false',
+        'limiter queue: cost per waiter at 2,000 queued vs 200',
+      ]),
+    );
+    const served = rows.find((r) => r.what === 'load 100/s (quick): success') as BenchRow;
+    expect(served.ours).toBeGreaterThan(0);
   }, 120_000);
 });
 
