@@ -13,15 +13,19 @@
  *   until the tokens' reset.
  * - A 429 pauses the key for its hint (never longer, capped at maxPauseMs) and, when the attempt
  *   was sent under the current rate, sets the rate to throttleFactor x the successes per second
- *   measured over the last window (source "429s"): with many processes on one quota, that is this
- *   process's fair share. A 429 of an attempt sent before the rate last changed teaches nothing
- *   more: a crowd of simultaneous 429s lowers the rate once, not once each.
+ *   since the server's bucket ran dry (the first 429 after a quiet window; eight successes at
+ *   least), else over the last window, else (none) throttleFactor x the rate it sent at (source
+ *   "429s"): with many processes on one quota, that is this process's share. A 429 of an attempt
+ *   sent before the rate last changed teaches nothing more: a crowd of simultaneous 429s lowers
+ *   the rate once, not once each.
  * - While callers queue and the server says it has room (remaining > 0, or no headers at all),
  *   the rate grows (source "ramp"), up to the ceiling, in three zones around G, the rate the
  *   server granted at the last 429: below throttleFactor x G it doubles every growthSeconds (a
  *   low estimate recovers in a few tenths of a second at any scale); up to G it climbs linearly
  *   over one window; past G it probes, doubling slowly at first after a 429 (16 growthSeconds)
  *   and faster the longer none comes, so a capacity that rose again is found within seconds.
+ *   Headers that show the server's bucket half full or more skip the zones: the rate doubles
+ *   every growthSeconds / 2, since the server grants more than this process sends.
  * Until it learns anything it does not pace. A limiter idle for ttlSeconds forgets what it
  * learned (the shared table drops it), and no timer runs unless an attempt waits.
  *
@@ -165,6 +169,9 @@ export const DEFAULT_MAX_PAUSE_MS = 10_000;
 /** How much slower the rate grows past what the server last granted than back up to it. */
 const PROBE_SLOWDOWN = 16;
 
+/** Successes a measured rate needs (fewer say too little: 3 in 0.4 s at 10/s reads as 7.5/s). */
+const MIN_SAMPLES = 8;
+
 /** The longest a doubling step may cover, ms: a success after a long gap does not jump the rate. */
 const MAX_GROWTH_STEP_MS = 250;
 
@@ -186,6 +193,8 @@ export class AdaptiveLimiter {
   #burst: number | undefined;
   /** Whether the last headers said the server had no request (or token) left: no room to grow. */
   #exhausted = false;
+  /** Whether the last headers said the server's bucket was at least half full: the rate is well under what it grants. */
+  #roomy = false;
   #tokens = 0;
   #refilledAt = 0;
   #pausedUntil = 0;
@@ -325,15 +334,18 @@ export class AdaptiveLimiter {
     // so successes since then measure its refill rate, not the burst it had saved.
     if (now - this.#throttledAt > this.windowMs) this.#episodeAt = now;
     this.#throttledAt = now;
+    this.#roomy = false;
     if ((sentAt ?? now) >= this.#rateSince) {
       const measured = this.#measuredRate(now);
       let next: number;
       const rough = this.#roughRate(now);
       if (measured > 0) next = this.throttleFactor * measured;
-      else if (Number.isFinite(this.#rate)) next = rough > 0 ? this.throttleFactor * rough : this.#rate / 2;
+      // Paced, with no measure since the bucket ran dry: the successes of the last window, or,
+      // too few to say anything, a step of throttleFactor down from the rate it sent at.
+      else if (Number.isFinite(this.#rate)) next = this.throttleFactor * (rough > 0 ? rough : this.#rate);
       else if (hinted) next = 1000 / hintMs; // unpaced: the time until one slot frees is the rate of an empty bucket
       else next = this.throttleFactor * rough;
-      this.#granted = measured > 0 ? measured : rough > 0 ? rough : this.#granted;
+      this.#granted = measured > 0 ? measured : rough > 0 ? rough : Number.isFinite(this.#rate) ? this.#rate : this.#granted;
       this.#setRate(Math.max(this.minRate, Math.min(this.#rate, this.#ceiling, next)), '429s', now);
     }
     // The server had no slot: one frees when the hint has passed (or, without one, at the rate).
@@ -372,6 +384,7 @@ export class AdaptiveLimiter {
       if (remaining >= 0) {
         // With a burst of one, remaining is 0 after every request, so it cannot tell room.
         this.#exhausted = remaining === 0 && (this.#burst ?? 1) >= 2;
+        this.#roomy = remaining >= 2 && this.#burst !== undefined && remaining >= this.#burst / 2;
         // Never more whole slots than the server has left; the part of a slot refilled here is
         // kept (the server counts whole slots, so R = 0 says nothing about that part).
         this.#tokens = Math.min(this.#tokens, remaining + (this.#tokens % 1));
@@ -383,6 +396,7 @@ export class AdaptiveLimiter {
         learned = true;
         this.#touch(now, true);
         this.#exhausted = true;
+        this.#roomy = false;
         this.#pauseUntil(now + Math.min(tokensReset, this.maxPauseMs));
       }
     }
@@ -417,7 +431,10 @@ export class AdaptiveLimiter {
     this.#refill(now);
     const granted = this.#granted;
     let grown: number;
-    if (this.#rate < granted * this.throttleFactor) grown = Math.min(granted * this.throttleFactor, this.#rate * 2 ** (step / this.growthMs));
+    // A bucket the headers show half full or more is refilling faster than this process sends:
+    // the server grants more than the last 429 measured, so growth does not slow near it.
+    if (this.#roomy) grown = this.#rate * 2 ** ((2 * step) / this.growthMs);
+    else if (this.#rate < granted * this.throttleFactor) grown = Math.min(granted * this.throttleFactor, this.#rate * 2 ** (step / this.growthMs));
     else if (this.#rate < granted) grown = Math.min(granted, this.#rate + (granted * (1 - this.throttleFactor) * step) / this.windowMs);
     else grown = this.#rate * 2 ** (step / Math.max(this.growthMs, this.growthMs * PROBE_SLOWDOWN - (now - this.#throttledAt)));
     this.#rate = Math.min(this.#ceiling, grown);
@@ -432,7 +449,7 @@ export class AdaptiveLimiter {
     while (at > this.#successHead && (this.#successTimes[at - 1] as number) > from) at--;
     const count = this.#successTimes.length - at;
     const spanMs = now - from;
-    return count >= 2 && spanMs >= this.windowMs / 10 ? (count * 1000) / spanMs : 0;
+    return count >= MIN_SAMPLES && spanMs >= this.windowMs / 10 ? (count * 1000) / spanMs : 0;
   }
 
   /** Successes per second over the window, the server's burst included; a moment counts as a tenth of the window. */
@@ -451,7 +468,7 @@ export class AdaptiveLimiter {
       this.#source = 'none';
       this.#ceiling = Number.POSITIVE_INFINITY;
       this.#burst = undefined;
-      this.#exhausted = false;
+      this.#exhausted = this.#roomy = false;
       this.#rateSince = Number.NEGATIVE_INFINITY;
       this.#granted = 0;
       this.#episodeAt = this.#throttledAt = Number.NEGATIVE_INFINITY;

@@ -224,7 +224,7 @@ describe('AdaptiveLimiter.recordThrottle: what a 429 teaches', () => {
     expect(l.limiter.rate).toBeCloseTo(2, 9); // 8 in 2 s x 0.5
   });
 
-  it('one success is no measure: half the rate, or, unpaced, the rate the hint implies, else minRate', () => {
+  it('too few successes are no measure: paced, a step of throttleFactor; unpaced, the rate the hint implies, else minRate', () => {
     const a = manual();
     a.limiter.recordSuccess();
     a.limiter.recordThrottle(200);
@@ -236,7 +236,22 @@ describe('AdaptiveLimiter.recordThrottle: what a 429 teaches', () => {
     c.limiter.learnFromHeaders(rateHeaders(600, 0, '100ms')); // 10/s
     c.at(10);
     c.limiter.recordThrottle(undefined, 10);
-    expect(c.limiter.rate).toBe(5);
+    expect(c.limiter.rate).toBe(9);
+    // Since the bucket ran dry (the 429 at 100 ms), eight successes measure what the server
+    // grants; seven are too few, and the whole window's successes, the saved burst with them, say it.
+    const since = (n: number) => {
+      const l = manual();
+      l.limiter.learnFromHeaders(rateHeaders(6000, 5, '50ms')); // 100/s
+      successes(l, 30, 0, 100);
+      l.at(100);
+      l.limiter.recordThrottle(undefined, 100);
+      successes(l, n, 150, 600);
+      l.at(600);
+      l.limiter.recordThrottle(undefined, 600);
+      return l.limiter.rate;
+    };
+    expect(since(8)).toBeCloseTo(0.9 * 16, 9); // 8 in the 0.5 s since
+    expect(since(7)).toBeCloseTo(0.9 * (37 / 0.6), 9); // 37 in 0.6 s
   });
 
   it('a crowd of simultaneous 429s lowers the rate once: attempts sent before the rate changed teach nothing more', () => {
@@ -319,17 +334,38 @@ describe('AdaptiveLimiter growth', () => {
     expect(l.limiter.rate).toBeCloseTo(40 * 2 ** (250 / 6_750), 9);
   });
 
-  it('far below throttleFactor x G (a rate halved for want of a measure), doubling every growthSeconds up to it', async () => {
-    const l = await throttledWithQueue();
-    l.at(2_500); // the successes have left the window: no measure, so half the rate
-    l.limiter.recordThrottle(undefined, 2_500);
-    expect(l.limiter.rate).toBe(18);
-    l.at(2_750);
+  it('far below throttleFactor x G (the rate of a hint, under the burst the server had saved), doubling every growthSeconds up to it', async () => {
+    const l = manual();
+    successes(l, 20, 0, 100); // the server's saved burst: 20 in a tenth of the window, G = 200/s
+    l.at(100);
+    l.limiter.recordThrottle(100, 100); // unpaced: one slot per 100 ms, 10/s
+    expect(l.limiter.rate).toBe(10);
+    void l.limiter.acquire();
+    await tick();
+    l.at(350);
     l.limiter.recordSuccess();
-    expect(l.limiter.rate).toBeCloseTo(18 * Math.SQRT2, 9);
-    l.at(3_000);
+    expect(l.limiter.rate).toBeCloseTo(10 * Math.SQRT2, 9);
+    l.at(600);
     l.limiter.recordSuccess();
-    expect(l.limiter.rate).toBeCloseTo(36, 9);
+    expect(l.limiter.rate).toBeCloseTo(20, 9);
+  });
+
+  it('headers showing the bucket half full or more double the rate every growthSeconds / 2, past G too; a 429 ends that', async () => {
+    const l = await throttledWithQueue(); // 36/s; G = 40/s
+    l.limiter.learnFromHeaders(rateHeaders(6000, 6, '40ms')); // burst 10, 6 left
+    l.at(1_250);
+    l.limiter.recordSuccess();
+    expect(l.limiter.rate).toBeCloseTo(72, 9);
+    l.limiter.learnFromHeaders(rateHeaders(6000, 4, '60ms')); // 4 of 10: no longer roomy
+    l.at(1_500);
+    l.limiter.recordSuccess();
+    expect(l.limiter.rate).toBeCloseTo(72 * 2 ** (250 / 7_500), 9);
+    l.limiter.learnFromHeaders(rateHeaders(6000, 9, '10ms'));
+    l.limiter.recordThrottle(undefined, 1_000); // sent before the rate changed: teaches no rate, but says the bucket is empty
+    l.at(1_750);
+    l.limiter.recordSuccess();
+    expect(l.limiter.snapshot().source).toBe('ramp');
+    expect(l.limiter.rate).toBeLessThan(72 * 2 ** (250 / 7_500) * 1.1);
   });
 
   it('a success after a long gap grows the rate by one step of at most 250 ms', async () => {
@@ -375,17 +411,17 @@ describe('AdaptiveLimiter growth', () => {
   it('with a burst of one, remaining is 0 after every request and says nothing about room', async () => {
     const l = manual();
     l.limiter.learnFromHeaders(rateHeaders(600, 0, '100ms')); // 10/s, burst 1
-    successes(l, 5, 0, 1_000);
+    successes(l, 10, 0, 1_000);
     l.at(1_000);
     l.limiter.recordThrottle(undefined, 1_000);
-    expect(l.limiter.rate).toBe(4.5);
+    expect(l.limiter.rate).toBe(9);
     void l.limiter.acquire();
     void l.limiter.acquire();
     await tick();
     l.limiter.learnFromHeaders(rateHeaders(600, 0, '100ms'));
     l.at(1_250);
     l.limiter.recordSuccess();
-    expect(l.limiter.rate).toBeCloseTo(4.625, 9); // 4.5 + 5 x 0.1 over a quarter of the window
+    expect(l.limiter.rate).toBeCloseTo(9.25, 9); // 9 + 10 x 0.1 over a quarter of the window
   });
 });
 
@@ -395,7 +431,7 @@ describe('AdaptiveLimiter TTL', () => {
     limiter.learnFromHeaders(rateHeaders(6000, 5, '50ms'));
     limiter.recordThrottle(20_000);
     at(4_000);
-    expect(limiter.snapshot()).toMatchObject({ rate: 50, source: '429s', idleMs: 4_000, expiresInMs: 6_000 });
+    expect(limiter.snapshot()).toMatchObject({ rate: 90, source: '429s', idleMs: 4_000, expiresInMs: 6_000 });
     expect(limiter.expired()).toBe(false);
     at(10_000);
     expect(limiter.expired()).toBe(true);

@@ -5,7 +5,7 @@
  * policy, then reports what it saw. Every request is bounded by the run's deadline.
  */
 import OpenAI, { RateLimitError } from 'openai';
-import { pacedFetch, withRetry } from '../../src/index.ts';
+import { limiterSnapshots, pacedFetch, withRetry } from '../../src/index.ts';
 
 export type PolicyName = 'default' | 'pacedFetch' | 'openai' | 'fixed' | 'pacer';
 
@@ -133,7 +133,12 @@ async function run(config: WorkerConfig, call: Call): Promise<WorkerReport> {
       }
     }
   };
+  // OER_LOAD_TRACE=1: the limiters' state every 100 ms on stderr, to see how a run learned.
+  const trace = process.env.OER_LOAD_TRACE ? setInterval(() => {
+    for (const { key, state: s } of limiterSnapshots()) process.stderr.write(`${(performance.now() - started).toFixed(0)} ${key.slice(0, 12)} rate ${s.rate.toFixed(1)} ${s.source} tokens ${s.tokens.toFixed(2)} queued ${s.queued} paused ${s.pausedForMs.toFixed(0)} ok ${s.successes} 429 ${s.throttles}\n`);
+  }, 100) : undefined;
   await Promise.all(Array.from({ length: config.tasks }, task));
+  clearInterval(trace);
   return { ok, failed, latencies, elapsedMs: last - started };
 }
 
