@@ -3,8 +3,8 @@
  * 1 invalid (diagnostics printed), 2 usage or I/O error. A bad registry never prints a stack trace.
  */
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { relative } from 'node:path';
+import { relative, sep } from 'node:path';
+import { packageFile } from './package-files.ts';
 import { formatDiagnostic, formatReport, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import { loadRegistry, RegistryInputError, type LoadResult } from './load.ts';
 import { buildModel, type Registry } from './model.ts';
@@ -12,7 +12,7 @@ import { installedSdkFacts } from './sdk.ts';
 import { validateRegistry } from './validate.ts';
 
 /** The embedded registry: every YAML file in the repository's registry/ folder. */
-export const DEFAULT_REGISTRY = fileURLToPath(new URL('../registry/', import.meta.url));
+export const DEFAULT_REGISTRY = `${packageFile('registry')}${sep}`;
 
 const USAGE = `usage: openai-error-registry <command> [options]
 
@@ -121,7 +121,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (command === 'generate') {
     const { generate } = await import('./generate.ts');
     try {
-      return generate(r, { out: args.values.out, check: args.values.check, json: args.values.json });
+      return generate(r, { out: args.values.out, registry: args.values.registry, check: args.values.check, json: args.values.json });
     } catch (e) {
       // I/O: an output folder that is a file, a file that cannot be written, ...
       if (args.values.json) process.stdout.write(`${JSON.stringify({ ok: false, error: (e as Error).message })}\n`);

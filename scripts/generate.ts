@@ -3,20 +3,20 @@
  * --check, a comparison with disk through the same code path (nothing is written).
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Registry } from './model.ts';
-import { hasGeneratedHeader, type OutputFile } from './emit/common.ts';
+import { hasGeneratedHeader, REGENERATE_COMMAND, type OutputFile } from './emit/common.ts';
+import { inRepository, packageFile } from './package-files.ts';
 import { emitJson } from './emit/json.ts';
 import { emitMarkdown } from './emit/markdown.ts';
 import { emitTypeScript } from './emit/typescript.ts';
 
 /** The default output folder: the repository's generated/. */
-export const DEFAULT_OUT = fileURLToPath(new URL('../generated/', import.meta.url));
+export const DEFAULT_OUT = `${packageFile('generated')}${sep}`;
 
 /** Every generated file for a registry, in path order; pure (no I/O). */
-export function emitAll(registry: Registry): OutputFile[] {
-  return [...emitTypeScript(registry), ...emitJson(registry), emitMarkdown(registry)].sort((a, b) =>
+export function emitAll(registry: Registry, command?: string): OutputFile[] {
+  return [...emitTypeScript(registry, command), ...emitJson(registry, command), emitMarkdown(registry, command)].sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
   );
 }
@@ -53,6 +53,17 @@ function exists(path: string, fs: OutputFs): boolean {
   }
 }
 
+/** The header's regenerate command, up to where a line, a JSON string or a comment ends. */
+const REGENERATE_LINE = /Regenerate: (?:[^"\\\n]|\\.)*/;
+
+/**
+ * Whether a file on disk holds an output: the same bytes but for the header's regenerate command,
+ * which says how the folder was written (from which folder, with which paths), not what it holds.
+ */
+export function sameOutput(disk: string, content: string): boolean {
+  return disk === content || disk.replace(REGENERATE_LINE, '') === content.replace(REGENERATE_LINE, '');
+}
+
 /**
  * How the output folder differs from the outputs: `changed` outputs are missing or differ from
  * disk; `extra` files carry the generator's header but no emitter produces them any more;
@@ -69,7 +80,7 @@ export function staleFiles(
   for (const f of outputs) {
     const path = join(out, f.path);
     const disk = readText(path, fs);
-    if (disk === f.content) continue;
+    if (disk !== undefined && sameOutput(disk, f.content)) continue;
     changed.push(f.path);
     if (disk !== undefined ? !hasGeneratedHeader(disk) : exists(path, fs)) foreign.push(f.path);
   }
@@ -154,15 +165,42 @@ export function writeOutputs(
   return { written: changed, removed: extra };
 }
 
+/** A command-line word as a POSIX shell reads it back: bare when safe, else single-quoted. */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * The command that writes these outputs again, as the user can run it where they ran this one:
+ * `npm run generate` for this repository's own generated/, else the npx command with the
+ * registries and output folder given.
+ */
+export function regenerateCommand(options: { registry?: readonly string[] | undefined; out?: string | undefined }, inRepository: boolean): string {
+  const args = (options.registry ?? []).flatMap((r) => ['--registry', shellWord(r)]);
+  if (options.out !== undefined) args.push('--out', shellWord(options.out));
+  if (inRepository) return args.length === 0 ? REGENERATE_COMMAND : `${REGENERATE_COMMAND} -- ${args.join(' ')}`;
+  return ['npx', 'openai-error-registry', 'generate', ...args].join(' ');
+}
+
 /** The `generate` command: write generated/ or, with check, report stale files. Returns the exit code. */
 export function generate(
   registry: Registry,
-  options: { out?: string | undefined; check?: boolean; json?: boolean },
+  options: { out?: string | undefined; registry?: readonly string[] | undefined; check?: boolean; json?: boolean },
 ): number {
+  const repository = inRepository();
+  const refuse = (message: string) => {
+    if (options.json) process.stdout.write(`${JSON.stringify({ ok: false, error: message })}\n`);
+    else process.stderr.write(`openai-error-registry: ${message}\n`);
+    return 2;
+  };
+  // An installed package's own folder is no place for output: an update or npm ci would drop it.
+  if (options.out === undefined && !repository) return refuse('generate needs --out DIR: the folder of your project to write the generated files to');
   const out = options.out ?? DEFAULT_OUT;
+  if (resolve(out).split(sep).includes('node_modules')) return refuse(`generate --out ${out}: a folder inside node_modules is no place for output; name a folder of your project`);
   const rel = relative(process.cwd(), out);
   const shown = rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? out : rel;
-  const outputs = emitAll(registry);
+  const command = regenerateCommand(options, repository);
+  const outputs = emitAll(registry, command);
   if (options.check) {
     const { changed, extra } = staleFiles(outputs, out);
     const ok = changed.length === 0 && extra.length === 0;
@@ -172,7 +210,7 @@ export function generate(
       process.stdout.write(`${shown}: ${outputs.length} files up to date\n`);
     } else {
       const lines = [...changed.map((p) => `stale: ${join(shown, p)}`), ...extra.map((p) => `not generated: ${join(shown, p)}`)];
-      process.stderr.write(`${lines.join('\n')}\n${shown} is out of date with the registry; run: npm run generate\n`);
+      process.stderr.write(`${lines.join('\n')}\n${shown} is out of date with the registry; run: ${command}\n`);
     }
     return ok ? 0 : 1;
   }

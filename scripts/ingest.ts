@@ -11,13 +11,15 @@
  * missing or unreadable is one line and exit 2.
  */
 import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { TABLES } from '../generated/registry.ts';
 import { classifyFailureIn, classifyOnSurface } from '../src/classify.ts';
+import type { RegistryTables } from '../src/spec.ts';
 import { redactSecrets } from '../src/redact.ts';
 import type { Output } from './main.ts';
-import { packageFile } from './package-files.ts';
+import { inRepository, packageFile } from './package-files.ts';
 import { InputError } from './registry-input.ts';
 
 /** Distinct (surface, code) pairs kept; later new pairs are only counted. */
@@ -81,13 +83,36 @@ interface LineFailure {
   readonly message: string;
 }
 
+/** registry.json's shape, as far as ingest reads it. */
+export interface RegistryJson {
+  readonly version: string;
+  readonly fallbacks: Readonly<Record<string, { class: string; extends: string; category: string; http?: number; baseRule?: string }>>;
+  readonly codes: Readonly<Record<string, { class: string; surfaces: string[]; refinements?: { class?: string }[]; overrides?: Record<string, { class: string }> }>>;
+}
+
+/**
+ * The registry ingest judges by: the runtime's tables to classify with, its registry.json data
+ * (which surfaces list a code, the classes taken, the version), and the file the stubs go in.
+ */
+export interface IngestRegistry {
+  readonly tables: RegistryTables;
+  readonly data: RegistryJson;
+  /** Where the stubs are pasted, as the user named it. */
+  readonly file: string;
+}
+
+let embedded: IngestRegistry | undefined;
+
+/** The embedded registry: the generated tables and generated/registry.json of this package. */
+export function embeddedRegistry(): IngestRegistry {
+  // Outside this repository there is no registry/openai.yaml to edit: the stubs go in a registry of the user's own.
+  const file = inRepository() ? 'registry/openai.yaml' : `a copy of ${relative(process.cwd(), packageFile('registry/openai.yaml'))} (then pass it with --registry)`;
+  embedded ??= { tables: TABLES, data: JSON.parse(readFileSync(packageFile('generated/registry.json'), 'utf8')) as RegistryJson, file };
+  return embedded;
+}
+
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const surfaceNames = new Set(TABLES.surfaces.map((s) => s.name));
-/** The surfaces the embedded registry lists for each code (registry.json: classification itself does not need them). */
-const REGISTRY_SURFACES: Readonly<Record<string, { readonly surfaces: readonly string[] }>> = (
-  JSON.parse(readFileSync(packageFile('generated/registry.json'), 'utf8')) as { codes: Record<string, { surfaces: string[] }> }
-).codes;
-const codeSpec = (code: string | null) => (code !== null && Object.hasOwn(REGISTRY_SURFACES, code) ? REGISTRY_SURFACES[code] : undefined);
+const codeSpec = (reg: IngestRegistry, code: string | null) => (code !== null && Object.hasOwn(reg.data.codes, code) ? reg.data.codes[code] : undefined);
 
 /** A toJSON() record (FailureFacts) as logged: class, surface and code. */
 function isFailureRecord(obj: Record<string, unknown>): boolean {
@@ -95,14 +120,14 @@ function isFailureRecord(obj: Record<string, unknown>): boolean {
 }
 
 /** The failure one parsed line reports; a string names why the line is malformed; undefined when it reports none. */
-export function failureOfLine(obj: unknown): LineFailure | string | undefined {
+export function failureOfLine(obj: unknown, reg: IngestRegistry = embeddedRegistry()): LineFailure | string | undefined {
   if (!isRecord(obj)) return 'not a JSON object';
   if (isFailureRecord(obj)) {
     const surface = obj['surface'] as string;
-    if (!surfaceNames.has(surface)) return `record names an unknown surface ${JSON.stringify(surface.slice(0, 60))}`;
+    if (!reg.tables.surfaces.some((s) => s.name === surface)) return `record names an unknown surface ${JSON.stringify(surface.slice(0, 60))}`;
     return { surface, code: obj['code'] as string | null, class: obj['class'] as string, message: typeof obj['message'] === 'string' ? obj['message'] : '' };
   }
-  const facts = classifyFailureIn(TABLES, obj) ?? ('custom_id' in obj ? classifyOnSurface(TABLES, 'batch.line', obj) : undefined);
+  const facts = classifyFailureIn(reg.tables, obj) ?? ('custom_id' in obj ? classifyOnSurface(reg.tables, 'batch.line', obj) : undefined);
   if (facts === undefined) return undefined;
   return { surface: facts.surface, code: facts.code, class: facts.class, message: facts.message.startsWith('no message (') ? '' : facts.message };
 }
@@ -134,7 +159,7 @@ export function emptyReport(inputs: readonly string[]): IngestReport {
 }
 
 /** Adds one line to the report; `index` maps group keys to groups. */
-function addLine(report: IngestReport, index: Map<string, CodeGroup>, input: string, lineNo: number, line: string): void {
+function addLine(reg: IngestRegistry, report: IngestReport, index: Map<string, CodeGroup>, input: string, lineNo: number, line: string): void {
   report.lines++;
   if (line.trim() === '') {
     report.blank++;
@@ -151,7 +176,7 @@ function addLine(report: IngestReport, index: Map<string, CodeGroup>, input: str
     malformed('not JSON');
     return;
   }
-  const failure = failureOfLine(obj);
+  const failure = failureOfLine(obj, reg);
   if (typeof failure === 'string') {
     malformed(failure);
     return;
@@ -176,7 +201,7 @@ function addLine(report: IngestReport, index: Map<string, CodeGroup>, input: str
     report.droppedGroups++;
     return;
   }
-  const spec = codeSpec(failure.code);
+  const spec = codeSpec(reg, failure.code);
   const fresh: CodeGroup = {
     surface: failure.surface,
     code,
@@ -206,7 +231,7 @@ function openInput(path: string): Readable {
 }
 
 /** Streams one input into the report, line by line. */
-export async function ingestStream(report: IngestReport, index: Map<string, CodeGroup>, input: string, stream: Readable): Promise<void> {
+export async function ingestStream(report: IngestReport, index: Map<string, CodeGroup>, input: string, stream: Readable, reg: IngestRegistry = embeddedRegistry()): Promise<void> {
   let failed: Error | undefined;
   stream.on('error', (e: NodeJS.ErrnoException) => {
     failed = new InputError(`${input}: cannot read (${e.code ?? e.message})`);
@@ -221,7 +246,7 @@ export async function ingestStream(report: IngestReport, index: Map<string, Code
         if (line.includes('\u0000')) throw new InputError(`${input}: binary data (NUL byte on line ${lineNo}), not JSON Lines`);
         probed += line.length + 1;
       }
-      addLine(report, index, input, lineNo, line);
+      addLine(reg, report, index, input, lineNo, line);
     }
   } catch (e) {
     if (e instanceof InputError) throw e;
@@ -235,13 +260,13 @@ export async function ingestStream(report: IngestReport, index: Map<string, Code
 }
 
 /** Reads every input (`-` is standard input) into one report. */
-export async function ingest(inputs: readonly string[], stdin: Readable = process.stdin): Promise<IngestReport> {
+export async function ingest(inputs: readonly string[], stdin: Readable = process.stdin, reg: IngestRegistry = embeddedRegistry()): Promise<IngestReport> {
   const report = emptyReport(inputs);
   const index = new Map<string, CodeGroup>();
   // Every path is checked before any is read, so a typo in the last one fails at once.
   const streams = inputs.map((input) => (input === '-' ? () => stdin : ((s: Readable) => () => s)(openInput(input))));
   for (const [i, input] of inputs.entries()) {
-    await ingestStream(report, index, input === '-' ? '(stdin)' : input, (streams[i] as () => Readable)());
+    await ingestStream(report, index, input === '-' ? '(stdin)' : input, (streams[i] as () => Readable)(), reg);
   }
   return report;
 }
@@ -256,31 +281,20 @@ export function findings(report: IngestReport): { unknown: CodeGroup[]; unlisted
   };
 }
 
-/** What a stub needs from the published registry: fallbacks with their base and its reason, class names, version. */
-interface PublishedFacts {
-  readonly version: string;
-  readonly fallbacks: Readonly<Record<string, { class: string; extends: string; category: string; http?: number; baseRule?: string }>>;
-  readonly classes: ReadonlySet<string>;
-}
-
-let published: PublishedFacts | undefined;
-
-/** The published generated/registry.json of this package. */
-function publishedFacts(): PublishedFacts {
-  if (published !== undefined) return published;
-  const data = JSON.parse(readFileSync(packageFile('generated/registry.json'), 'utf8')) as {
-    version: string;
-    fallbacks: PublishedFacts['fallbacks'];
-    codes: Record<string, { class: string; refinements?: { class?: string }[]; overrides?: Record<string, { class: string }> }>;
-  };
-  const classes = new Set<string>(Object.values(data.fallbacks).map((f) => f.class));
-  for (const c of Object.values(data.codes)) {
-    classes.add(c.class);
-    for (const r of c.refinements ?? []) if (r.class !== undefined) classes.add(r.class);
-    for (const o of Object.values(c.overrides ?? {})) classes.add(o.class);
+/** The classes a registry already has: its codes', refinements', overrides' and fallbacks'. */
+const takenClasses = new WeakMap<IngestRegistry, ReadonlySet<string>>();
+function classesOf(reg: IngestRegistry): ReadonlySet<string> {
+  let classes = takenClasses.get(reg);
+  if (classes === undefined) {
+    const found = new Set<string>(Object.values(reg.data.fallbacks).map((f) => f.class));
+    for (const c of Object.values(reg.data.codes)) {
+      found.add(c.class);
+      for (const r of c.refinements ?? []) if (r.class !== undefined) found.add(r.class);
+      for (const o of Object.values(c.overrides ?? {})) found.add(o.class);
+    }
+    takenClasses.set(reg, (classes = found));
   }
-  published = { version: data.version, fallbacks: data.fallbacks, classes };
-  return published;
+  return classes;
 }
 
 /** A class name for a new code: PascalCase words + Error, kept clear of existing classes. */
@@ -299,24 +313,21 @@ function yamlScalar(s: string): string {
   return /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(s) && !/^(true|false|null|yes|no|on|off|y|n)$/i.test(s) ? s : JSON.stringify(s);
 }
 
-const surfaceSpec = (name: string) => TABLES.surfaces.find((s) => s.name === name);
-
 /** Ready-to-paste YAML entries (under `codes:`) for every unknown code, merged over the surfaces it was seen on. */
-export function yamlStubs(report: IngestReport): string {
-  const facts = publishedFacts();
-  const [major = '0', minor = '0'] = facts.version.split('.');
+export function yamlStubs(report: IngestReport, reg: IngestRegistry = embeddedRegistry()): string {
+  const [major = '0', minor = '0'] = reg.data.version.split('.');
   const since = `${major}.${Number(minor) + 1}.0`;
   const byCode = new Map<string, CodeGroup[]>();
   for (const g of findings(report).unknown) {
     if (g.code === null || g.code.includes('[redacted]')) continue;
     byCode.set(g.code, [...(byCode.get(g.code) ?? []), g]);
   }
-  const taken = new Set(facts.classes);
+  const taken = new Set(classesOf(reg));
   const out: string[] = [];
   for (const [code, groups] of byCode) {
     const first = groups[0] as CodeGroup;
-    const fallbackName = surfaceSpec(first.surface)?.unknown ?? '';
-    const fallback = facts.fallbacks[fallbackName];
+    const fallbackName = reg.tables.surfaces.find((s) => s.name === first.surface)?.unknown ?? '';
+    const fallback = Object.hasOwn(reg.data.fallbacks, fallbackName) ? reg.data.fallbacks[fallbackName] : undefined;
     const cls = stubClassName(code, taken);
     taken.add(cls);
     const count = groups.reduce((n, g) => n + g.count, 0);
@@ -348,7 +359,7 @@ function where(s: Sighting): string {
 }
 
 /** The report as text, ending with a newline. */
-export function formatIngest(report: IngestReport): string {
+export function formatIngest(report: IngestReport, reg: IngestRegistry = embeddedRegistry()): string {
   const { unknown, unlisted, known } = findings(report);
   const lines = [
     `ingest: ${report.lines} line${report.lines === 1 ? '' : 's'} in ${report.inputs.length} input${report.inputs.length === 1 ? '' : 's'}: ${report.failures} failure${report.failures === 1 ? '' : 's'}, ${report.notFailures} not failures, ${report.malformed} malformed, ${report.blank} blank`,
@@ -362,21 +373,21 @@ export function formatIngest(report: IngestReport): string {
   if (unknown.length > 0) lines.push('', 'UNKNOWN CODES (the surface fallback applied):', ...unknown.flatMap(group));
   if (unlisted.length > 0) lines.push('', 'KNOWN CODES ON A SURFACE THE REGISTRY DOES NOT LIST FOR THEM:', ...unlisted.flatMap(group));
   if (known.length > 0) lines.push('', 'known codes:', ...known.map((g) => `  ${g.surface} ${g.code ?? '(no code)'}: ${g.count}x`));
-  const stubs = yamlStubs(report);
-  if (stubs !== '') lines.push('', 'YAML stubs (paste under codes: in registry/openai.yaml, fill every TODO, then run validate):', stubs.trimEnd());
+  const stubs = yamlStubs(report, reg);
+  if (stubs !== '') lines.push('', `YAML stubs (paste under codes: in ${reg.file}, fill every TODO, then run validate):`, stubs.trimEnd());
   if (unknown.length === 0 && unlisted.length === 0) lines.push('', 'no unknown codes');
   return `${lines.join('\n')}\n`;
 }
 
 /** Exit 1 when the logs hold unknown codes or known codes on unlisted surfaces, else 0. */
-export async function runIngest(o: Output, inputs: readonly string[]): Promise<number> {
-  const report = await ingest(inputs);
+export async function runIngest(o: Output, inputs: readonly string[], reg: IngestRegistry = embeddedRegistry()): Promise<number> {
+  const report = await ingest(inputs, process.stdin, reg);
   const { unknown, unlisted, known } = findings(report);
   if (o.json) {
     const { groups: _groups, ...counts } = report;
-    o.out(JSON.stringify({ ok: unknown.length === 0 && unlisted.length === 0, ...counts, unknown, unlisted, known, stubs: yamlStubs(report) }, null, 2));
+    o.out(JSON.stringify({ ok: unknown.length === 0 && unlisted.length === 0, ...counts, unknown, unlisted, known, stubs: yamlStubs(report, reg) }, null, 2));
   } else {
-    o.out(formatIngest(report));
+    o.out(formatIngest(report, reg));
   }
   return unknown.length === 0 && unlisted.length === 0 ? 0 : 1;
 }

@@ -1,8 +1,9 @@
 /**
- * The command line entry: `openai-error-registry <command>`. It imports nothing heavier than the
- * runtime, so `--help`, `--version`, `ingest` and `diff` on JSON run from the installed package
- * alone (compiled to dist/cli.js); commands that need yaml, ajv or ts-morph check for them first
- * and say in one line what to install. validate and generate keep their own code path (cli.ts).
+ * The command line entry: `openai-error-registry <command>`, compiled to the command-line package
+ * (packages/cli/dist/cli.js; its dependencies are yaml, ajv and ts-morph). It imports nothing
+ * heavier than the runtime, so `--help`, `--version`, `ingest` and `diff` on JSON start fast; the
+ * commands that read the user's openai (validate, generate, sync, ingest --registry) check for it
+ * first and say in one line what to install. validate and generate keep their own code path (cli.ts).
  *
  * Exit codes: 0 fine, 1 findings (invalid registry, under-bumped version, SDK codes missing,
  * unknown codes in logs), 2 usage or input problems. With --json every outcome, errors included,
@@ -26,7 +27,7 @@ export interface CommandSpec {
 }
 
 const OPTIONS = {
-  registry: { type: 'string', multiple: true, help: '--registry PATH   validate, generate: a registry file or folder (repeatable); sync: a registry file, folder, registry.json or git revision' },
+  registry: { type: 'string', multiple: true, help: '--registry PATH   validate, generate, ingest: a registry file or folder (repeatable); sync: a registry file, folder, registry.json or git revision' },
   json: { type: 'boolean', help: '--json            print the result (and any error) as JSON' },
   out: { type: 'string', help: '--out DIR         generate: output folder (default: generated/)' },
   check: { type: 'boolean', help: '--check           generate: exit 1 listing stale files instead of writing' },
@@ -57,7 +58,7 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   ingest: {
     args: 'FILE...',
     summary: 'read JSON Lines of failed objects, stream events, batch lines or toJSON() records (- for standard input); report codes the registry does not know, with YAML stubs; exit 1 when it found any',
-    options: ['json'],
+    options: ['registry', 'json'],
     positionals: [1, Number.POSITIVE_INFINITY],
     needs: [],
   },
@@ -187,7 +188,13 @@ export async function main(argv: readonly string[], output?: Output): Promise<nu
       }
       case 'ingest': {
         const { runIngest } = await import('./ingest.ts');
-        return await runIngest(o, rest);
+        const paths = values.registry as string[] | undefined;
+        if (paths === undefined) return await runIngest(o, rest);
+        // A registry of the user's own is read as validate reads it: that needs the YAML tool chain.
+        const needs = missingMessage('ingest --registry', ['yaml', 'ajv', 'openai']);
+        if (needs !== undefined) return fail(o, needs);
+        const { ingestRegistryFrom } = await import('./registry-yaml.ts');
+        return await runIngest(o, rest, ingestRegistryFrom(paths));
       }
       case 'sync': {
         const { runSync } = await import('./sync.ts');

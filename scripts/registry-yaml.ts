@@ -3,11 +3,15 @@
  * stages as `validate` and `generate` (checkLoaded) and the same emitter as registry.json
  * (registryData). Imported lazily: it needs yaml, ajv and openai, which an installed package may lack.
  */
-import { checkLoaded } from './cli.ts';
+import { checkLoaded, checkRegistry } from './cli.ts';
 import { formatDiagnostic } from './diagnostics.ts';
 import { registryData } from './emit/json.ts';
-import { parseRegistryText } from './load.ts';
+import { runtimeTables } from './emit/typescript.ts';
+import type { IngestRegistry, RegistryJson } from './ingest.ts';
+import { parseRegistryText, RegistryInputError } from './load.ts';
+import type { RegistryTables } from '../src/spec.ts';
 import type { NamedText } from './registry-input.ts';
+import { InputError } from './registry-input.ts';
 
 /** The registry's data in registry.json's shape, or its problems as printed lines. */
 export function registryDataFromYaml(files: readonly NamedText[]): { ok: true; data: Record<string, unknown> } | { ok: false; problems: string[] } {
@@ -17,4 +21,30 @@ export function registryDataFromYaml(files: readonly NamedText[]): { ok: true; d
   // A JSON round trip drops undefined fields exactly as registry.json's writer does.
   const { $comment: _comment, contentHash: _hash, ...data } = JSON.parse(JSON.stringify(registryData(checked.registry))) as Record<string, unknown>;
   return { ok: true, data };
+}
+
+/** Problems shown in the one line of an invalid --registry (the rest are counted). */
+const PROBLEMS_SHOWN = 3;
+
+/**
+ * The registry ingest --registry judges by: the files or folders given, validated as `validate`
+ * does, as runtime tables and registry.json data. An invalid or unreadable registry is an
+ * InputError (one line, exit 2) naming its first problems.
+ */
+export function ingestRegistryFrom(paths: readonly string[]): IngestRegistry {
+  const shown = paths.join(', ');
+  let checked;
+  try {
+    checked = checkRegistry(paths);
+  } catch (e) {
+    if (e instanceof RegistryInputError) throw new InputError(e.message);
+    throw e;
+  }
+  if (!checked.ok) {
+    const lines = checked.diagnostics.map((d) => formatDiagnostic(d).split('\n')[0] ?? d.code);
+    const more = lines.length > PROBLEMS_SHOWN ? `; and ${lines.length - PROBLEMS_SHOWN} more` : '';
+    throw new InputError(`--registry ${shown} is not a valid registry: ${lines.slice(0, PROBLEMS_SHOWN).join('; ')}${more} (see validate --registry ${shown})`);
+  }
+  const data = JSON.parse(JSON.stringify(registryData(checked.registry))) as RegistryJson;
+  return { tables: runtimeTables(checked.registry) as unknown as RegistryTables, data, file: shown };
 }

@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packageFile } from './package-files.ts';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.ts';
 import { JAVASCRIPT_GLOBALS } from './js-globals.ts';
@@ -26,7 +26,7 @@ import type {
 } from './registry-file.generated.ts';
 
 /** Where the registry file schema lives in this repository. */
-export const REGISTRY_SCHEMA_PATH = fileURLToPath(new URL('../registry/registry.schema.json', import.meta.url));
+export const REGISTRY_SCHEMA_PATH = packageFile('registry/registry.schema.json');
 
 /** A value together with the file and path it came from, so rules can point at it. */
 export interface Located<T> {

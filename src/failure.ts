@@ -78,7 +78,11 @@ export function failureClass<TBase extends APIErrorClass>(Base: TBase, name: str
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- mixin constructor signature
     constructor(...args: any[]) {
-      const init = args[0] as FailureInit;
+      const init = args[0] as FailureInit | undefined;
+      // Built by the runtime from a failed object; `new ServerError()` by hand says how instead.
+      if (init === null || typeof init !== 'object' || init.facts === null || typeof init.facts !== 'object') {
+        throw new TypeError(`${name} is built from a failed object: raiseForFailedResponse(obj) throws it (in a test, catch what it throws for { object: 'response', status: 'failed', error: { code, message } })`);
+      }
       const f = init.facts;
       super(f.kind === 'http' ? (f.status ?? undefined) : (nominalStatus ?? undefined), { code: f.code, message: f.message, type: f.type, param: null }, f.message, init.headers ?? new Headers());
       this.#facts = f;

@@ -14,8 +14,8 @@
  * - A 429 pauses the key for its hint (never longer, capped at maxPauseMs) and, when the attempt
  *   was sent under the current rate, sets the rate to throttleFactor x the successes per second
  *   since the server's bucket ran dry (the first 429 after a quiet window; eight successes at
- *   least), else over the last window, else (none) throttleFactor x the rate it sent at (source
- *   "429s"): with many processes on one quota, that is this process's share. A 429 of an attempt
+ *   least), else over the last window, else (none) half the rate it sent at (source "429s"):
+ *   with many processes on one quota, that is this process's share. A 429 of an attempt
  *   sent before the rate last changed teaches nothing more: a crowd of simultaneous 429s lowers
  *   the rate once, not once each.
  * - While callers queue and the server says it has room (remaining > 0, or no headers at all),
@@ -341,8 +341,8 @@ export class AdaptiveLimiter {
       const rough = this.#roughRate(now);
       if (measured > 0) next = this.throttleFactor * measured;
       // Paced, with no measure since the bucket ran dry: the successes of the last window, or,
-      // too few to say anything, a step of throttleFactor down from the rate it sent at.
-      else if (Number.isFinite(this.#rate)) next = this.throttleFactor * (rough > 0 ? rough : this.#rate);
+      // with none at all, half the rate it sent at.
+      else if (Number.isFinite(this.#rate)) next = rough > 0 ? this.throttleFactor * rough : this.#rate / 2;
       else if (hinted) next = 1000 / hintMs; // unpaced: the time until one slot frees is the rate of an empty bucket
       else next = this.throttleFactor * rough;
       this.#granted = measured > 0 ? measured : rough > 0 ? rough : Number.isFinite(this.#rate) ? this.#rate : this.#granted;

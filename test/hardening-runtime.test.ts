@@ -152,3 +152,20 @@ describe('replay safety: output already delivered is not resubmitted by default'
     await expect(withRetry(async () => 1, { resubmitAfterOutput: 'yes' as unknown as boolean })).rejects.toThrow(/resubmitAfterOutput must be a boolean/);
   });
 });
+
+describe('building an error by hand', () => {
+  it('new ServerError() without the runtime\'s init is a TypeError saying how to get one; a test catches what raiseForFailedResponse throws', () => {
+    const Ctor = ServerError as unknown as new (...args: unknown[]) => unknown;
+    for (const args of [[], [undefined], [{}], [{ facts: null }], ['server_error']]) {
+      expect(() => new Ctor(...args)).toThrow(new TypeError("ServerError is built from a failed object: raiseForFailedResponse(obj) throws it (in a test, catch what it throws for { object: 'response', status: 'failed', error: { code, message } })"));
+    }
+    let e: unknown;
+    try {
+      raiseForFailedResponse({ object: 'response', status: 'failed', error: { code: 'server_error', message: 'boom' } });
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(ServerError);
+    expect(e).toMatchObject({ code: 'server_error', retryable: true });
+  });
+});

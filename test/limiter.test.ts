@@ -325,9 +325,9 @@ describe('limiter, pacedFetch and withRetry edge cases', () => {
     let t = 0;
     const limiter = new AdaptiveLimiter({ now: () => t });
     limiter.learnFromHeaders(new Headers({ 'x-ratelimit-limit-requests': '600', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '10s' })); // 10/s, burst 100
-    limiter.recordThrottle(); // no successes to measure: a step of throttleFactor, 9/s
+    limiter.recordThrottle(); // no success in the window: half the rate, 5/s
     t = 30_000;
-    expect(limiter.snapshot()).toMatchObject({ rate: 9, tokens: 100 });
+    expect(limiter.snapshot()).toMatchObject({ rate: 5, tokens: 100 });
   });
 
   it('a wait longer than a timer can hold is slept in steps, not re-armed every millisecond', async () => {

@@ -224,7 +224,7 @@ describe('AdaptiveLimiter.recordThrottle: what a 429 teaches', () => {
     expect(l.limiter.rate).toBeCloseTo(2, 9); // 8 in 2 s x 0.5
   });
 
-  it('too few successes are no measure: paced, a step of throttleFactor; unpaced, the rate the hint implies, else minRate', () => {
+  it('without a success in the window: paced, half the rate; unpaced, the rate the hint implies, else minRate', () => {
     const a = manual();
     a.limiter.recordSuccess();
     a.limiter.recordThrottle(200);
@@ -236,7 +236,7 @@ describe('AdaptiveLimiter.recordThrottle: what a 429 teaches', () => {
     c.limiter.learnFromHeaders(rateHeaders(600, 0, '100ms')); // 10/s
     c.at(10);
     c.limiter.recordThrottle(undefined, 10);
-    expect(c.limiter.rate).toBe(9);
+    expect(c.limiter.rate).toBe(5);
     // Since the bucket ran dry (the 429 at 100 ms), eight successes measure what the server
     // grants; seven are too few, and the whole window's successes, the saved burst with them, say it.
     const since = (n: number) => {
@@ -431,7 +431,7 @@ describe('AdaptiveLimiter TTL', () => {
     limiter.learnFromHeaders(rateHeaders(6000, 5, '50ms'));
     limiter.recordThrottle(20_000);
     at(4_000);
-    expect(limiter.snapshot()).toMatchObject({ rate: 90, source: '429s', idleMs: 4_000, expiresInMs: 6_000 });
+    expect(limiter.snapshot()).toMatchObject({ rate: 50, source: '429s', idleMs: 4_000, expiresInMs: 6_000 });
     expect(limiter.expired()).toBe(false);
     at(10_000);
     expect(limiter.expired()).toBe(true);

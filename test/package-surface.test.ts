@@ -15,7 +15,7 @@ describe('package surface', () => {
   it('npm pack --dry-run lists only allowed files, and every required one', () => {
     const paths = packedPaths();
     expect(paths.filter((p) => !allowed(p))).toEqual([]);
-    expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'bin/openai-error-registry.mjs', 'generated/registry.json']));
+    expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'generated/registry.json']));
   }, 60_000);
 
   it('the packed package.json has no dependencies and no install scripts, and points only at packed files', () => {
@@ -23,6 +23,10 @@ describe('package surface', () => {
     expect(manifest.dependencies).toBeUndefined();
     expect(manifest.optionalDependencies).toBeUndefined();
     expect(manifest.bundleDependencies ?? manifest.bundledDependencies).toBeUndefined();
+    // openai is the one peer, and not optional; the command line is a package of its own.
+    expect(manifest.peerDependencies).toEqual({ openai: '>=5 <8' });
+    expect(manifest.peerDependenciesMeta).toBeUndefined();
+    expect(manifest.bin).toBeUndefined();
     expect(Object.keys((manifest.scripts ?? {}) as object).filter((s) => (INSTALL_SCRIPTS as readonly string[]).includes(s))).toEqual([]);
     expect(manifestTargets(manifest)).toContain('dist/index.js');
     expect(surfaceProblems()).toEqual([]);

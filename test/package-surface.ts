@@ -13,9 +13,6 @@ export const ROOT = resolve(import.meta.dirname, '..');
 /** What the tarball may hold: folders (ending in /) and single files. */
 export const ALLOWED = [
   'dist/',
-  'bin/',
-  'scripts/',
-  'registry/',
   'generated/registry.json',
   'generated/registry.schema.json',
   'generated/failure.schema.json',
@@ -28,7 +25,7 @@ export const ALLOWED = [
 ] as const;
 
 /** What the tarball must hold, built or not. */
-export const REQUIRED = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'bin/openai-error-registry.mjs', 'generated/registry.json', 'registry/openai.yaml'] as const;
+export const REQUIRED = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'generated/registry.json'] as const;
 
 /** Lifecycle scripts npm runs when the package is installed. */
 export const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepare'] as const;

