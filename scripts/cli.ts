@@ -37,11 +37,15 @@ export function checkRegistry(paths: readonly string[]): Checked {
   return checkLoaded(loadRegistry(paths));
 }
 
-/** Runs validate and model over files already loaded (from disk, or from a git revision by diff). */
-export function checkLoaded(loaded: LoadResult): Checked {
+/**
+ * Runs validate and model over files already loaded (from disk, or from a git revision by diff).
+ * Diagnostics of a `tolerated` rule do not stop the model (diff reads a registry whose new codes
+ * are newer than its version, to report the bump it needs).
+ */
+export function checkLoaded(loaded: LoadResult, tolerated: ReadonlySet<string> = new Set()): Checked {
   const { view, diagnostics } = validateRegistry(loaded.files, installedSdkFacts());
   const all = sortDiagnostics([...loaded.diagnostics, ...diagnostics]);
-  if (all.length > 0) return { ok: false, diagnostics: all };
+  if (all.some((d) => !tolerated.has(d.code))) return { ok: false, diagnostics: all };
   return { ok: true, registry: buildModel(view, loaded.files), diagnostics: all };
 }
 

@@ -103,11 +103,15 @@ function readText(path: string, max: number): string {
 /** Whether text looks like JSON rather than YAML (its first non-blank character opens an object). */
 const looksLikeJson = (path: string, text: string) => path.endsWith('.json') || /^\s*\{/.test(text);
 
+/** The rule an under-bumped registry breaks, which diff reads past to say the bump it needs. */
+const UNDER_BUMP: ReadonlySet<string> = new Set(['SINCE_AFTER_VERSION']);
+
 async function fromYaml(source: string, files: readonly NamedText[]): Promise<RegistryInput> {
   const missing = missingMessage(`reading the YAML registry ${source}`, YAML_PIPELINE);
   if (missing !== undefined) throw new InputError(missing);
   const { registryDataFromYaml } = await import('./registry-yaml.ts');
-  const result = registryDataFromYaml(files);
+  // A code newer than the version is what an under-bump looks like: diff reports it (exit 1).
+  const result = registryDataFromYaml(files, UNDER_BUMP);
   if (!result.ok) {
     const n = result.problems.length;
     throw new InputError(`${source}: not a valid registry (${n} problem${n === 1 ? '' : 's'}; first: ${result.problems[0] ?? 'unknown'}; run validate for all)`);

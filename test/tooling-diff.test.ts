@@ -102,6 +102,26 @@ describe('semver level of a change (registry pairs)', () => {
   });
 });
 
+describe('diff: a YAML registry bumped too little', () => {
+  it('a new code newer than the version is an under-bump (exit 1, the bump it needs), not an invalid registry', () => {
+    const yaml = readFileSync('registry/openai.yaml', 'utf8');
+    const start = yaml.indexOf('\n  server_error:\n') + 1;
+    const end = yaml.indexOf('\n  rate_limit_exceeded:\n');
+    const version = /^version: (\S+)$/m.exec(yaml)?.[1] ?? '';
+    const entry = yaml
+      .slice(start, end + 1)
+      .replace('  server_error:', '  proxy_upstream_reset:')
+      .replace('class: ServerError', 'class: ProxyUpstreamResetError')
+      .replace(/since: \S+/, `since: ${next(version, 'minor')}`);
+    const dir = mkdtempSync(join(tmpdir(), 'oer-diff-underbump-'));
+    writeFileSync(join(dir, 'openai.yaml'), yaml.replace('\n  server_error:\n', `\n${entry}  server_error:\n`));
+    const r = cli('diff', 'registry/', dir);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/required bump: minor/);
+    expect(r.stdout).toContain('proxy_upstream_reset');
+  });
+});
+
 describe('diff: bad input is one line and exit 2', () => {
   const dir = mkdtempSync(join(tmpdir(), 'oer-diff-bad-'));
   writeFileSync(join(dir, 'binary.json'), Buffer.from([0x7b, 0, 1, 2, 3]));
