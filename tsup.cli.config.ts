@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 /**
- * The command line, compiled into its own package: scripts/main.ts -> packages/cli/dist/cli.js
+ * The command line, compiled into its own package: scripts/cli/main.ts -> packages/cli/dist/cli.js
  * (ESM, Node), so `npx openai-error-registry` runs without tsx. The runtime tables and classifiers
  * are bundled in; the tool chains (yaml, ajv, ts-morph: the CLI package's dependencies) and the
  * user's openai stay external and are imported lazily, in chunks of their own. The embedded
@@ -11,7 +11,7 @@ import { defineConfig } from 'tsup';
 const cli = 'packages/cli';
 
 export default defineConfig({
-  entry: { cli: 'scripts/main.ts' },
+  entry: { cli: 'scripts/cli/main.ts' },
   format: ['esm'],
   platform: 'node',
   target: 'node20',

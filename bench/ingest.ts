@@ -104,7 +104,7 @@ const round = (x: number) => Math.round(x * 100) / 100;
 
 /** The child: ingest one file, sampling the heap, then print peaks as JSON. */
 async function child(path: string): Promise<void> {
-  const { ingest } = await import('../scripts/ingest.ts');
+  const { ingest } = await import('../scripts/tooling/ingest.ts');
   let heapPeak = 0;
   const sample = () => {
     heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);

@@ -191,8 +191,8 @@ ${even ? '    backoff: fast\n' : ''}    http: ${even ? 500 : 400}
 /** Runs the whole pipeline (load, validate, model, emit) on `file` in a fresh process: ms and peak RSS. */
 function generateOnce(file: string): { ms: number; rssMb: number } {
   const code = `
-    import { checkRegistry } from ${JSON.stringify(join(ROOT, 'scripts/cli.ts'))};
-    import { emitAll } from ${JSON.stringify(join(ROOT, 'scripts/generate.ts'))};
+    import { checkRegistry } from ${JSON.stringify(join(ROOT, 'scripts/pipeline/check.ts'))};
+    import { emitAll } from ${JSON.stringify(join(ROOT, 'scripts/pipeline/generate.ts'))};
     const t0 = performance.now();
     const r = checkRegistry([${JSON.stringify(file)}]);
     if (!r.ok) { console.error(JSON.stringify(r.diagnostics.slice(0, 3))); process.exit(1); }
@@ -251,8 +251,8 @@ export const diagnosticsRows: RowProvider = {
       const n = quick ? 500 : 2_000;
       const small = badRegistry(dir, n);
       const large = badRegistry(dir, n * 10);
-      const { checkRegistry } = await import('../scripts/cli.ts');
-      const { formatDiagnostic } = await import('../scripts/diagnostics.ts');
+      const { checkRegistry } = await import('../scripts/pipeline/check.ts');
+      const { formatDiagnostic } = await import('../scripts/pipeline/diagnostics.ts');
       const once = (file: string) => {
         const t0 = performance.now();
         const checked = checkRegistry([file]);

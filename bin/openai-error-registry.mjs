@@ -5,7 +5,7 @@
 // (packages/cli/dist/cli.js, from `npm run build`), which is what `openai-error-registry-cli` ships.
 import { existsSync } from 'node:fs';
 
-const source = new URL('../scripts/main.ts', import.meta.url);
+const source = new URL('../scripts/cli/main.ts', import.meta.url);
 const compiled = new URL('../packages/cli/dist/cli.js', import.meta.url);
 let main;
 let tsImport;
@@ -17,7 +17,7 @@ try {
 if (tsImport) ({ main } = await tsImport(source.href, import.meta.url));
 else if (existsSync(compiled)) ({ main } = await import(compiled.href));
 if (main === undefined) {
-  process.stderr.write('openai-error-registry: no tsx to run scripts/main.ts and no compiled CLI (packages/cli/dist/cli.js); run `npm ci` (and `npm run build`) in the clone\n');
+  process.stderr.write('openai-error-registry: no tsx to run scripts/cli/main.ts and no compiled CLI (packages/cli/dist/cli.js); run `npm ci` (and `npm run build`) in the clone\n');
   process.exit(2);
 }
 process.exitCode = await main(process.argv.slice(2));

@@ -1,6 +1,6 @@
 /**
  * The shapes of the runtime tables the generator writes (generated/registry.ts) and the runtime
- * reads. They are the model stage's output (scripts/model.ts) in the form the runtime needs:
+ * reads. They are the model stage's output (scripts/pipeline/model.ts) in the form the runtime needs:
  * paths pre-split into segments, status lists turned into a status -> kind index, surfaces
  * indexed by the value that recognises them. No registry fact is written by hand here.
  */

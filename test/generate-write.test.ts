@@ -8,8 +8,8 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hasGeneratedHeader } from '../scripts/emit/common.ts';
-import { emitAll, nodeOutputFs, staleFiles, writeOutputs, type OutputFs } from '../scripts/generate.ts';
+import { hasGeneratedHeader } from '../scripts/pipeline/emit/common.ts';
+import { emitAll, nodeOutputFs, staleFiles, writeOutputs, type OutputFs } from '../scripts/pipeline/generate.ts';
 import { modelOf, thrown } from './helpers.ts';
 
 const GOLDEN = 'test/fixtures/golden/registry.yaml';

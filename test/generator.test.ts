@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { APIError } from 'openai/core/error';
 import * as sdkErrors from 'openai/core/error';
-import { emitAll } from '../scripts/generate.ts';
+import { emitAll } from '../scripts/pipeline/generate.ts';
 import { createRuntime } from '../src/runtime.ts';
 import { raiseForFailedResponse } from '../src/index.ts';
 import type { RegistryTables } from '../src/spec.ts';

@@ -2,9 +2,9 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
-import { checkRegistry } from '../scripts/cli.ts';
-import { emitAll } from '../scripts/generate.ts';
-import type { Registry } from '../scripts/model.ts';
+import { checkRegistry } from '../scripts/pipeline/check.ts';
+import { emitAll } from '../scripts/pipeline/generate.ts';
+import type { Registry } from '../scripts/pipeline/model.ts';
 import type { AdaptiveLimiter } from '../src/limiter.ts';
 import type { PathSegments, RegistryTables, StatusKind, SurfaceSpec } from '../src/spec.ts';
 

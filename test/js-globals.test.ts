@@ -1,6 +1,6 @@
 /**
  * The global names a generated class must not shadow, re-derived from what is installed and
- * compared with the committed list (scripts/js-globals.ts). UPDATE_GLOBALS=1 rewrites the list
+ * compared with the committed list (scripts/pipeline/js-globals.ts). UPDATE_GLOBALS=1 rewrites the list
  * as the union of itself and the derivation; NODE_TYPES_DIR=/path/to/@types/node adds the
  * globals of a newer Node version than the installed types describe.
  */
@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { JAVASCRIPT_GLOBALS } from '../scripts/js-globals.ts';
+import { JAVASCRIPT_GLOBALS } from '../scripts/pipeline/js-globals.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -79,7 +79,7 @@ describe('JavaScript globals a class name must not shadow', () => {
   it('the committed list holds every global the installed TypeScript libs, @types/node and this Node declare', () => {
     if (process.env['UPDATE_GLOBALS'] === '1') {
       const names = [...new Set([...JAVASCRIPT_GLOBALS, ...derived.map((d) => d.name)])].filter((n) => n !== '').sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      const path = 'scripts/js-globals.ts';
+      const path = 'scripts/pipeline/js-globals.ts';
       const text = readFileSync(path, 'utf8');
       const lines: string[] = [];
       let line = '';

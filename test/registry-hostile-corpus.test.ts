@@ -16,12 +16,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Diagnostic } from '../scripts/diagnostics.ts';
-import { emitAll } from '../scripts/generate.ts';
-import { loadRegistry, parseRegistryText } from '../scripts/load.ts';
-import { buildModel, type Registry } from '../scripts/model.ts';
-import { installedSdkFacts } from '../scripts/sdk.ts';
-import { validateRegistry } from '../scripts/validate.ts';
+import type { Diagnostic } from '../scripts/pipeline/diagnostics.ts';
+import { emitAll } from '../scripts/pipeline/generate.ts';
+import { loadRegistry, parseRegistryText } from '../scripts/pipeline/load.ts';
+import { buildModel, type Registry } from '../scripts/pipeline/model.ts';
+import { installedSdkFacts } from '../scripts/pipeline/sdk.ts';
+import { validateRegistry } from '../scripts/pipeline/validate.ts';
 import { compileErrors, generateInto } from './helpers.ts';
 
 const HOSTILE = 'test/fixtures/hostile';

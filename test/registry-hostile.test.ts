@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadRegistry, MAX_FILE_BYTES, parseRegistryText } from '../scripts/load.ts';
-import { buildModel } from '../scripts/model.ts';
-import { installedSdkFacts } from '../scripts/sdk.ts';
-import { validateRegistry } from '../scripts/validate.ts';
+import { loadRegistry, MAX_FILE_BYTES, parseRegistryText } from '../scripts/pipeline/load.ts';
+import { buildModel } from '../scripts/pipeline/model.ts';
+import { installedSdkFacts } from '../scripts/pipeline/sdk.ts';
+import { validateRegistry } from '../scripts/pipeline/validate.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'oer-hostile-'));
 const base = readFileSync('test/fixtures/rules/_base.yaml', 'utf8');

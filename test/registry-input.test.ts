@@ -8,8 +8,9 @@ import * as realFs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { loadRegistry, MAX_FILE_BYTES, nodeFs, RegistryInputError, type RegistryFs } from '../scripts/load.ts';
-import { main } from '../scripts/cli.ts';
+import { InputError } from '../scripts/pipeline/errors.ts';
+import { loadRegistry, MAX_FILE_BYTES, nodeFs, type RegistryFs } from '../scripts/pipeline/load.ts';
+import { main } from '../scripts/cli/main.ts';
 import { thrown } from './helpers.ts';
 
 /** What the mocked node:fs does wrong, by path; empty means it behaves. */
@@ -155,7 +156,7 @@ describe('I/O failures are one line with the path and the reason', () => {
       },
     };
     const e = thrown(() => loadRegistry(['test/fixtures/rules'], fs));
-    expect(e).toBeInstanceOf(RegistryInputError);
+    expect(e).toBeInstanceOf(InputError);
     expect((e as Error).message).toBe('cannot read test/fixtures/rules: EACCES: permission denied');
   });
 
@@ -169,7 +170,7 @@ describe('I/O failures are one line with the path and the reason', () => {
       },
     };
     const e = thrown(() => loadRegistry([VALID], fs));
-    expect(e).toBeInstanceOf(RegistryInputError);
+    expect(e).toBeInstanceOf(InputError);
     expect((e as Error).message).toBe(`cannot read ${VALID}: EIO: i/o error`);
   });
 

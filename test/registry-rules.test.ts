@@ -2,10 +2,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadRegistry } from '../scripts/load.ts';
-import { installedSdkFacts } from '../scripts/sdk.ts';
-import { RULES, validateRegistry } from '../scripts/validate.ts';
-import type { Diagnostic } from '../scripts/diagnostics.ts';
+import { loadRegistry } from '../scripts/pipeline/load.ts';
+import { installedSdkFacts } from '../scripts/pipeline/sdk.ts';
+import { RULES, validateRegistry } from '../scripts/pipeline/validate.ts';
+import type { Diagnostic } from '../scripts/pipeline/diagnostics.ts';
 
 const sdk = installedSdkFacts();
 const RULE_DIR = 'test/fixtures/rules';

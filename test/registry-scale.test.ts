@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkRegistry } from '../scripts/cli.ts';
-import { formatDiagnostic } from '../scripts/diagnostics.ts';
+import { checkRegistry } from '../scripts/pipeline/check.ts';
+import { formatDiagnostic } from '../scripts/pipeline/diagnostics.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'oer-scale-'));
 const base = readFileSync('test/fixtures/rules/_base.yaml', 'utf8');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkRegistry, DEFAULT_REGISTRY } from '../scripts/cli.ts';
-import { readSdkVocabularies, sdkPackage, vocabularies } from '../scripts/sdk-vocabulary.ts';
-import type { Registry } from '../scripts/model.ts';
+import { checkRegistry, DEFAULT_REGISTRY } from '../scripts/pipeline/check.ts';
+import { readSdkVocabularies, sdkPackage, vocabularies } from '../scripts/tooling/sdk-vocabulary.ts';
+import type { Registry } from '../scripts/pipeline/model.ts';
 
 const checked = checkRegistry([DEFAULT_REGISTRY]);
 if (!checked.ok) throw new Error(`embedded registry is invalid: ${JSON.stringify(checked.diagnostics)}`);

@@ -2,8 +2,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { bumpLevel, diffRegistries, formatDiff, matchesPath, RULES, type Json, type RegistryInput } from '../scripts/diff.ts';
-import { registryFromJson } from '../scripts/registry-input.ts';
+import { bumpLevel, diffRegistries, formatDiff, matchesPath, RULES, type Json, type RegistryInput } from '../scripts/tooling/diff.ts';
+import { registryFromJson } from '../scripts/tooling/registry-input.ts';
 import { cli as run, registryWithout } from './tooling-helpers.ts';
 
 vi.setConfig({ testTimeout: 60_000 });

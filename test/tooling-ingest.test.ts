@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { TABLES } from '../generated/registry.ts';
 import { classifyFailureIn } from '../src/classify.ts';
-import { ingest, stubClassName, yamlStubs } from '../scripts/ingest.ts';
+import { ingest, stubClassName, yamlStubs } from '../scripts/tooling/ingest.ts';
 import { cli } from './tooling-helpers.ts';
 import { REGISTRY_VERSION } from '../generated/registry.ts';
 

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { candidateModules, readPythonVocabulary, snakeCase } from '../scripts/python-vocabulary.ts';
+import { candidateModules, readPythonVocabulary, snakeCase } from '../scripts/tooling/python-vocabulary.ts';
 import { cli, registryWithout } from './tooling-helpers.ts';
 
 vi.setConfig({ testTimeout: 120_000 });

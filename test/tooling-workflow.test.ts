@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseCommandLine } from '../scripts/main.ts';
+import { parseCommandLine } from '../scripts/cli/main.ts';
 
 const workflow = parse(readFileSync('.github/workflows/registry.yml', 'utf8')) as { jobs: Record<string, { steps: { run?: string }[] }> };
 const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkRegistry } from '../scripts/cli.ts';
-import { formatReport, PRINTED_DIAGNOSTICS, type Diagnostic } from '../scripts/diagnostics.ts';
+import { checkRegistry } from '../scripts/pipeline/check.ts';
+import { formatReport, PRINTED_DIAGNOSTICS, type Diagnostic } from '../scripts/pipeline/diagnostics.ts';
 
 const BASE = 'test/fixtures/rules/_base.yaml';
 const FIXTURE = 'test/fixtures/all-at-once/schema-and-rules.yaml';

@@ -10,12 +10,10 @@
  * Shown, not fatal: registry codes and statuses the SDK does not declare (codes seen in the wild).
  */
 import { readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { Json } from './diff.ts';
-import type { Output } from './main.ts';
-import { packageFile } from './package-files.ts';
 import { pythonPackageProblem, readPythonVocabulary } from './python-vocabulary.ts';
-import { InputError, readRegistryInput } from './registry-input.ts';
+import { InputError } from '../pipeline/errors.ts';
 import { readSdkVocabularies, sdkPackage, vocabularies, type SdkSurfaces, type Vocabulary } from './sdk-vocabulary.ts';
 
 /** The status lists of a surface, by what a status means there. */
@@ -148,7 +146,7 @@ export function syncPython(registry: SyncRegistry, dir: string): SdkFinding {
   return { sdk: 'openai-python', package: dir, version, surfaces, problems: problemsOf(surfaces) };
 }
 
-function formatSdk(f: SdkFinding): string[] {
+export function formatSdk(f: SdkFinding): string[] {
   const lines = [`${f.sdk} ${f.version} (${f.package}): ${f.problems === 0 ? 'in sync' : `${f.problems} problem${f.problems === 1 ? '' : 's'}`}`];
   for (const s of f.surfaces) {
     const declared = s.vocabularies.filter((v) => v.declared === 'yes');
@@ -163,24 +161,4 @@ function formatSdk(f: SdkFinding): string[] {
     if (s.registryOnlyStatuses.length > 0) lines.push(`    registry statuses the SDK does not declare: ${s.registryOnlyStatuses.join(', ')}`);
   }
   return lines;
-}
-
-/** Exit 1 when an SDK declares a code or status the registry does not place, else 0. */
-export async function runSync(o: Output, options: { registry?: readonly string[] | undefined; python?: string | undefined; sdk?: string | undefined }): Promise<number> {
-  if ((options.registry?.length ?? 0) > 1) throw new InputError('sync reads one --registry');
-  // Input problems first, before the slow reading of registry and SDK.
-  const pythonProblem = options.python === undefined ? undefined : pythonPackageProblem(options.python);
-  if (pythonProblem !== undefined) throw new InputError(pythonProblem);
-  const source = options.registry?.[0] ?? (relative(process.cwd(), packageFile('registry')) || '.');
-  const input = await readRegistryInput(source);
-  const registry = syncRegistry(input.data);
-  const findings = [syncNode(registry, options.sdk ?? 'openai')];
-  if (options.python !== undefined) findings.push(syncPython(registry, options.python));
-  const problems = findings.reduce((n, f) => n + f.problems, 0);
-  if (o.json) {
-    o.out(JSON.stringify({ ok: problems === 0, registry: { source: input.source, version: registry.version }, sdks: findings }, null, 2));
-  } else {
-    o.out([`sync: registry ${registry.version} (${input.source})`, ...findings.flatMap(formatSdk), problems === 0 ? 'in sync' : `${problems} problem${problems === 1 ? '' : 's'}`].join('\n'));
-  }
-  return problems === 0 ? 0 : 1;
 }

@@ -14,10 +14,8 @@
 import { createHash } from 'node:crypto';
 import { sourceName, type LoadedFile } from './load.ts';
 import type * as Def from './registry-file.generated.ts';
-import type { RegistryView } from './validate.ts';
+import { NO_BACKOFF, type RegistryView } from './view.ts';
 
-/** The profile a code gets when it names none: never resubmit. */
-export const NO_BACKOFF = 'none';
 
 /** A piece of public evidence. */
 export interface Evidence {

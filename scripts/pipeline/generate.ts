@@ -3,10 +3,11 @@
  * --check, a comparison with disk through the same code path (nothing is written).
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { join, sep } from 'node:path';
 import type { Registry } from './model.ts';
 import { hasGeneratedHeader, REGENERATE_COMMAND, type OutputFile } from './emit/common.ts';
-import { inRepository, packageFile } from './package-files.ts';
+import { ioReason } from './errors.ts';
+import { packageFile } from './package-files.ts';
 import { emitJson } from './emit/json.ts';
 import { emitMarkdown } from './emit/markdown.ts';
 import { emitTypeScript } from './emit/typescript.ts';
@@ -103,8 +104,7 @@ export function staleFiles(
 
 /** An I/O failure of the writer, with the path it concerns. */
 function ioError(action: string, path: string, e: unknown): Error {
-  const reason = (e instanceof Error ? e.message : String(e)).split('\n')[0]?.replace(/, \w+( '.*')?$/, '');
-  return new Error(`cannot ${action} ${path}: ${reason}`, { cause: e });
+  return new Error(`cannot ${action} ${path}: ${ioReason(e)}`, { cause: e });
 }
 
 /**
@@ -180,45 +180,4 @@ export function regenerateCommand(options: { registry?: readonly string[] | unde
   if (options.out !== undefined) args.push('--out', shellWord(options.out));
   if (inRepository) return args.length === 0 ? REGENERATE_COMMAND : `${REGENERATE_COMMAND} -- ${args.join(' ')}`;
   return ['npx', 'openai-error-registry', 'generate', ...args].join(' ');
-}
-
-/** The `generate` command: write generated/ or, with check, report stale files. Returns the exit code. */
-export function generate(
-  registry: Registry,
-  options: { out?: string | undefined; registry?: readonly string[] | undefined; check?: boolean; json?: boolean },
-): number {
-  const repository = inRepository();
-  const refuse = (message: string) => {
-    if (options.json) process.stdout.write(`${JSON.stringify({ ok: false, error: message })}\n`);
-    else process.stderr.write(`openai-error-registry: ${message}\n`);
-    return 2;
-  };
-  // An installed package's own folder is no place for output: an update or npm ci would drop it.
-  if (options.out === undefined && !repository) return refuse('generate needs --out DIR: the folder of your project to write the generated files to');
-  const out = options.out ?? DEFAULT_OUT;
-  if (resolve(out).split(sep).includes('node_modules')) return refuse(`generate --out ${out}: a folder inside node_modules is no place for output; name a folder of your project`);
-  const rel = relative(process.cwd(), out);
-  const shown = rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? out : rel;
-  const command = regenerateCommand(options, repository);
-  const outputs = emitAll(registry, command);
-  if (options.check) {
-    const { changed, extra } = staleFiles(outputs, out);
-    const ok = changed.length === 0 && extra.length === 0;
-    if (options.json) {
-      process.stdout.write(`${JSON.stringify({ upToDate: ok, stale: changed, notGenerated: extra })}\n`);
-    } else if (ok) {
-      process.stdout.write(`${shown}: ${outputs.length} files up to date\n`);
-    } else {
-      const lines = [...changed.map((p) => `stale: ${join(shown, p)}`), ...extra.map((p) => `not generated: ${join(shown, p)}`)];
-      process.stderr.write(`${lines.join('\n')}\n${shown} is out of date with the registry; run: ${command}\n`);
-    }
-    return ok ? 0 : 1;
-  }
-  const { written, removed } = writeOutputs(outputs, out);
-  process.stdout.write(
-    options.json
-      ? `${JSON.stringify({ files: outputs.length, written, removed })}\n`
-      : `${shown}: ${outputs.length} files, ${written.length} written, ${removed.length} removed (${registry.codes.length} codes)\n`,
-  );
-  return 0;
 }

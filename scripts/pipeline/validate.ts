@@ -11,7 +11,7 @@ import type { Diagnostic, DiagnosticCode } from './diagnostics.ts';
 import { JAVASCRIPT_GLOBALS } from './js-globals.ts';
 import { positionOf, type LoadedFile, type YamlPath } from './load.ts';
 import type { SdkFacts } from './sdk.ts';
-import { NO_BACKOFF } from './model.ts';
+import { NO_BACKOFF, type Located, type RegistryView } from './view.ts';
 import type {
   BackoffProfile as BackoffProfileDef,
   Category as CategoryDef,
@@ -27,30 +27,6 @@ import type {
 
 /** Where the registry file schema lives in this repository. */
 export const REGISTRY_SCHEMA_PATH = packageFile('registry/registry.schema.json');
-
-/** A value together with the file and path it came from, so rules can point at it. */
-export interface Located<T> {
-  readonly value: T;
-  readonly file: LoadedFile;
-  readonly path: YamlPath;
-}
-
-/** All files merged: each top-level section once, codes and profiles keyed by name. */
-export interface RegistryView {
-  /** The files that passed the schema, in load order. */
-  readonly files: readonly LoadedFile[];
-  readonly schemaVersion: Located<2> | undefined;
-  readonly version: Located<string> | undefined;
-  readonly hints: Located<HintsDef> | undefined;
-  readonly polling: Located<PollingDef> | undefined;
-  readonly defaults: Located<DefaultsDef> | undefined;
-  readonly sdkClasses: ReadonlyMap<string, Located<SdkClassDef>>;
-  readonly categories: ReadonlyMap<string, Located<CategoryDef>>;
-  readonly fallbacks: ReadonlyMap<string, Located<FallbackDef>>;
-  readonly backoff: ReadonlyMap<string, Located<BackoffProfileDef>>;
-  readonly surfaces: ReadonlyMap<string, Located<SurfaceDef>>;
-  readonly codes: ReadonlyMap<string, Located<CodeDef>>;
-}
 
 type Report = (at: Located<unknown>, sub: YamlPath, code: DiagnosticCode, message: string, hint?: string, onKey?: boolean) => void;
 

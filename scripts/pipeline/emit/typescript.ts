@@ -21,8 +21,8 @@ import {
 } from 'ts-morph';
 import type { CodeEntry, Outcome, Registry, Surface } from '../model.ts';
 import { byCodeUnits } from '../model.ts';
-import { retryTableOf } from '../../src/retryable.ts';
-import type { RegistryTables } from '../../src/spec.ts';
+import { retryTableOf } from '../../../src/retryable.ts';
+import type { RegistryTables } from '../../../src/spec.ts';
 import { commentText, headerLines, identifier, pathSegments, quote, tsValue, type OutputFile } from './common.ts';
 
 /** The public subpath generated code imports the runtime from. */

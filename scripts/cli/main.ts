@@ -11,10 +11,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { REGISTRY_VERSION } from '../generated/registry.ts';
-import { InputError } from './registry-input.ts';
-import { missingMessage, type OptionalPackage } from './optional-deps.ts';
-import { packageFile } from './package-files.ts';
+import { REGISTRY_VERSION } from '../../generated/registry.ts';
+import { InputError } from '../pipeline/errors.ts';
+import { fail, processOutput, type Output } from './output.ts';
+import { missingMessage, type OptionalPackage } from '../tooling/optional-deps.ts';
+import { packageFile } from '../pipeline/package-files.ts';
 
 /** A command: what it does, its arguments and options, and the tool chain it needs. */
 export interface CommandSpec {
@@ -88,30 +89,10 @@ export function usage(): string {
     ...options,
     '',
     'exit codes: 0 fine, 1 findings, 2 usage or input error.',
-    'validate and generate need yaml, ajv and ts-morph (optional peer dependencies), as do diff on YAML and sync.',
+    'validate, generate, sync, diff on YAML and ingest --registry read the installed openai.',
   ].join('\n');
 }
 
-/** Where a command's output goes: text, or one JSON document. */
-export interface Output {
-  readonly json: boolean;
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const processOutput = (json: boolean): Output => ({
-  json,
-  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
-  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
-});
-
-/** Reports a usage or input problem in one line (or one JSON document) and returns exit code 2. */
-export function fail(o: Output, message: string): 2 {
-  const line = message.split('\n')[0] ?? message;
-  if (o.json) o.out(JSON.stringify({ ok: false, error: line }));
-  else o.err(`openai-error-registry: ${line}`);
-  return 2;
-}
 
 function parseFailure(e: unknown): string {
   const err = e as { code?: string; message?: string };
@@ -179,11 +160,11 @@ export async function main(argv: readonly string[], output?: Output): Promise<nu
     switch (command) {
       case 'validate':
       case 'generate': {
-        const cli = await import('./cli.ts');
-        return await cli.main(argv);
+        const { runValidateGenerate } = await import('./validate-generate.ts');
+        return await runValidateGenerate(o, command, { registry: values.registry as string[] | undefined, out: values.out as string | undefined, check: values.check === true });
       }
       case 'diff': {
-        const { runDiff } = await import('./diff-command.ts');
+        const { runDiff } = await import('./diff.ts');
         return await runDiff(o, rest[0] ?? '', rest[1] ?? '');
       }
       case 'ingest': {
@@ -193,7 +174,7 @@ export async function main(argv: readonly string[], output?: Output): Promise<nu
         // A registry of the user's own is read as validate reads it: that needs the YAML tool chain.
         const needs = missingMessage('ingest --registry', ['yaml', 'ajv', 'openai']);
         if (needs !== undefined) return fail(o, needs);
-        const { ingestRegistryFrom } = await import('./registry-yaml.ts');
+        const { ingestRegistryFrom } = await import('../tooling/registry-yaml.ts');
         return await runIngest(o, rest, ingestRegistryFrom(paths));
       }
       case 'sync': {

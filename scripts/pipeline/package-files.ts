@@ -1,7 +1,7 @@
 /**
  * Files of this package (registry/, generated/), found from the package root rather than from
- * a module's own folder: the compiled CLI bundles scripts/ and scripts/emit/ into dist/, where a
- * relative `../../registry/` would point outside the package.
+ * a module's own folder: the compiled CLI bundles scripts/cli/, tooling/ and pipeline/ into one
+ * dist/, where a path relative to a module's source folder would point elsewhere.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Node, Project, SyntaxKind, type SourceFile, type TypeNode } from 'ts-morph';
-import type { Surface } from './model.ts';
+import type { Surface } from '../pipeline/model.ts';
 
 /** What reading vocabularies needs of a registry: each surface's name and SDK references. */
 export interface SdkSurfaces {

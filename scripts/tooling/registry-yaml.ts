@@ -3,15 +3,15 @@
  * stages as `validate` and `generate` (checkLoaded) and the same emitter as registry.json
  * (registryData). Imported lazily: it needs yaml, ajv and openai, which an installed package may lack.
  */
-import { checkLoaded, checkRegistry } from './cli.ts';
-import { formatDiagnostic } from './diagnostics.ts';
-import { registryData } from './emit/json.ts';
-import { runtimeTables } from './emit/typescript.ts';
+import { checkLoaded, checkRegistry } from '../pipeline/check.ts';
+import { formatDiagnostic } from '../pipeline/diagnostics.ts';
+import { registryData } from '../pipeline/emit/json.ts';
+import { runtimeTables } from '../pipeline/emit/typescript.ts';
 import type { IngestRegistry, RegistryJson } from './ingest.ts';
-import { parseRegistryText, RegistryInputError } from './load.ts';
-import type { RegistryTables } from '../src/spec.ts';
-import type { NamedText } from './registry-input.ts';
-import { InputError } from './registry-input.ts';
+import { parseRegistryText } from '../pipeline/load.ts';
+import type { RegistryTables } from '../../src/spec.ts';
+import type { NamedText } from '../pipeline/load.ts';
+import { InputError } from '../pipeline/errors.ts';
 
 /** The registry's data in registry.json's shape, or its problems as printed lines. */
 export function registryDataFromYaml(files: readonly NamedText[], tolerated?: ReadonlySet<string>): { ok: true; data: Record<string, unknown> } | { ok: false; problems: string[] } {
@@ -33,13 +33,7 @@ const PROBLEMS_SHOWN = 3;
  */
 export function ingestRegistryFrom(paths: readonly string[]): IngestRegistry {
   const shown = paths.join(', ');
-  let checked;
-  try {
-    checked = checkRegistry(paths);
-  } catch (e) {
-    if (e instanceof RegistryInputError) throw new InputError(e.message);
-    throw e;
-  }
+  const checked = checkRegistry(paths);
   if (!checked.ok) {
     const lines = checked.diagnostics.map((d) => formatDiagnostic(d).split('\n')[0] ?? d.code);
     const more = lines.length > PROBLEMS_SHOWN ? `; and ${lines.length - PROBLEMS_SHOWN} more` : '';

@@ -27,6 +27,13 @@ import {
   type YAMLMap,
 } from 'yaml';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.ts';
+import { InputError, ioReason } from './errors.ts';
+
+/** Text or YAML files handed to the pipeline: a name for diagnostics and the file's text. */
+export interface NamedText {
+  readonly name: string;
+  readonly text: string;
+}
 
 /**
  * Largest registry file accepted, in bytes. The embedded registry is about 70 KiB; the cap
@@ -54,13 +61,6 @@ export interface LoadResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/**
- * Thrown for problems with the command's input itself, not its content: a path that does not
- * exist, a folder or file that cannot be read. Exit 2, one line: the path and the reason.
- */
-export class RegistryInputError extends Error {
-  override readonly name = 'RegistryInputError';
-}
 
 /**
  * The file-system calls the loader makes. Tests pass one that fails (a folder that cannot be
@@ -111,11 +111,6 @@ const YAML11_OCTAL = /^[-+]?0[0-7]+$/;
  */
 const UNSAFE_CHARACTER = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
-/** The one-line reason of a file-system error: `EACCES: permission denied`, not the stack. */
-function reasonOf(e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
-  return (message.split('\n')[0] ?? message).replace(/, \w+ '.*'$/, '').replace(/, \w+$/, '');
-}
 
 /** Expands directories to their `*.yaml` / `*.yml` files, sorted in code-unit order. */
 export function resolveRegistryPaths(paths: readonly string[], fs: RegistryFs = nodeFs): string[] {
@@ -125,14 +120,14 @@ export function resolveRegistryPaths(paths: readonly string[], fs: RegistryFs = 
     try {
       isDirectory = fs.statSync(p).isDirectory();
     } catch (e) {
-      throw new RegistryInputError((e as { code?: unknown }).code === 'ENOENT' ? `registry path not found: ${p}` : `cannot read ${p}: ${reasonOf(e)}`);
+      throw new InputError((e as { code?: unknown }).code === 'ENOENT' ? `registry path not found: ${p}` : `cannot read ${p}: ${ioReason(e)}`);
     }
     if (isDirectory) {
       let names: string[];
       try {
         names = fs.readdirSync(p);
       } catch (e) {
-        throw new RegistryInputError(`cannot read ${p}: ${reasonOf(e)}`);
+        throw new InputError(`cannot read ${p}: ${ioReason(e)}`);
       }
       out.push(...names.filter((n) => n.endsWith('.yaml') || n.endsWith('.yml')).sort().map((n) => join(p, n)));
     } else {
@@ -194,7 +189,7 @@ export function sourceName(file: string): string {
  * Reads one registry file as UTF-8: a regular file only (checked on the open descriptor, so a
  * path swapped for a FIFO after a check cannot slip through), never more than the cap plus one
  * byte whatever the file claims its size is (`/dev/zero` and `/proc` files claim 0), and with
- * invalid UTF-8 reported where it starts instead of replaced. I/O errors throw RegistryInputError.
+ * invalid UTF-8 reported where it starts instead of replaced. I/O errors throw InputError.
  */
 export function readRegistryFile(
   path: string,
@@ -205,7 +200,7 @@ export function readRegistryFile(
   try {
     fd = fs.openSync(path, OPEN_FLAGS);
   } catch (e) {
-    throw new RegistryInputError(`cannot read ${file}: ${reasonOf(e)}`);
+    throw new InputError(`cannot read ${file}: ${ioReason(e)}`);
   }
   let bytes: Uint8Array;
   try {
@@ -232,7 +227,7 @@ export function readRegistryFile(
     }
     bytes = buffer.subarray(0, total);
   } catch (e) {
-    throw new RegistryInputError(`cannot read ${file}: ${reasonOf(e)}`);
+    throw new InputError(`cannot read ${file}: ${ioReason(e)}`);
   } finally {
     try {
       fs.closeSync(fd);

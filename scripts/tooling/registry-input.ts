@@ -16,11 +16,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json, RegistryInput } from './diff.ts';
 import { missingMessage, type OptionalPackage } from './optional-deps.ts';
+import { InputError } from '../pipeline/errors.ts';
+import type { NamedText } from '../pipeline/load.ts';
 
-/** A problem with a command's input: printed as one line, exit 2. */
-export class InputError extends Error {
-  override readonly name = 'InputError';
-}
 
 /** Largest registry.json read, in bytes (the published one is about 130 KiB). */
 export const MAX_JSON_BYTES = 32 * 1024 * 1024;
@@ -31,11 +29,6 @@ export const GIT_REGISTRY_DIR = 'registry';
 /** What the load -> validate -> model pipeline needs. */
 export const YAML_PIPELINE: readonly OptionalPackage[] = ['yaml', 'ajv', 'openai'];
 
-/** Text or YAML files handed to the pipeline: a name for diagnostics and the file's text. */
-export interface NamedText {
-  readonly name: string;
-  readonly text: string;
-}
 
 const isYamlName = (n: string) => n.endsWith('.yaml') || n.endsWith('.yml');
 

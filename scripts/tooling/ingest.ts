@@ -14,13 +14,12 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { TABLES } from '../generated/registry.ts';
-import { classifyFailureIn, classifyOnSurface } from '../src/classify.ts';
-import type { RegistryTables } from '../src/spec.ts';
-import { redactSecrets } from '../src/redact.ts';
-import type { Output } from './main.ts';
-import { inRepository, packageFile } from './package-files.ts';
-import { InputError } from './registry-input.ts';
+import { TABLES } from '../../generated/registry.ts';
+import { classifyFailureIn, classifyOnSurface } from '../../src/classify.ts';
+import type { RegistryTables } from '../../src/spec.ts';
+import { redactSecrets } from '../../src/redact.ts';
+import { inRepository, packageFile } from '../pipeline/package-files.ts';
+import { InputError } from '../pipeline/errors.ts';
 
 /** Distinct (surface, code) pairs kept; later new pairs are only counted. */
 export const MAX_GROUPS = 10_000;
@@ -377,17 +376,4 @@ export function formatIngest(report: IngestReport, reg: IngestRegistry = embedde
   if (stubs !== '') lines.push('', `YAML stubs (paste under codes: in ${reg.file}, fill every TODO, then run validate):`, stubs.trimEnd());
   if (unknown.length === 0 && unlisted.length === 0) lines.push('', 'no unknown codes');
   return `${lines.join('\n')}\n`;
-}
-
-/** Exit 1 when the logs hold unknown codes or known codes on unlisted surfaces, else 0. */
-export async function runIngest(o: Output, inputs: readonly string[], reg: IngestRegistry = embeddedRegistry()): Promise<number> {
-  const report = await ingest(inputs, process.stdin, reg);
-  const { unknown, unlisted, known } = findings(report);
-  if (o.json) {
-    const { groups: _groups, ...counts } = report;
-    o.out(JSON.stringify({ ok: unknown.length === 0 && unlisted.length === 0, ...counts, unknown, unlisted, known, stubs: yamlStubs(report, reg) }, null, 2));
-  } else {
-    o.out(formatIngest(report, reg));
-  }
-  return unknown.length === 0 && unlisted.length === 0 ? 0 : 1;
 }
