@@ -12,8 +12,14 @@ export type BackoffProfile = Readonly<Backoff>;
 /** A path into an object, split into segments (`errors.data[0].code` -> errors, data, 0, code). */
 export type PathSegments = readonly string[];
 
+/**
+ * What a status means on its surface: the status lists of a registry surface, in the order the
+ * registry schema gives them (scripts/pipeline/view.ts checks at compile time that they are the schema's).
+ */
+export const STATUS_KINDS = ['running', 'failed', 'expired', 'incomplete', 'done'] as const;
+
 /** What a status means on its surface. */
-export type StatusKind = 'running' | 'failed' | 'expired' | 'incomplete' | 'done';
+export type StatusKind = (typeof STATUS_KINDS)[number];
 
 /** What a failure of one code (on one surface, or of one refinement) becomes. */
 export interface Outcome<TClass extends string = string, TBackoff extends string = string> {

@@ -1,11 +1,9 @@
-/** Diagnostic codes: one per rule, so tests and tools can match on the code, never on prose. */
-export type DiagnosticCode =
-  // reading
+/** Codes the loader reports: reading the files, and the YAML layer. */
+export type LoadCode =
   | 'FILE_NOT_REGULAR'
   | 'FILE_TOO_LARGE'
   | 'INVALID_UTF8'
   | 'NO_REGISTRY_FILES'
-  // YAML layer
   | 'YAML_SYNTAX'
   | 'DUPLICATE_KEY'
   | 'ALIAS_NOT_ALLOWED'
@@ -15,13 +13,14 @@ export type DiagnosticCode =
   | 'YAML11_BOOLEAN'
   | 'YAML11_OCTAL'
   | 'CONTROL_CHARACTER'
-  | 'NESTING_TOO_DEEP'
-  // JSON Schema layer
-  | 'SCHEMA'
-  // semantic rules
+  | 'NESTING_TOO_DEEP';
+
+/** Codes of merging the files into one view (a section or code given twice): no rule of their own. */
+export type MergeCode = 'SECTION_REPEATED' | 'CODE_DUPLICATE';
+
+/** One per semantic rule: RULES (pipeline/validate.ts) has exactly these keys, so a rule code without a rule does not compile. */
+export type RuleCode =
   | 'SECTION_MISSING'
-  | 'SECTION_REPEATED'
-  | 'CODE_DUPLICATE'
   | 'CLASS_NAME_INVALID'
   | 'CLASS_NAME_RESERVED'
   | 'CLASS_NAME_DUPLICATE'
@@ -44,6 +43,9 @@ export type DiagnosticCode =
   | 'CATEGORY_UNKNOWN'
   | 'BASE_REASON_MISSING'
   | 'BASE_CONTRADICTS_STATUS';
+
+/** Diagnostic codes: one per check, so tests and tools can match on the code, never on prose. */
+export type DiagnosticCode = LoadCode | 'SCHEMA' | MergeCode | RuleCode;
 
 /** One problem in a registry file, positioned at 1-based line and column. */
 export interface Diagnostic {

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { packageFile } from './package-files.ts';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import type { Diagnostic, DiagnosticCode } from './diagnostics.ts';
+import type { Diagnostic, DiagnosticCode, RuleCode } from './diagnostics.ts';
 import { JAVASCRIPT_GLOBALS } from './js-globals.ts';
 import { positionOf, type LoadedFile, type YamlPath } from './load.ts';
 import type { SdkFacts } from './sdk.ts';
@@ -24,6 +24,7 @@ import type {
   SdkClass as SdkClassDef,
   Surface as SurfaceDef,
 } from './registry-file.generated.ts';
+import { STATUS_KINDS } from '../../src/spec.ts';
 
 /** Where the registry file schema lives in this repository. */
 export const REGISTRY_SCHEMA_PATH = packageFile('registry/registry.schema.json');
@@ -367,7 +368,7 @@ function unpinnedOpenAiUrl(url: string): boolean {
 }
 
 /** The semantic rules, keyed by diagnostic code. */
-export const RULES: Readonly<Partial<Record<DiagnosticCode, Rule>>> = {
+export const RULES: Readonly<Record<RuleCode, Rule>> = {
   SECTION_MISSING: {
     sentence: 'the registry sets schemaVersion, version, hints, polling and defaults, and defines at least one code',
     resolves: ['schemaVersion', 'version', 'hints', 'polling', 'defaults', 'codes'],
@@ -501,7 +502,7 @@ export const RULES: Readonly<Partial<Record<DiagnosticCode, Rule>>> = {
         const status = at.value.status;
         if (status === undefined) continue;
         const seen = new Map<string, string>();
-        for (const kind of ['running', 'failed', 'expired', 'incomplete', 'done'] as const) {
+        for (const kind of STATUS_KINDS) {
           for (const [i, value] of status[kind].entries()) {
             const prev = seen.get(value);
             if (prev !== undefined) report(at, ['status', kind, i], 'STATUS_LISTED_TWICE', `surfaces.${name}: status ${value} is listed under ${prev} and ${kind}`);

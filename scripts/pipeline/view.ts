@@ -2,6 +2,7 @@
  * What validate reads and model builds from: every file merged into one view, each value with the
  * file and path it came from. Shared by both stages, so neither imports the other.
  */
+import type { StatusKind } from '../../src/spec.ts';
 import type { LoadedFile, YamlPath } from './load.ts';
 import type {
   BackoffProfile as BackoffProfileDef,
@@ -14,6 +15,11 @@ import type {
   SdkClass as SdkClassDef,
   Surface as SurfaceDef,
 } from './registry-file.generated.ts';
+
+/** The status lists the schema gives a surface; the runtime's STATUS_KINDS must name exactly these. */
+type SchemaStatusKind = Exclude<keyof NonNullable<SurfaceDef['status']>, 'path'>;
+/** Compiles only while STATUS_KINDS and the schema's status lists agree. */
+export const STATUS_KINDS_MATCH_SCHEMA: [SchemaStatusKind] extends [StatusKind] ? ([StatusKind] extends [SchemaStatusKind] ? true : never) : never = true;
 
 /** The profile a code gets when it names none: never resubmit. */
 export const NO_BACKOFF = 'none';

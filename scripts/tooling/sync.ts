@@ -15,9 +15,10 @@ import type { Json } from './diff.ts';
 import { pythonPackageProblem, readPythonVocabulary } from './python-vocabulary.ts';
 import { InputError } from '../pipeline/errors.ts';
 import { readSdkVocabularies, sdkPackage, vocabularies, type SdkSurfaces, type Vocabulary } from './sdk-vocabulary.ts';
+import { STATUS_KINDS } from '../../src/spec.ts';
 
 /** The status lists of a surface, by what a status means there. */
-const STATUS_LISTS = ['running', 'failed', 'expired', 'incomplete', 'done'] as const;
+const STATUS_LISTS = STATUS_KINDS;
 
 /** What sync reads from a registry: surfaces with SDK references and status lists, codes with their surfaces. */
 interface SyncRegistry extends SdkSurfaces {

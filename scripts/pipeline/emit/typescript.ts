@@ -22,7 +22,7 @@ import {
 import type { CodeEntry, Outcome, Registry, Surface } from '../model.ts';
 import { byCodeUnits } from '../model.ts';
 import { retryTableOf } from '../../../src/retryable.ts';
-import type { RegistryTables } from '../../../src/spec.ts';
+import { STATUS_KINDS, type RegistryTables } from '../../../src/spec.ts';
 import { commentText, headerLines, identifier, pathSegments, quote, tsValue, type OutputFile } from './common.ts';
 
 /** The public subpath generated code imports the runtime from. */
@@ -111,7 +111,7 @@ function runtimeCode(registry: Registry, c: CodeEntry) {
 
 function runtimeSurface(s: Surface) {
   const paths = (list: readonly string[]) => list.map(pathSegments);
-  const kinds = s.status && (['running', 'failed', 'expired', 'incomplete', 'done'] as const).flatMap((k) => s.status?.[k].map((v) => [v, k]) ?? []);
+  const kinds = s.status && STATUS_KINDS.flatMap((k) => s.status?.[k].map((v) => [v, k]) ?? []);
   return {
     name: s.name,
     status: s.status && { path: pathSegments(s.status.path), kinds },
