@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ALLOWED, allowed, INSTALL_SCRIPTS, manifestTargets, packedManifest, packedPaths, surfaceProblems } from './package-surface.ts';
 
@@ -16,6 +17,13 @@ describe('package surface', () => {
     const paths = packedPaths();
     expect(paths.filter((p) => !allowed(p))).toEqual([]);
     expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'generated/registry.json']));
+  }, 60_000);
+
+  it("every relative link of the README resolves in the tarball (the README is the package's page)", () => {
+    const paths = packedPaths();
+    const links = [...readFileSync('README.md', 'utf8').matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)].map((m) => m[1] as string).filter((l) => !/^[a-z]+:/.test(l));
+    expect(links.length).toBeGreaterThan(3);
+    expect(links.filter((l) => !paths.includes(l))).toEqual([]);
   }, 60_000);
 
   it('the packed package.json has no dependencies and no install scripts, and points only at packed files', () => {

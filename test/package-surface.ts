@@ -21,6 +21,8 @@ export const ALLOWED = [
   'README.md',
   'LICENSE',
   'CHANGELOG.md',
+  'CONTRIBUTING.md',
+  'registry/README.md',
   'package.json',
 ] as const;
 
