@@ -36,7 +36,8 @@ function fakePackage(name: string, version: string): string {
 beforeAll(() => {
   const pack = (args: string[]) => join(work, npm(['pack', '--silent', '--pack-destination', work, ...args], root).trim().split('\n').pop() ?? '');
   runtimeTarball = pack([]);
-  const cliTarball = pack(['-w', 'packages/cli']);
+  // The runtime's pack built both packages (its prepack runs the whole build).
+  const cliTarball = pack(['-w', 'packages/cli', '--ignore-scripts']);
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'tooling-smoke', private: true }));
   installWithDependencies(project, cliTarball);
@@ -140,6 +141,12 @@ describe('the command line package beside openai, as a consumer runs it', () => 
     const stale = npx('generate', '--out', 'src/errors', '--check');
     expect(stale.code).toBe(1);
     expect(stale.stderr).toContain('run: npx openai-error-registry generate --out src/errors\n');
+  });
+
+  it('sync compares the embedded registry with the openai the consumer installed', () => {
+    const r = npx('sync');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('in sync');
   });
 
   it('ingest --registry reads the registry the user gives, and the stubs name it', () => {

@@ -10,10 +10,10 @@
  * Run: npm run generate:types [-- --check]
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
+import { packageFile } from '../pipeline/package-files.ts';
 
-const at = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+const at = (path: string) => packageFile(path);
 
 /** Each schema and the file its types go to, relative to the repository root. */
 const TARGETS = [
