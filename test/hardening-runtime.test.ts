@@ -169,3 +169,14 @@ describe('building an error by hand', () => {
     expect(e).toMatchObject({ code: 'server_error', retryable: true });
   });
 });
+
+describe('registry 2.2: HTTP 400 codes seen from the Responses API', () => {
+  it.each([
+    ['invalid_value', "Invalid value: 'other'. Supported values are: 'search', 'open_page', and 'find_in_page'.", 'input[33].action.type', 'InvalidValueError'],
+    ['missing_required_parameter', "Missing required parameter: 'input[18].id'.", 'input[18].id', 'MissingRequiredParameterError'],
+  ])('a 400 %s is its own class, an invalid request, not retried', (code, message, param, cls) => {
+    const e = new esm.BadRequestError(400, { message, type: 'invalid_request_error', param, code }, message, new Headers());
+    expect(classifyError(e)).toMatchObject({ class: cls, code, category: 'invalid_request', retryable: false });
+    expect(isRetryable(e)).toBe(false);
+  });
+});
