@@ -337,15 +337,15 @@ export class AdaptiveLimiter {
     this.#roomy = false;
     if ((sentAt ?? now) >= this.#rateSince) {
       const measured = this.#measuredRate(now);
+      // What the server granted: successes since the bucket ran dry, else those of the last window (0: none).
+      const granted = measured > 0 ? measured : this.#roughRate(now);
+      const paced = Number.isFinite(this.#rate);
       let next: number;
-      const rough = this.#roughRate(now);
-      if (measured > 0) next = this.throttleFactor * measured;
-      // Paced, with no measure since the bucket ran dry: the successes of the last window, or,
-      // with none at all, half the rate it sent at.
-      else if (Number.isFinite(this.#rate)) next = rough > 0 ? this.throttleFactor * rough : this.#rate / 2;
+      if (measured > 0 || (paced && granted > 0)) next = this.throttleFactor * granted;
+      else if (paced) next = this.#rate / 2; // paced, and no success at all in the window
       else if (hinted) next = 1000 / hintMs; // unpaced: the time until one slot frees is the rate of an empty bucket
-      else next = this.throttleFactor * rough;
-      this.#granted = measured > 0 ? measured : rough > 0 ? rough : Number.isFinite(this.#rate) ? this.#rate : this.#granted;
+      else next = this.throttleFactor * granted;
+      if (granted > 0 || paced) this.#granted = granted > 0 ? granted : this.#rate;
       this.#setRate(Math.max(this.minRate, Math.min(this.#rate, this.#ceiling, next)), '429s', now);
     }
     // The server had no slot: one frees when the hint has passed (or, without one, at the rate).
@@ -441,7 +441,7 @@ export class AdaptiveLimiter {
     this.#source = this.#rate >= this.#ceiling ? 'header' : 'ramp';
   }
 
-  /** Successes per second over the window (or since the first success, when that is shorter). */
+  /** Successes per second since the bucket ran dry (the episode's first 429) or over the window, whichever is later; 0 for fewer than MIN_SAMPLES. */
   #measuredRate(now: number): number {
     this.#dropOldSuccesses(now);
     const from = Math.max(this.#episodeAt, now - this.windowMs);

@@ -110,6 +110,29 @@ export function embeddedRegistry(): IngestRegistry {
   return embedded;
 }
 
+/** What ingest looks up per line and per stub, derived once per registry. */
+interface RegistryIndex {
+  readonly surfaceNames: ReadonlySet<string>;
+  /** The classes the registry already has: its codes', refinements', overrides' and fallbacks'. */
+  readonly classes: ReadonlySet<string>;
+}
+
+const indexes = new WeakMap<IngestRegistry, RegistryIndex>();
+function indexOf(reg: IngestRegistry): RegistryIndex {
+  let index = indexes.get(reg);
+  if (index === undefined) {
+    const classes = new Set<string>(Object.values(reg.data.fallbacks).map((f) => f.class));
+    for (const c of Object.values(reg.data.codes)) {
+      classes.add(c.class);
+      for (const r of c.refinements ?? []) if (r.class !== undefined) classes.add(r.class);
+      for (const o of Object.values(c.overrides ?? {})) classes.add(o.class);
+    }
+    index = { surfaceNames: new Set(reg.tables.surfaces.map((x) => x.name)), classes };
+    indexes.set(reg, index);
+  }
+  return index;
+}
+
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const codeSpec = (reg: IngestRegistry, code: string | null) => (code !== null && Object.hasOwn(reg.data.codes, code) ? reg.data.codes[code] : undefined);
 
@@ -123,7 +146,7 @@ export function failureOfLine(obj: unknown, reg: IngestRegistry = embeddedRegist
   if (!isRecord(obj)) return 'not a JSON object';
   if (isFailureRecord(obj)) {
     const surface = obj['surface'] as string;
-    if (!reg.tables.surfaces.some((s) => s.name === surface)) return `record names an unknown surface ${JSON.stringify(surface.slice(0, 60))}`;
+    if (!indexOf(reg).surfaceNames.has(surface)) return `record names an unknown surface ${JSON.stringify(surface.slice(0, 60))}`;
     return { surface, code: obj['code'] as string | null, class: obj['class'] as string, message: typeof obj['message'] === 'string' ? obj['message'] : '' };
   }
   const facts = classifyFailureIn(reg.tables, obj) ?? ('custom_id' in obj ? classifyOnSurface(reg.tables, 'batch.line', obj) : undefined);
@@ -280,22 +303,6 @@ export function findings(report: IngestReport): { unknown: CodeGroup[]; unlisted
   };
 }
 
-/** The classes a registry already has: its codes', refinements', overrides' and fallbacks'. */
-const takenClasses = new WeakMap<IngestRegistry, ReadonlySet<string>>();
-function classesOf(reg: IngestRegistry): ReadonlySet<string> {
-  let classes = takenClasses.get(reg);
-  if (classes === undefined) {
-    const found = new Set<string>(Object.values(reg.data.fallbacks).map((f) => f.class));
-    for (const c of Object.values(reg.data.codes)) {
-      found.add(c.class);
-      for (const r of c.refinements ?? []) if (r.class !== undefined) found.add(r.class);
-      for (const o of Object.values(c.overrides ?? {})) found.add(o.class);
-    }
-    takenClasses.set(reg, (classes = found));
-  }
-  return classes;
-}
-
 /** A class name for a new code: PascalCase words + Error, kept clear of existing classes. */
 export function stubClassName(code: string, taken: ReadonlySet<string>): string {
   const words = code.split(/[^A-Za-z0-9]+/).filter((w) => w !== '');
@@ -321,7 +328,7 @@ export function yamlStubs(report: IngestReport, reg: IngestRegistry = embeddedRe
     if (g.code === null || g.code.includes('[redacted]')) continue;
     byCode.set(g.code, [...(byCode.get(g.code) ?? []), g]);
   }
-  const taken = new Set(classesOf(reg));
+  const taken = new Set(indexOf(reg).classes);
   const out: string[] = [];
   for (const [code, groups] of byCode) {
     const first = groups[0] as CodeGroup;
