@@ -10,7 +10,7 @@ import { InputError, ioReason } from '../pipeline/errors.ts';
 import { DEFAULT_OUT, emitAll, regenerateCommand, staleFiles, writeOutputs } from '../pipeline/generate.ts';
 import type { Registry } from '../pipeline/model.ts';
 import { inRepository } from '../pipeline/package-files.ts';
-import type { Output } from './output.ts';
+import { fail, type Output } from './output.ts';
 
 /** What validate and generate take from the command line. */
 export interface ValidateGenerateOptions {
@@ -59,24 +59,17 @@ export async function runValidateGenerate(o: Output, command: 'validate' | 'gene
     return generate(o, r, options);
   } catch (e) {
     // I/O: an output folder that is a file, a file that cannot be written, ...
-    if (o.json) o.out(JSON.stringify({ ok: false, error: (e as Error).message }));
-    else o.err(`openai-error-registry: ${(e as Error).message}`);
-    return 2;
+    return fail(o, (e as Error).message);
   }
 }
 
 /** generate: write the output folder or, with check, report stale files. Returns the exit code. */
 function generate(o: Output, registry: Registry, options: ValidateGenerateOptions): number {
   const repository = inRepository();
-  const refuse = (message: string) => {
-    if (o.json) o.out(JSON.stringify({ ok: false, error: message }));
-    else o.err(`openai-error-registry: ${message}`);
-    return 2;
-  };
   // An installed package's own folder is no place for output: an update or npm ci would drop it.
-  if (options.out === undefined && !repository) return refuse('generate needs --out DIR: the folder of your project to write the generated files to');
+  if (options.out === undefined && !repository) return fail(o, 'generate needs --out DIR: the folder of your project to write the generated files to');
   const out = options.out ?? DEFAULT_OUT;
-  if (resolve(out).split(sep).includes('node_modules')) return refuse(`generate --out ${out}: a folder inside node_modules is no place for output; name a folder of your project`);
+  if (resolve(out).split(sep).includes('node_modules')) return fail(o, `generate --out ${out}: a folder inside node_modules is no place for output; name a folder of your project`);
   const rel = relative(process.cwd(), out);
   const shown = rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? out : rel;
   const command = regenerateCommand(options, repository);
