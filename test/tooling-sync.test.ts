@@ -11,7 +11,7 @@ const PYTHON = 'test/fixtures/python-sdk/openai';
 
 interface SyncJson {
   ok: boolean;
-  sdks: { sdk: string; problems: number; surfaces: { surface: string; missingCodes: string[]; statusProblems: { status: string; lists: string[] }[]; registryOnlyCodes: string[] }[] }[];
+  sdks: { sdk: string; problems: number; surfaces: { surface: string; missingCodes: string[]; statusProblems: { status: string; lists: string[] }[]; registryOnlyCodes: string[]; removedCodes: { code: string; declaredIn: string }[] }[] }[];
 }
 const surface = (j: SyncJson, sdk: string, name: string) => j.sdks.find((s) => s.sdk === sdk)?.surfaces.find((s) => s.surface === name);
 
@@ -23,6 +23,18 @@ describe('sync', () => {
     expect(j.ok).toBe(true);
     // Seen in the wild, not in the SDK's union: shown, not fatal.
     expect(surface(j, 'openai-node', 'response')?.registryOnlyCodes).toContain('insufficient_quota');
+  });
+
+  it('a code an older openai-node declared (its evidence pins that release\'s union) and the installed one dropped is named as removed, not as seen in the wild', () => {
+    const r = cli(['sync', '--json']);
+    const j = JSON.parse(r.stdout) as SyncJson;
+    const turn = surface(j, 'openai-node', 'beta.agents.turn');
+    // openai 7.57.0 declared session_budget_exceeded in SessionTurnError.code; 7.60.0 does not.
+    expect(turn?.removedCodes).toEqual([{ code: 'session_budget_exceeded', declaredIn: '7.57.0' }]);
+    expect(turn?.registryOnlyCodes).not.toContain('session_budget_exceeded');
+    // Evidence pinned to another file of the SDK, or to the installed release, proves no removal.
+    expect(surface(j, 'openai-node', 'response')?.removedCodes).toEqual([]);
+    expect(cli(['sync']).stdout).toContain('session_budget_exceeded: declared by an older SDK (openai 7.57.0), removed by 7.60.0; kept while older SDKs may send it');
   });
 
   it('a registry without vector_store_timeout makes sync name it and exit 1, for both SDKs', () => {

@@ -7,7 +7,9 @@
  * Per surface it reports, as problems (exit 1): every code the SDK declares that the registry does
  * not list on that surface, every SDK status that is not in exactly one of the surface's status
  * lists, and (openai-node) a referenced declaration missing from an SDK major that should have it.
- * Shown, not fatal: registry codes and statuses the SDK does not declare (codes seen in the wild).
+ * Shown, not fatal: registry codes and statuses the SDK does not declare (codes seen in the wild),
+ * and, apart from those, codes an older openai-node declared (their evidence cites the union at
+ * that release) that the installed one no longer does: kept while older SDKs may send them.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +27,8 @@ interface SyncRegistry extends SdkSurfaces {
   readonly version: string;
   readonly statusLists: ReadonlyMap<string, Readonly<Record<(typeof STATUS_LISTS)[number], readonly string[]>>>;
   readonly codeSurfaces: ReadonlyMap<string, readonly string[]>;
+  /** Evidence URLs of each code. */
+  readonly codeEvidence: ReadonlyMap<string, readonly string[]>;
 }
 
 /** One vocabulary compared with the registry. */
@@ -46,6 +50,11 @@ export interface SurfaceFinding {
   readonly statusProblems: readonly { readonly status: string; readonly lists: readonly string[] }[];
   /** Registry codes on this surface the SDK's code unions do not list (shown: seen in the wild). */
   readonly registryOnlyCodes: readonly string[];
+  /**
+   * Of registryOnlyCodes, those an older openai-node declared in this surface's SDK file (the
+   * release an evidence URL is pinned to), with that release: removed from the SDK since (shown).
+   */
+  readonly removedCodes: readonly { readonly code: string; readonly declaredIn: string }[];
   /** Statuses the registry lists that the SDK's status union does not declare (shown). */
   readonly registryOnlyStatuses: readonly string[];
   /** Declarations the SDK should have and lacks (problems). */
@@ -81,7 +90,9 @@ export function syncRegistry(data: { readonly [k: string]: Json }): SyncRegistry
     if (status) statusLists.set(name, Object.fromEntries(STATUS_LISTS.map((k) => [k, strings(status[k])])) as Record<(typeof STATUS_LISTS)[number], string[]>);
   }
   const codeSurfaces = new Map(Object.entries(codes).map(([code, c]) => [code, isObject(c) ? strings(c['surfaces']) : []]));
-  return { version: String(data['version']), surfaces: list, statusLists, codeSurfaces };
+  const urls = (c: Json | undefined) => (isObject(c) && Array.isArray(c['evidence']) ? c['evidence'].flatMap((e) => (isObject(e) && typeof e['url'] === 'string' ? [e['url']] : [])) : []);
+  const codeEvidence = new Map(Object.entries(codes).map(([code, c]) => [code, urls(c)]));
+  return { version: String(data['version']), surfaces: list, statusLists, codeSurfaces, codeEvidence };
 }
 
 /** Compares readings (one per vocabulary) with the registry, surface by surface. */
@@ -110,6 +121,7 @@ export function compareReadings(
       missingCodes: [...sdkCodes].filter((c) => !(registry.codeSurfaces.get(c) ?? []).includes(surface)).sort(),
       statusProblems,
       registryOnlyCodes: hasCodeUnion ? onSurface.filter((c) => !sdkCodes.has(c)).sort() : [],
+      removedCodes: [],
       registryOnlyStatuses: hasStatusUnion ? registryStatuses.filter((s) => !sdkStatuses.has(s)).sort() : [],
       missingDeclarations: mine.filter((r) => r.values === undefined && r.absent === 'missing').map((r) => `${r.file}#${r.path}`),
     });
@@ -118,6 +130,34 @@ export function compareReadings(
 }
 
 const problemsOf = (surfaces: readonly SurfaceFinding[]) => surfaces.reduce((n, s) => n + s.missingCodes.length + s.statusProblems.length + s.missingDeclarations.length, 0);
+
+/** A release's numbers, for ordering; undefined for anything but MAJOR.MINOR.PATCH. */
+const release = (v: string) => /^(\d+)\.(\d+)\.(\d+)$/.exec(v)?.slice(1).map(Number);
+const earlier = (a: readonly number[], b: readonly number[]) => (a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]!) < 0;
+
+/**
+ * Marks the registry-only codes of a surface that an earlier openai-node declared: an evidence URL
+ * pinned to that release's source of one of the surface's declaration files
+ * (`resources/x.d.ts` is `src/resources/x.ts` in the repository).
+ */
+function withRemovedCodes(registry: SyncRegistry, readings: readonly Vocabulary[], s: SurfaceFinding, installed: string): SurfaceFinding {
+  const now = release(installed);
+  if (now === undefined || s.registryOnlyCodes.length === 0) return s;
+  const files = new Set(readings.filter((r) => r.surface === s.surface && r.kind === 'codes').map((r) => `src/${r.file.replace(/\.d\.ts$/, '.ts')}`));
+  const removedCodes: { code: string; declaredIn: string }[] = [];
+  for (const code of s.registryOnlyCodes) {
+    for (const url of registry.codeEvidence.get(code) ?? []) {
+      const m = /^https:\/\/github\.com\/openai\/openai-node\/blob\/v([^/]+)\/([^#?]+)/.exec(url);
+      const then = m === null ? undefined : release(m[1]!);
+      if (m !== null && then !== undefined && earlier(then, now) && files.has(m[2]!)) {
+        removedCodes.push({ code, declaredIn: m[1]! });
+        break;
+      }
+    }
+  }
+  const removed = new Set(removedCodes.map((r) => r.code));
+  return { ...s, registryOnlyCodes: s.registryOnlyCodes.filter((c) => !removed.has(c)), removedCodes };
+}
 
 /** openai-node, installed as `pkg` (an npm alias works). */
 export function syncNode(registry: SyncRegistry, pkg: string): SdkFinding {
@@ -128,7 +168,7 @@ export function syncNode(registry: SyncRegistry, pkg: string): SdkFinding {
     throw new InputError(`${pkg}: not installed here (npm install ${pkg === 'openai' ? 'openai' : `${pkg}@npm:openai`})`);
   }
   const readings = readSdkVocabularies(registry, pkg).map((r) => ({ ...r, absent: (info.major < r.sinceMajor ? 'not yet' : 'missing') as VocabularyFinding['declared'] }));
-  const surfaces = compareReadings(registry, readings);
+  const surfaces = compareReadings(registry, readings).map((s) => withRemovedCodes(registry, readings, s, info.version));
   return { sdk: 'openai-node', package: info.root, version: info.version, surfaces, problems: problemsOf(surfaces) };
 }
 
@@ -159,6 +199,7 @@ export function formatSdk(f: SdkFinding): string[] {
     for (const d of s.missingDeclarations) lines.push(`    declaration missing from this SDK (renamed?): ${d}`);
     for (const v of s.vocabularies) if (v.declared === 'unmapped' || v.declared === 'not yet') lines.push(`    ${v.declared === 'not yet' ? 'not in this SDK major' : 'not found by the Python mapping rule'}: ${v.ref}`);
     if (s.registryOnlyCodes.length > 0) lines.push(`    registry codes the SDK does not declare (seen in the wild; fine): ${s.registryOnlyCodes.join(', ')}`);
+    for (const r of s.removedCodes) lines.push(`    ${r.code}: declared by an older SDK (openai ${r.declaredIn}), removed by ${f.version}; kept while older SDKs may send it`);
     if (s.registryOnlyStatuses.length > 0) lines.push(`    registry statuses the SDK does not declare: ${s.registryOnlyStatuses.join(', ')}`);
   }
   return lines;
