@@ -3,7 +3,8 @@
  * come from openai's types (the version named beside each) or from the public thread cited.
  */
 import { describe, expect, it } from 'vitest';
-import { classifyFailure, ContentFilterError, FinishReasonLengthError, raiseForFailedResponse, raiseForStreamEvents } from '../src/index.ts';
+import { BadRequestError } from 'openai/core/error';
+import { classifyFailure, ContentFilterError, FinishReasonLengthError, InvalidTrainingFileError, raiseForFailedResponse, raiseForStreamEvents } from '../src/index.ts';
 
 async function* events(...list: unknown[]) {
   for (const e of list) yield e;
@@ -58,5 +59,26 @@ describe('legacy completions (client.completions.create): finish_reason, opt-in 
     const asked = await drain(raiseForStreamEvents(events(...stream), { raiseOnIncomplete: true }));
     expect(asked.seen).toEqual(stream.slice(0, 2));
     expect(asked.error).toBeInstanceOf(FinishReasonLengthError);
+  });
+});
+
+describe('fine-tuning: invalid_training_file', () => {
+  // inaimathi/langnostic resources/posts/ai-alignment-and-tts-presentation.md L264 (commit 6915fbf):
+  // client.fine_tuning.jobs.list() printed this job, as openai-python's repr; here as the API's JSON.
+  const job = {
+    object: 'fine_tuning.job',
+    id: 'ftjob-vUuO16vYRj9OQY5eYwgsHRTL',
+    created_at: 1708906004,
+    error: { code: 'invalid_training_file', message: "The job failed due to an invalid training file. Invalid file format. Example 100, message 2 Discriminator 'role' is missing in value", param: 'training_file' },
+    fine_tuned_model: null,
+    finished_at: null,
+    status: 'failed',
+  };
+
+  it('is its own class, an invalid request, not retried: the same file fails the same way', () => {
+    expect(() => raiseForFailedResponse(job)).toThrow(InvalidTrainingFileError);
+    expect(classifyFailure(job)).toMatchObject({ surface: 'fine_tuning.job', class: 'InvalidTrainingFileError', category: 'invalid_request', retryable: false, objectId: 'ftjob-vUuO16vYRj9OQY5eYwgsHRTL' });
+    // openai's BadRequestError is the base, as for a 400 on the request's own input
+    expect(() => raiseForFailedResponse(job)).toThrow(BadRequestError);
   });
 });
