@@ -2,9 +2,14 @@
  * Registry 2.2's new surfaces and codes, each read from a payload as the API sends it: the shapes
  * come from openai's types (the version named beside each) or from the public thread cited.
  */
-import { describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import OpenAI from 'openai';
+import OpenAI5 from 'openai-v5';
+import OpenAI6 from 'openai-v6';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadRequestError } from 'openai/core/error';
-import { classifyFailure, ContentFilterError, FinishReasonLengthError, InvalidTrainingFileError, raiseForFailedResponse, raiseForStreamEvents } from '../src/index.ts';
+import { BillingNotActiveError, classifyError, classifyFailure, ContentFilterError, isRetryable, ServiceUnavailableError, FinishReasonLengthError, InvalidTrainingFileError, raiseForFailedResponse, raiseForStreamEvents } from '../src/index.ts';
 
 async function* events(...list: unknown[]) {
   for (const e of list) yield e;
@@ -80,5 +85,63 @@ describe('fine-tuning: invalid_training_file', () => {
     expect(classifyFailure(job)).toMatchObject({ surface: 'fine_tuning.job', class: 'InvalidTrainingFileError', category: 'invalid_request', retryable: false, objectId: 'ftjob-vUuO16vYRj9OQY5eYwgsHRTL' });
     // openai's BadRequestError is the base, as for a 400 on the request's own input
     expect(() => raiseForFailedResponse(job)).toThrow(BadRequestError);
+  });
+});
+
+describe('no code: the type names the failure, and flattened bodies', () => {
+  it("an error with code null is read by its type: billing_not_active (litellm #2743's body, its code nulled) is the billing failure, not retried", () => {
+    // BerriAI/litellm#2743: 429 {'error': {'message': 'Your account is not active, ...', 'type': 'billing_not_active', 'param': None, 'code': 'billing_not_active'}}
+    const error = { message: 'Your account is not active, please check your billing details on our website.', type: 'billing_not_active', param: null, code: null };
+    const e = new OpenAI.RateLimitError(429, error, undefined, new Headers());
+    expect(classifyError(e)).toMatchObject({ class: 'BillingNotActiveError', code: 'billing_not_active', retryable: false });
+    expect(isRetryable(e)).toBe(false);
+    expect(() => raiseForFailedResponse({ object: 'response', id: 'resp_b', status: 'failed', error })).toThrow(BillingNotActiveError);
+  });
+
+  it('a stream error event of type service_unavailable_error with no code (or an unknown one) is the transient overload, retried; a known code decides first', async () => {
+    // EverMind-AI/Raven#234: {"type": "service_unavailable_error", "code": "server_is_overloaded", "message": "Our servers are currently overloaded. ..."}
+    const event = (code: string | null) => ({ type: 'error', sequence_number: 2, error: { type: 'service_unavailable_error', code, message: 'Unable to verify model access right now. Please retry.', param: null } });
+    for (const code of [null, 'never_seen']) {
+      const { error } = await drain(raiseForStreamEvents(events({ type: 'response.created', sequence_number: 1 }, event(code))));
+      expect(error).toBeInstanceOf(ServiceUnavailableError);
+      expect(error).toMatchObject({ surface: 'response.stream.error', category: 'overloaded', retryable: true });
+    }
+    expect(classifyFailure(event('server_is_overloaded'))).toMatchObject({ class: 'ServerIsOverloadedError' });
+  });
+
+  describe('an HTTP error body with no error wrapper ({ code, message } at the top, as relays send it)', () => {
+    let server: Server;
+    let baseURL: string;
+    beforeAll(async () => {
+      server = createServer((_req, res) => {
+        res.writeHead(429, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'insufficient_quota', message: 'You exceeded your current quota, please check your plan and billing details.' }));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+    });
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    const thrown = async (client: { responses: { retrieve(id: string): PromiseLike<unknown> } }) => {
+      try {
+        await client.responses.retrieve('resp_1');
+      } catch (e) {
+        return e;
+      }
+      throw new Error('expected a throw');
+    };
+
+    it("openai 7 keeps a flat body as the error, so its code decides: the 429 insufficient_quota is not retried", async () => {
+      const e = await thrown(new OpenAI({ apiKey: 'k', baseURL, maxRetries: 0 }));
+      expect(classifyError(e)).toMatchObject({ class: 'InsufficientQuotaError', retryable: false });
+      expect(isRetryable(e)).toBe(false);
+    });
+
+    it('openai 5 and 6 drop a flat body (the error keeps only a nested error): the status is all there is to read, so the 429 is retried by status', async () => {
+      for (const Client of [OpenAI5, OpenAI6]) {
+        const e = await thrown(new Client({ apiKey: 'k', baseURL, maxRetries: 0 }));
+        expect((e as { code?: unknown }).code).toBeUndefined();
+        expect(classifyError(e)).toMatchObject({ class: 'UnknownFailureError', known: false, code: null, status: 429, retryable: true, backoff: { name: 'rate_limit' } });
+      }
+    });
   });
 });
