@@ -13,7 +13,7 @@ import { redactSecrets } from './redact.js';
 import { firstString, readAt, readString } from './read.js';
 import { MAX_CODE, MAX_MESSAGE, decideRetry, isApiErrorShaped, isConnectionError, isRetryableWith, retryTableIn } from './retryable.js';
 import { isOpenAIFailure, type FailureClass, type FailureInit, type FailureKind } from './failure.js';
-import type { BackoffProfile, CodeSpec, Outcome, PathSegments, RegistryTables, RetryTable, StatusKind, SurfaceSpec } from './spec.js';
+import type { BackoffProfile, CodeSpec, DispatchSpec, Outcome, PathSegments, RegistryTables, RetryTable, StatusKind, SurfaceSpec } from './spec.js';
 
 export type { FailureFacts };
 export { MAX_CODE, MAX_MESSAGE, isApiErrorShaped, isConnectionError, readString };
@@ -47,13 +47,32 @@ interface IndexedSurface {
 interface Index {
   readonly codes: ReadonlyMap<string, CodeSpec>;
   readonly surfaces: ReadonlyMap<string, IndexedSurface>;
-  readonly dispatch: readonly { readonly path: PathSegments; readonly surfaces: ReadonlyMap<string, IndexedSurface> }[];
+  /** Per path, the surfaces a value recognises: those that need a string at `has` first. */
+  readonly dispatch: readonly { readonly path: PathSegments; readonly surfaces: ReadonlyMap<string, readonly Candidate[]> }[];
   readonly fallbacks: ReadonlyMap<string, Outcome>;
   readonly backoff: ReadonlyMap<string, BackoffProfile>;
   readonly defaults: RegistryTables['defaults'];
 }
 
+/** A surface a dispatch value recognises, when `has` (if any) holds a string. */
+interface Candidate {
+  readonly has: PathSegments | undefined;
+  readonly surface: IndexedSurface;
+}
+
 const indexes = new WeakMap<RegistryTables, Index>();
+
+/** The dispatch index of one path: value -> candidates, those with a has path first (the generator's order, kept). */
+function candidates(entries: DispatchSpec['surfaces'], surface: (name: string) => IndexedSurface): Map<string, Candidate[]> {
+  const out = new Map<string, Candidate[]>();
+  for (const [value, name, has] of entries) {
+    const list = out.get(value) ?? [];
+    list.push({ has, surface: surface(name) });
+    list.sort((a, b) => Number(a.has === undefined) - Number(b.has === undefined));
+    out.set(value, list);
+  }
+  return out;
+}
 
 function indexOf(tables: RegistryTables): Index {
   let ix = indexes.get(tables);
@@ -67,7 +86,7 @@ function indexOf(tables: RegistryTables): Index {
     ix = {
       codes: new Map(Object.entries(tables.codes)),
       surfaces,
-      dispatch: tables.dispatch.map((d) => ({ path: d.path, surfaces: new Map(d.surfaces.map(([value, name]) => [value, surface(name)])) })),
+      dispatch: tables.dispatch.map((d) => ({ path: d.path, surfaces: candidates(d.surfaces, surface) })),
       fallbacks: new Map(Object.entries(tables.fallbacks)),
       backoff: new Map(Object.entries(tables.backoff)),
       defaults: tables.defaults,
@@ -230,7 +249,7 @@ function classifyUnguarded(tables: RegistryTables, obj: unknown): FailureFacts |
   const ix = indexOf(tables);
   for (const d of ix.dispatch) {
     const tag = readString(obj, d.path);
-    const s = tag === undefined ? undefined : d.surfaces.get(tag);
+    const s = tag === undefined ? undefined : d.surfaces.get(tag)?.find((c) => c.has === undefined || readString(obj, c.has) !== undefined)?.surface;
     if (s === undefined) continue;
     const reading = readObject(ix, s, obj);
     return reading === undefined ? undefined : factsOf(ix, reading);

@@ -77,7 +77,8 @@ export interface SurfaceSpec<TSurface extends string = string, TFallback extends
 /** Surfaces indexed by what tells them apart: the string at `path` selects the surface. */
 export interface DispatchSpec<TSurface extends string = string> {
   readonly path: PathSegments;
-  readonly surfaces: readonly (readonly [string, TSurface])[];
+  /** [value, surface], or [value, surface, has]: that surface only when a string is at has (tried first). */
+  readonly surfaces: readonly (readonly [string, TSurface] | readonly [string, TSurface, PathSegments])[];
 }
 
 /** How a hint is written. */

@@ -71,10 +71,16 @@ class Registry:
         self.nominal = {name: c.get("status") for name, c in data["sdkClasses"].items()}
 
     def surface_of(self, obj):
-        for name, s in self.surfaces.items():
+        # A surface whose match has a "has" path is told apart from one recognised by the same
+        # value by a string at that path: try those first.
+        ordered = sorted(self.surfaces.items(), key=lambda item: "has" not in (item[1].get("match") or {}))
+        for name, s in ordered:
             match = s.get("match")
-            if match and read_path(obj, match["path"]) in match["values"]:
-                return name, s
+            if not match or read_path(obj, match["path"]) not in match["values"]:
+                continue
+            if "has" in match and not isinstance(read_path(obj, match["has"]), str):
+                continue
+            return name, s
         return None, None
 
     def outcome(self, surface, code, type_, message):

@@ -116,7 +116,7 @@ export interface Surface {
   readonly name: string;
   readonly description: string;
   readonly sdk: SurfaceSdk | undefined;
-  readonly match: { readonly path: string; readonly values: readonly string[] } | undefined;
+  readonly match: { readonly path: string; readonly values: readonly string[]; readonly has?: string } | undefined;
   readonly status: SurfaceStatus | undefined;
   readonly failedWhen: readonly string[];
   readonly expiredCode: string | undefined;
@@ -213,7 +213,7 @@ function surface(name: string, s: Def.Surface): Surface {
   const mapped = {
     description: s.description.trim(),
     sdk: s.sdk && ({ types: s.sdk.types, codes: s.sdk.codes ?? [], statuses: s.sdk.statuses, sinceMajor: s.sdk.sinceMajor } satisfies Record<keyof NonNullable<Def.Surface['sdk']>, unknown>),
-    match: s.match && { path: s.match.path, values: s.match.values },
+    match: s.match && { path: s.match.path, values: s.match.values, ...(s.match.has === undefined ? {} : { has: s.match.has }) },
     status: s.status && ({ path: s.status.path, running: s.status.running, failed: s.status.failed, expired: s.status.expired, incomplete: s.status.incomplete, done: s.status.done } satisfies Record<keyof NonNullable<Def.Surface['status']>, unknown>),
     failedWhen: s.failedWhen ?? [],
     expiredCode: s.expiredCode,

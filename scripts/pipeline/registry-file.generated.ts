@@ -375,7 +375,7 @@ export interface Surface {
     sinceMajor: number;
   };
   /**
-   * How an object of this surface is recognised: the string at path is one of values. Without it, the surface is read only from thrown errors or by its own helper.
+   * How an object of this surface is recognised: the string at path is one of values (and, with has, a string is at has). Without it, the surface is read only from thrown errors or by its own helper.
    */
   match?: {
     path: Path;
@@ -383,6 +383,10 @@ export interface Surface {
      * @minItems 1
      */
     values: [string, ...string[]];
+    /**
+     * A dotted path into an object; `[0]` picks the first element of an array.
+     */
+    has?: string;
   };
   /**
    * Where the status sits and which values mean what; without it every matched object is a failure (error events).

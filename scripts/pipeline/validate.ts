@@ -512,6 +512,23 @@ export const RULES: Readonly<Record<RuleCode, Rule>> = {
       }
     },
   },
+  MATCH_AMBIGUOUS: {
+    sentence: 'an object is recognised as one surface',
+    check(view, _sdk, report) {
+      // Surfaces that recognise the same value at the same path must differ in has: otherwise one never applies.
+      const seen = new Map<string, string>();
+      for (const [name, at] of view.surfaces) {
+        const match = at.value.match;
+        if (match === undefined) continue;
+        for (const [i, value] of match.values.entries()) {
+          const key = JSON.stringify([match.path, value, match.has ?? null]);
+          const prev = seen.get(key);
+          if (prev !== undefined) report(at, ['match', 'values', i], 'MATCH_AMBIGUOUS', `surfaces.${name} and surfaces.${prev} both recognise ${match.path} = ${value}${match.has === undefined ? '' : ` with ${match.has}`}`, 'give one of them a has path that only its objects carry');
+          else seen.set(key, name);
+        }
+      }
+    },
+  },
   EXPIRED_CODE_UNKNOWN: {
     sentence: 'the code an expired object is reported as exists',
     resolves: ['codes'],

@@ -141,7 +141,7 @@ function failureSchema(registry: Registry, command?: string): Record<string, unk
   });
   for (const s of registry.surfaces) {
     if (s.name === 'http') continue; // synchronous HTTP errors are thrown, not returned
-    const match = s.match === undefined ? [] : [at(pathSegments(s.match.path), { enum: s.match.values })];
+    const match = s.match === undefined ? [] : [at(pathSegments(s.match.path), { enum: s.match.values }), ...(s.match.has === undefined ? [] : [at(pathSegments(s.match.has), { type: 'string' })])];
     const failed = s.status ? [...s.status.failed, ...s.status.expired] : [];
     if (s.status === undefined || failed.length > 0) {
       branches.push({

@@ -22,7 +22,7 @@ import {
 import type { CodeEntry, Outcome, Registry, Surface } from '../model.ts';
 import { byCodeUnits } from '../model.ts';
 import { retryTableOf } from '../../../src/retryable.ts';
-import { STATUS_KINDS, type RegistryTables } from '../../../src/spec.ts';
+import { STATUS_KINDS, type PathSegments, type RegistryTables } from '../../../src/spec.ts';
 import { commentText, headerLines, identifier, pathSegments, quote, tsValue, type OutputFile } from './common.ts';
 
 /** The public subpath generated code imports the runtime from. */
@@ -130,18 +130,22 @@ function runtimeSurface(s: Surface) {
   };
 }
 
-/** Surfaces indexed by their match path, then value, in code-unit order. */
+/**
+ * Surfaces indexed by their match path, then value, in code-unit order; where two share a value,
+ * the one with a `has` path (a third element) comes first, as the runtime tries them.
+ */
 function dispatchIndex(registry: Registry) {
-  const byPath = new Map<string, [string, string][]>();
+  const byPath = new Map<string, ([string, string] | [string, string, PathSegments])[]>();
   for (const s of registry.surfaces) {
     if (s.match === undefined) continue;
     const list = byPath.get(s.match.path) ?? [];
-    for (const v of s.match.values) list.push([v, s.name]);
+    const has = s.match.has;
+    for (const v of s.match.values) list.push(has === undefined ? [v, s.name] : [v, s.name, pathSegments(has)]);
     byPath.set(s.match.path, list);
   }
   return [...byPath]
     .sort(([a], [b]) => byCodeUnits(a, b))
-    .map(([path, list]) => ({ path: pathSegments(path), surfaces: list.sort(([a], [b]) => byCodeUnits(a, b)) }));
+    .map(([path, list]) => ({ path: pathSegments(path), surfaces: list.sort((a, b) => byCodeUnits(a[0], b[0]) || b.length - a.length || byCodeUnits(a[1], b[1])) }));
 }
 
 /**
