@@ -9,7 +9,7 @@ import OpenAI5 from 'openai-v5';
 import OpenAI6 from 'openai-v6';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadRequestError } from 'openai/core/error';
-import { BillingNotActiveError, classifyError, classifyFailure, ContentFilterError, isRetryable, ServiceUnavailableError, FinishReasonLengthError, InvalidTrainingFileError, raiseForFailedResponse, raiseForStreamEvents } from '../src/index.ts';
+import { BillingNotActiveError, classifyError, classifyFailure, ContentFilterError, isRetryable, MaxOutputTokensError, ServerError, ServiceUnavailableError, FinishReasonLengthError, InvalidTrainingFileError, raiseForFailedResponse, raiseForStreamEvents } from '../src/index.ts';
 
 async function* events(...list: unknown[]) {
   for (const e of list) yield e;
@@ -143,5 +143,44 @@ describe('no code: the type names the failure, and flattened bodies', () => {
         expect(classifyError(e)).toMatchObject({ class: 'UnknownFailureError', known: false, code: null, status: 429, retryable: true, backoff: { name: 'rate_limit' } });
       }
     });
+  });
+});
+
+describe('the Realtime API: response.done and error server events', () => {
+  // Shapes: openai 7.57 resources/realtime/realtime.ts (ResponseDoneEvent, RealtimeResponse, RealtimeResponseStatus, RealtimeErrorEvent).
+  const response = (status: string, status_details: object | null, output: unknown[] = []) => ({ object: 'realtime.response', id: 'resp_rt1', status, status_details, output, conversation_id: 'conv_1' });
+  const done = (r: object) => ({ type: 'response.done', event_id: 'event_9', response: r });
+
+  it('a completed response, and a cancelled one (barge-in or the client\'s own cancel), are returned: never failures', () => {
+    for (const r of [response('completed', null), response('cancelled', { type: 'cancelled', reason: 'turn_detected' }), response('cancelled', { type: 'cancelled', reason: 'client_cancelled' })]) {
+      for (const obj of [r, done(r)]) {
+        expect(raiseForFailedResponse(obj, { raiseOnIncomplete: true })).toBe(obj);
+        expect(classifyFailure(obj)).toBeUndefined();
+      }
+    }
+  });
+
+  it('an incomplete response is an outcome to report, raised only on opt-in, by its reason', () => {
+    const cut = done(response('incomplete', { type: 'incomplete', reason: 'max_output_tokens' }, [{ type: 'message', content: [{ type: 'output_text', text: 'Once' }] }]));
+    expect(raiseForFailedResponse(cut)).toBe(cut);
+    expect(() => raiseForFailedResponse(cut, { raiseOnIncomplete: true })).toThrow(MaxOutputTokensError);
+    expect(classifyFailure(done(response('incomplete', { type: 'incomplete', reason: 'content_filter' })))).toMatchObject({ surface: 'realtime.response.done', kind: 'incomplete', class: 'ContentFilterError', retryable: false });
+  });
+
+  it('a failed response throws its typed error, read from status_details.error (by its type when the code is null), on the event and on the response alone', () => {
+    const failed = response('failed', { type: 'failed', error: { type: 'server_error', code: null, message: 'The server had an error while processing your request. You can retry your request.' } });
+    expect(() => raiseForFailedResponse(done(failed))).toThrow(ServerError);
+    expect(classifyFailure(done(failed))).toMatchObject({ surface: 'realtime.response.done', kind: 'failed', class: 'ServerError', retryable: true, objectId: 'resp_rt1' });
+    expect(classifyFailure(failed)).toMatchObject({ surface: 'realtime.response', class: 'ServerError' });
+    const unknown = response('failed', { type: 'failed', error: { type: 'never_seen_type', code: 'never_seen' } });
+    expect(classifyFailure(unknown)).toMatchObject({ class: 'UnknownRealtimeFailureError', known: false, code: 'never_seen', retryable: false });
+  });
+
+  it("an error event is told from a Responses stream's error event by its event_id", () => {
+    const realtime = { type: 'error', event_id: 'event_1', error: { type: 'server_error', code: null, message: 'The server had an error.', param: null, event_id: null } };
+    expect(classifyFailure(realtime)).toMatchObject({ surface: 'realtime.error', class: 'ServerError', retryable: true, replay: { mayHaveBilled: false } });
+    const responses = { type: 'error', sequence_number: 3, code: 'server_error', message: 'The server had an error.', param: null };
+    expect(classifyFailure(responses)).toMatchObject({ surface: 'response.stream.error', class: 'ServerError' });
+    expect(classifyFailure({ ...realtime, error: { ...realtime.error, type: 'invalid_request_error', code: 'never_seen' } })).toMatchObject({ surface: 'realtime.error', class: 'UnknownRealtimeFailureError', retryable: false });
   });
 });
