@@ -184,3 +184,16 @@ describe('the Realtime API: response.done and error server events', () => {
     expect(classifyFailure({ ...realtime, error: { ...realtime.error, type: 'invalid_request_error', code: 'never_seen' } })).toMatchObject({ surface: 'realtime.error', class: 'UnknownRealtimeFailureError', retryable: false });
   });
 });
+
+describe('codes of other surfaces on a failed Response', () => {
+  it('internal_error and server_overloaded (agents codes, not listed on the response surfaces) still decide on a failed Response: transient, retried', () => {
+    for (const [code, cls] of [['internal_error', 'InternalError'], ['server_overloaded', 'ServerOverloadedError']] as const) {
+      const failed = { object: 'response', id: 'resp_x', status: 'failed', error: { code, message: 'x' } };
+      expect(classifyFailure(failed)).toMatchObject({ surface: 'response', class: cls, known: true, retryable: true });
+    }
+  });
+
+  it('an unknown code on a failed Response is not retried (the registry says why in its response fallback)', () => {
+    expect(classifyFailure({ object: 'response', id: 'resp_y', status: 'failed', error: { code: 'never_seen', message: 'x' } })).toMatchObject({ class: 'UnknownResponseFailureError', known: false, retryable: false });
+  });
+});
