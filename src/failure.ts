@@ -84,7 +84,11 @@ export function failureClass<TBase extends APIErrorClass>(Base: TBase, name: str
         throw new TypeError(`${name} is built from a failed object: raiseForFailedResponse(obj) throws it (in a test, catch what it throws for { object: 'response', status: 'failed', error: { code, message } })`);
       }
       const f = init.facts;
-      super(f.kind === 'http' ? (f.status ?? undefined) : (nominalStatus ?? undefined), { code: f.code, message: f.message, type: f.type, param: null }, f.message, init.headers ?? new Headers());
+      const headers = init.headers ?? new Headers();
+      // Headers third and fourth: openai's OAuthError takes (status, error, headers); the other
+      // classes take (status, error, message, headers) and build the message from the error object
+      // when it has one (it always does here; the message is set below anyway).
+      super(f.kind === 'http' ? (f.status ?? undefined) : (nominalStatus ?? undefined), { code: f.code, message: f.message, type: f.type, param: null }, headers, headers);
       this.#facts = f;
       this.#failedObject = init.failedObject;
       this.message = describe(f);

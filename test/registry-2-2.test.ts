@@ -8,8 +8,9 @@ import OpenAI from 'openai';
 import OpenAI5 from 'openai-v5';
 import OpenAI6 from 'openai-v6';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BadRequestError } from 'openai/core/error';
-import { BillingNotActiveError, classifyError, classifyFailure, ContentFilterError, isRetryable, MaxOutputTokensError, ServerError, ServiceUnavailableError, FinishReasonLengthError, InvalidTrainingFileError, raiseForFailedResponse, raiseForStreamEvents } from '../src/index.ts';
+import { BadRequestError, OAuthError } from 'openai/core/error';
+import { OAuthError as OAuthError6 } from 'openai-v6/core/error';
+import { BillingNotActiveError, classifyError, classifyFailure, ContentFilterError, isRetryable, MaxOutputTokensError, OAuthInvalidGrantError, ServerError, ServiceUnavailableError, FinishReasonLengthError, InvalidTrainingFileError, raiseForFailedResponse, raiseForStreamEvents } from '../src/index.ts';
 
 async function* events(...list: unknown[]) {
   for (const e of list) yield e;
@@ -195,5 +196,33 @@ describe('codes of other surfaces on a failed Response', () => {
 
   it('an unknown code on a failed Response is not retried (the registry says why in its response fallback)', () => {
     expect(classifyFailure({ object: 'response', id: 'resp_y', status: 'failed', error: { code: 'never_seen', message: 'x' } })).toMatchObject({ class: 'UnknownResponseFailureError', known: false, retryable: false });
+  });
+});
+
+describe("OAuth token exchange errors follow the installed openai's OAuthError", () => {
+  // openai 6.34+ core/error.ts: class OAuthError extends APIError, constructor(status, error, headers);
+  // error_code is the exchange's `error` (OAuthErrorCode: 'invalid_grant' | 'invalid_subject_token' | string).
+  const exchange = (code: string, description: string) => ({ error: code, error_description: description });
+
+  it.each([
+    ['openai 7', OAuthError],
+    ['openai 6', OAuthError6],
+  ])("%s: a thrown OAuthError is read by its error_code, not retried", (_sdk, OAuthErrorClass) => {
+    const grant = new OAuthErrorClass(400, exchange('invalid_grant', 'The identity token has expired.'), new Headers({ 'x-request-id': 'req_o1' }));
+    expect(classifyError(grant)).toMatchObject({ class: 'OAuthInvalidGrantError', code: 'invalid_grant', category: 'authentication', retryable: false, status: 400, requestID: 'req_o1' });
+    expect(isRetryable(grant)).toBe(false);
+    const subject = new OAuthErrorClass(401, exchange('invalid_subject_token', 'The subject token is invalid.'), new Headers());
+    expect(classifyError(subject)).toMatchObject({ class: 'OAuthInvalidSubjectTokenError', retryable: false, status: 401 });
+  });
+
+  it("the registry's classes extend openai's OAuthError where it exists (AuthenticationError with openai 5: the pack smoke test), and build with real headers", () => {
+    expect(OAuthInvalidGrantError.prototype).toBeInstanceOf(OAuthError);
+    expect(OAuthInvalidGrantError.prototype).not.toBeInstanceOf(OpenAI.AuthenticationError);
+    const facts = classifyError(new OAuthError(403, exchange('invalid_grant', 'denied'), new Headers({ 'x-request-id': 'req_o2' })));
+    if (facts === undefined) throw new Error('expected facts');
+    const e = new OAuthInvalidGrantError({ facts, failedObject: undefined, headers: new Headers({ 'x-request-id': 'req_o2' }) });
+    expect(e).toBeInstanceOf(OAuthError);
+    expect(e).toMatchObject({ status: 403, code: 'invalid_grant', requestID: 'req_o2', retryable: false });
+    expect(e.headers?.get('x-request-id')).toBe('req_o2');
   });
 });

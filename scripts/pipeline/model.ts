@@ -73,6 +73,8 @@ export interface SdkClass {
   readonly name: string;
   readonly status: number | undefined;
   readonly from: number | undefined;
+  /** The class extended instead where the installed openai lacks this one. */
+  readonly standIn: string | undefined;
 }
 
 export interface Category {
@@ -278,7 +280,7 @@ export function buildModel(view: RegistryView, files: readonly LoadedFile[]): Re
   const registry = {
     schemaVersion: view.schemaVersion.value,
     version: view.version.value,
-    sdkClasses: sorted(view.sdkClasses).map(([name, { value }]) => ({ name, status: value.status, from: value.from } satisfies SdkClass & Record<keyof Def.SdkClass, unknown>)),
+    sdkClasses: sorted(view.sdkClasses).map(([name, { value }]) => ({ name, status: value.status, from: value.from, standIn: value.standIn } satisfies SdkClass & Record<keyof Def.SdkClass, unknown>)),
     categories: sorted(view.categories).map(([name, { value }]) => ({ name, description: value.description.trim() } satisfies Category & Record<keyof Def.Category, unknown>)),
     hints: {
       shouldRetryHeader: hints.shouldRetryHeader,

@@ -176,6 +176,10 @@ export interface SdkClass {
    * This class also stands for every status from here up (InternalServerError: 500).
    */
   from?: number;
+  /**
+   * A TypeScript class name: PascalCase letters and digits.
+   */
+  standIn?: string;
 }
 /**
  * This interface was referenced by `RegistryFile`'s JSON-Schema

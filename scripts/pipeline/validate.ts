@@ -353,6 +353,7 @@ function* evidenceLists(view: RegistryView): Generator<{ at: Located<unknown>; s
 function classForStatus(view: RegistryView, status: number): string | undefined {
   let ranged: string | undefined;
   for (const [name, at] of view.sdkClasses) {
+    if (at.value.standIn !== undefined) continue; // thrown for its own reasons, never chosen by status
     if (at.value.status === status) return name;
     if (at.value.from !== undefined && status >= at.value.from) ranged = name;
   }
@@ -429,8 +430,16 @@ export const RULES: Readonly<Record<RuleCode, Rule>> = {
     sentence: "each SDK base is an HTTP error class in openai's error module",
     resolves: ['sdkClasses'],
     check(view, sdk, report) {
+      // A class new to openai counts when the stand-in an older openai extends instead is there.
+      const exported = (name: string) => sdk.bases.has(name) || sdk.bases.has(view.sdkClasses.get(name)?.value.standIn ?? '');
+      for (const [name, at] of view.sdkClasses) {
+        const standIn = at.value.standIn;
+        if (standIn !== undefined && (!view.sdkClasses.has(standIn) || view.sdkClasses.get(standIn)?.value.standIn !== undefined || !sdk.bases.has(standIn))) {
+          report(at, ['standIn'], 'SDK_BASE_UNKNOWN', `sdkClasses.${name}.standIn names ${standIn}, which is not an HTTP error class of openai/core/error listed under sdkClasses without a stand-in of its own`);
+        }
+      }
       for (const d of classDefinitions(view)) {
-        if (d.base !== undefined && (!sdk.bases.has(d.base) || !view.sdkClasses.has(d.base))) {
+        if (d.base !== undefined && (!exported(d.base) || !view.sdkClasses.has(d.base))) {
           report(d.at, ['extends'], 'SDK_BASE_UNKNOWN', `${d.base} is not an HTTP error class of openai/core/error listed under sdkClasses`, `one of: ${[...view.sdkClasses.keys()].filter((b) => sdk.bases.has(b)).sort().join(', ')}`);
         }
       }

@@ -2,8 +2,9 @@
 // openai's CommonJS classes, so instanceof holds against require('openai').
 const { createServer } = require('node:http');
 const assert = require('node:assert/strict');
-const { default: OpenAI, RateLimitError, APIError } = require('openai');
-const { waitForResponse, isRetryable, isQuotaFailure, InsufficientQuotaError, raiseForFailedResponse, TABLES, CLASSES } = require('openai-error-registry');
+const { default: OpenAI, RateLimitError, APIError, AuthenticationError } = require('openai');
+const openaiErrors = require('openai/core/error');
+const { waitForResponse, isRetryable, isQuotaFailure, InsufficientQuotaError, raiseForFailedResponse, OAuthInvalidGrantError, ServerError, TABLES, CLASSES } = require('openai-error-registry');
 const { createRuntime } = require('openai-error-registry/runtime');
 
 async function main() {
@@ -28,6 +29,12 @@ async function main() {
   // The runtime subpath that generated code imports, from CommonJS.
   const runtime = createRuntime({ tables: TABLES, classes: CLASSES });
   assert.throws(() => runtime.raiseForFailedResponse(failed), (e) => e instanceof InsufficientQuotaError && e instanceof RateLimitError);
+  // OAuth classes extend this openai's OAuthError (6.34 and later), else AuthenticationError.
+  assert.ok(OAuthInvalidGrantError.prototype instanceof (openaiErrors.OAuthError ?? AuthenticationError), 'OAuth base');
+  assert.equal(OAuthInvalidGrantError.prototype instanceof AuthenticationError, openaiErrors.OAuthError === undefined);
+  // A Realtime error event, told from a Responses one by its event_id.
+  const realtime = { type: 'error', event_id: 'event_2', error: { type: 'server_error', code: null, message: 'The server had an error.', param: null, event_id: null } };
+  assert.throws(() => raiseForFailedResponse(realtime), (e) => e instanceof ServerError && e.surface === 'realtime.error');
   console.log(`cjs ok (openai ${require('openai/version').VERSION})`);
 }
 main().catch((e) => {

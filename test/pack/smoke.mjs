@@ -2,8 +2,9 @@
 // server whose background run fails; the error must be the registry's class and openai's.
 import { createServer } from 'node:http';
 import assert from 'node:assert/strict';
-import OpenAI, { RateLimitError, APIError } from 'openai';
-import { waitForResponse, isRetryable, RateLimitExceededError, isOpenAIFailure, isRateLimitFailure, REGISTRY_VERSION, TABLES, CLASSES } from 'openai-error-registry';
+import OpenAI, { RateLimitError, APIError, AuthenticationError } from 'openai';
+import * as openaiErrors from 'openai/core/error';
+import { waitForResponse, isRetryable, RateLimitExceededError, isOpenAIFailure, isRateLimitFailure, OAuthInvalidGrantError, raiseForFailedResponse, ServerError, REGISTRY_VERSION, TABLES, CLASSES } from 'openai-error-registry';
 import { createRuntime, failureClass } from 'openai-error-registry/runtime';
 
 const failed = { id: 'resp_1', object: 'response', status: 'failed', output: [], error: { code: 'rate_limit_exceeded', message: 'Please try again in 2s.' } };
@@ -30,4 +31,10 @@ try {
 assert.equal(typeof failureClass, 'function');
 const runtime = createRuntime({ tables: TABLES, classes: CLASSES });
 assert.throws(() => runtime.raiseForFailedResponse(failed), (e) => e instanceof RateLimitExceededError && e instanceof RateLimitError);
+// OAuth classes extend this openai's OAuthError (6.34 and later), else AuthenticationError.
+assert.ok(OAuthInvalidGrantError.prototype instanceof (openaiErrors.OAuthError ?? AuthenticationError), 'OAuth base');
+assert.equal(OAuthInvalidGrantError.prototype instanceof AuthenticationError, openaiErrors.OAuthError === undefined);
+// A Realtime response.done whose response failed (status_details.error, code null, read by its type).
+const realtime = { type: 'response.done', event_id: 'event_1', response: { object: 'realtime.response', id: 'resp_rt', status: 'failed', status_details: { type: 'failed', error: { type: 'server_error', code: null } } } };
+assert.throws(() => raiseForFailedResponse(realtime), (e) => e instanceof ServerError && e.surface === 'realtime.response.done');
 console.log(`esm ok (registry ${REGISTRY_VERSION}, openai ${(await import('openai/version')).VERSION})`);

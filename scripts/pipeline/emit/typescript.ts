@@ -240,6 +240,15 @@ function emitTables(registry: Registry, project: Project, command?: string): Out
 function emitClasses(registry: Registry, project: Project, command?: string): OutputFile {
   const plans = classPlans(registry);
   const bases = [...new Set(plans.map((p) => identifier(p.base)))].sort(byCodeUnits);
+  // A base an older openai lacks is read off the module, its stand-in extended where it is missing.
+  const standIns = registry.sdkClasses.filter((c) => c.standIn !== undefined && bases.includes(identifier(c.name)));
+  const imported = [...new Set([...bases.filter((b) => !standIns.some((c) => identifier(c.name) === b)), ...standIns.map((c) => identifier(c.standIn ?? '')), 'APIError'])].sort(byCodeUnits);
+  const resolved = standIns.map(
+    (c) =>
+      `/** openai's ${c.name} where the installed openai exports it, else ${c.standIn ?? ''}, which older openai versions throw instead. */
+` +
+      `const ${identifier(c.name)} = ((openaiErrors as unknown as Partial<Record<string, unknown>>)[${quote(c.name)}] ?? ${identifier(c.standIn ?? '')}) as typeof APIError;`,
+  );
   const classes: ClassDeclarationStructure[] = plans.map((p) => ({
     kind: StructureKind.Class,
     name: identifier(p.name),
@@ -257,11 +266,13 @@ function emitClasses(registry: Registry, project: Project, command?: string): Ou
       `export function is${identifier(pascal(c.name))}Failure(e: unknown): e is APIError {\n  return categoryOf(TABLES, e) === ${quote(c.name)};\n}`,
   );
   return print(project, 'errors.ts', registry, command, [
-    { kind: StructureKind.ImportDeclaration, moduleSpecifier: 'openai/core/error', namedImports: [...new Set([...bases, 'APIError'])].sort(byCodeUnits) },
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: 'openai/core/error', namedImports: imported },
+    ...(standIns.length === 0 ? [] : [{ kind: StructureKind.ImportDeclaration, moduleSpecifier: 'openai/core/error', namespaceImport: 'openaiErrors' } as const]),
     { kind: StructureKind.ImportDeclaration, moduleSpecifier: RUNTIME_MODULE, namedImports: ['categoryOf', 'failureClass'] },
     { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: RUNTIME_MODULE, namedImports: ['FailureClass'] },
     { kind: StructureKind.ImportDeclaration, moduleSpecifier: './registry.js', namedImports: ['TABLES'] },
     { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: './registry.js', namedImports: ['ClassName'] },
+    ...resolved,
     ...classes,
     '/** Every generated class by name; raising builds failures through this table. */\n' +
       `export const CLASSES: Readonly<Record<ClassName, FailureClass>> = {\n${plans.map((p) => `  ${identifier(p.name)},`).join('\n')}\n};`,
