@@ -9,6 +9,7 @@ import { RETRY, TABLES, type BackoffName, type CategoryName, type ClassName, typ
 import { classifyErrorIn, classifyFailureIn, classifyOnSurface, failureIn, thrownFrom, type FailureFacts, type RaiseOptions } from './classify.js';
 import { isRetryableWith } from './retryable.js';
 import { raiseForStreamEventsIn, waitForResponseIn, type PolledResponse, type ResponsesClient, type RuntimeContext, type WaitOptions } from './poll.js';
+import { onRealtimeFailureIn, type RealtimeConnection } from './realtime.js';
 import { createRegistryRetry, type RetryOptions } from './retry.js';
 import type { Clock } from './backoff.js';
 
@@ -100,12 +101,23 @@ export function raiseForStreamEvents<T>(stream: AsyncIterable<T>, options?: Rais
   return raiseForStreamEventsIn(context(), stream, options);
 }
 
+/**
+ * Reports each failure of a Realtime session to `listener` as the registry's typed error (an
+ * `error` server event, a `response.done` whose response failed), without ending the session:
+ * most Realtime errors leave it usable. The connection's own trouble reaches `listener` as the
+ * original error. Returns a function that stops listening.
+ */
+export function onRealtimeFailure(connection: RealtimeConnection, listener: (error: Error) => void, options?: RaiseOptions): () => void {
+  return onRealtimeFailureIn(EMBEDDED, connection, listener, options);
+}
+
 export * from '../generated/errors.js';
 export { CATEGORIES, REGISTRY_VERSION, TABLES, type BackoffName, type CategoryName, type ClassName, type Code, type FallbackName, type SurfaceName } from '../generated/registry.js';
 export { createRuntime, type Runtime, type RuntimeRegistry } from './runtime.js';
 export type { FailureFacts, RaiseOptions } from './classify.js';
 export { FAILURE_BRAND, isOpenAIFailure, type FailureKind, type OpenAIFailure } from './failure.js';
 export { FAILURE_FIELDS } from './failure-record.generated.js';
+export type { RealtimeConnection } from './realtime.js';
 export { PollFaultError, PollTimeoutError, type PollHeaders, type PolledResponse, type ResponsesClient, type WaitOptions } from './poll.js';
 export { RetryBudget, sharedRetryBudget, type GiveUpEvent, type GiveUpReason, type RetryBudgetOptions, type RetryEvent, type RetryOptions } from './retry.js';
 export { AdaptiveLimiter, DEFAULT_LIMITER_KEY, limiterSnapshots, sharedLimiter, type LimiterOptions, type LimiterSnapshot, type RateSource, type Sleep } from './limiter.js';

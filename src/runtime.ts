@@ -6,6 +6,7 @@
 import { classifyErrorIn, classifyFailureIn, classifyOnSurface, failureIn, isRetryableIn, thrownFrom, type FailureFacts, type RaiseOptions } from './classify.js';
 import type { FailureClass } from './failure.js';
 import { raiseForStreamEventsIn, waitForResponseIn, type PolledResponse, type ResponsesClient, type RuntimeContext, type WaitOptions } from './poll.js';
+import { onRealtimeFailureIn, type RealtimeConnection } from './realtime.js';
 import { createRegistryRetry } from './retry.js';
 import type { Outcome, RegistryTables } from './spec.js';
 
@@ -103,6 +104,8 @@ export function createRuntime(registry: RuntimeRegistry) {
     waitForResponse: <TData>(client: ResponsesClient<TData>, id: string, options?: WaitOptions): Promise<PolledResponse<TData>> => waitForResponseIn(ctx, { client, id }, options),
     /** Passes stream events through; throws the typed error for response.failed and error events. */
     raiseForStreamEvents: <T>(stream: AsyncIterable<T>, options?: RaiseOptions): AsyncGenerator<T, void, undefined> => raiseForStreamEventsIn(ctx, stream, options),
+    /** Reports each failure of a Realtime session to `listener` as the typed error, without ending the session; returns a function that stops listening. */
+    onRealtimeFailure: (connection: RealtimeConnection, listener: (error: Error) => void, options?: RaiseOptions): (() => void) => onRealtimeFailureIn(registry, connection, listener, options),
   };
 }
 

@@ -2,7 +2,9 @@
  * Registry 2.2's new surfaces and codes, each read from a payload as the API sends it: the shapes
  * come from openai's types (the version named beside each) or from the public thread cited.
  */
+import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import OpenAI5 from 'openai-v5';
@@ -10,7 +12,7 @@ import OpenAI6 from 'openai-v6';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadRequestError, OAuthError } from 'openai/core/error';
 import { OAuthError as OAuthError6 } from 'openai-v6/core/error';
-import { BillingNotActiveError, classifyError, classifyFailure, ContentFilterError, isRetryable, MaxOutputTokensError, OAuthInvalidGrantError, ServerError, ServiceUnavailableError, FinishReasonLengthError, InvalidTrainingFileError, raiseForFailedResponse, raiseForStreamEvents } from '../src/index.ts';
+import { BillingNotActiveError, classifyError, classifyFailure, ContentFilterError, isRetryable, MaxOutputTokensError, OAuthInvalidGrantError, onRealtimeFailure, ServerError, ServiceUnavailableError, FinishReasonLengthError, InvalidTrainingFileError, raiseForFailedResponse, raiseForStreamEvents } from '../src/index.ts';
 
 async function* events(...list: unknown[]) {
   for (const e of list) yield e;
@@ -224,5 +226,32 @@ describe("OAuth token exchange errors follow the installed openai's OAuthError",
     expect(e).toBeInstanceOf(OAuthError);
     expect(e).toMatchObject({ status: 403, code: 'invalid_grant', requestID: 'req_o2', retryable: false });
     expect(e.headers?.get('x-request-id')).toBe('req_o2');
+  });
+});
+
+describe('onRealtimeFailure: a Realtime session reports failures and stays open', () => {
+  // openai's Realtime clients emit 'error' with an OpenAIRealtimeError holding the server event's error and event_id.
+  const { OpenAIRealtimeError } = createRequire(import.meta.url)('openai/realtime/internal-base') as { OpenAIRealtimeError: new (message: string, event: unknown) => Error };
+
+  it('turns server error events and failed responses into typed errors, passes the connection\'s own trouble as it is, and stops on request', () => {
+    const rt = new EventEmitter();
+    const seen: Error[] = [];
+    const stop = onRealtimeFailure(rt, (e) => seen.push(e));
+    rt.emit('error', new OpenAIRealtimeError('boom', { type: 'error', event_id: 'event_1', error: { type: 'server_error', code: null, message: 'The server had an error while processing your request.', param: null, event_id: null } }));
+    rt.emit('response.done', { type: 'response.done', event_id: 'event_2', response: { object: 'realtime.response', id: 'resp_1', status: 'failed', status_details: { type: 'failed', error: { type: 'server_error', code: 'server_error' } } } });
+    rt.emit('response.done', { type: 'response.done', event_id: 'event_3', response: { object: 'realtime.response', id: 'resp_2', status: 'cancelled', status_details: { type: 'cancelled', reason: 'turn_detected' } } });
+    const socket = new OpenAIRealtimeError('could not send data', null);
+    rt.emit('error', socket);
+    expect(seen.map((e) => e.name)).toEqual(['ServerError', 'ServerError', socket.name]);
+    expect(seen[0]).toMatchObject({ surface: 'realtime.error', retryable: true });
+    expect(seen[1]).toMatchObject({ surface: 'realtime.response.done', objectId: 'resp_1' });
+    expect(seen[2]).toBe(socket);
+    stop();
+    expect(rt.listenerCount('error') + rt.listenerCount('response.done')).toBe(0);
+  });
+
+  it('refuses a connection without on() and a listener that is not a function', () => {
+    expect(() => onRealtimeFailure({} as never, () => {})).toThrow(TypeError);
+    expect(() => onRealtimeFailure(new EventEmitter(), 'x' as never)).toThrow(/listener must be a function/);
   });
 });

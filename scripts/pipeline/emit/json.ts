@@ -133,12 +133,11 @@ function anyPath(paths: readonly string[], leaf: Record<string, unknown>): Recor
 function failureSchema(registry: Registry, command?: string): Record<string, unknown> {
   const branches: Record<string, unknown>[] = [];
   // Known codes are listed; any other string (a code new to the registry) or null is accepted.
-  const codes = (s: Surface) => ({
-    anyOf: [
-      { enum: registry.codes.filter((c) => c.surfaces.includes(s.name)).map((c) => c.code), description: 'a code the registry knows on this surface' },
-      { type: ['string', 'null'], description: `a code the registry does not know yet: fallback ${s.unknown}` },
-    ],
-  });
+  const codes = (s: Surface) => {
+    const known = registry.codes.filter((c) => c.surfaces.includes(s.name)).map((c) => c.code);
+    const unknown = { type: ['string', 'null'], description: `a code the registry does not know yet: fallback ${s.unknown}` };
+    return known.length === 0 ? unknown : { anyOf: [{ enum: known, description: 'a code the registry knows on this surface' }, unknown] };
+  };
   for (const s of registry.surfaces) {
     if (s.name === 'http') continue; // synchronous HTTP errors are thrown, not returned
     const match = s.match === undefined ? [] : [at(pathSegments(s.match.path), { enum: s.match.values }), ...(s.match.has === undefined ? [] : [at(pathSegments(s.match.has), { type: 'string' })])];
