@@ -14,8 +14,8 @@ type RealtimeEventName = 'error' | 'response.done';
  * OpenAIRealtimeWS (openai 5, 6 and 7), or any emitter of the same server events.
  */
 export interface RealtimeConnection {
-  on(event: RealtimeEventName, listener: (payload: never) => void): unknown;
-  off?(event: RealtimeEventName, listener: (payload: never) => void): unknown;
+  on(event: RealtimeEventName, listener: (payload: unknown) => void): unknown;
+  off?(event: RealtimeEventName, listener: (payload: unknown) => void): unknown;
 }
 
 /**

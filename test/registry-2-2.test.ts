@@ -255,3 +255,9 @@ describe('onRealtimeFailure: a Realtime session reports failures and stays open'
     expect(() => onRealtimeFailure(new EventEmitter(), 'x' as never)).toThrow(/listener must be a function/);
   });
 });
+
+// Compile-time: openai's Realtime clients are connections onRealtimeFailure takes (never run).
+export function typesOnly(ws: import('openai/realtime/websocket').OpenAIRealtimeWebSocket, node: import('openai/realtime/ws').OpenAIRealtimeWS): void {
+  onRealtimeFailure(ws, () => {});
+  onRealtimeFailure(node, () => {});
+}
