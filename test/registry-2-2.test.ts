@@ -12,7 +12,7 @@ import OpenAI6 from 'openai-v6';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadRequestError, OAuthError } from 'openai/core/error';
 import { OAuthError as OAuthError6 } from 'openai-v6/core/error';
-import { BillingNotActiveError, classifyError, classifyFailure, ContentFilterError, isRetryable, MaxOutputTokensError, OAuthInvalidGrantError, onRealtimeFailure, ServerError, ServiceUnavailableError, FinishReasonLengthError, InvalidTrainingFileError, raiseForFailedResponse, raiseForStreamEvents } from '../src/index.ts';
+import { BillingNotActiveError, classifyError, classifyFailure, ContentFilterError, isRetryable, MaxOutputTokensError, OAuthInvalidGrantError, onRealtimeFailure, SessionExpiredError, ServerError, ServiceUnavailableError, FinishReasonLengthError, InvalidTrainingFileError, raiseForFailedResponse, raiseForStreamEvents } from '../src/index.ts';
 
 async function* events(...list: unknown[]) {
   for (const e of list) yield e;
@@ -261,3 +261,32 @@ export function typesOnly(ws: import('openai/realtime/websocket').OpenAIRealtime
   onRealtimeFailure(ws, () => {});
   onRealtimeFailure(node, () => {});
 }
+
+describe('Realtime error codes, from the public threads', () => {
+  const event = (code: string | null, message: string, event_id = 'event_ASrZ7rjANnmB9VU5pR7YR') => ({ type: 'error', event_id, error: { type: 'invalid_request_error', code, message, param: null, event_id: null } });
+
+  it('session_expired (livekit/agents#1073) ends the session: its own class, an expired failure, not retried on it', () => {
+    const e = event('session_expired', 'Your session hit the maximum duration of 15 minutes.');
+    expect(() => raiseForFailedResponse(e)).toThrow(SessionExpiredError);
+    expect(classifyFailure(e)).toMatchObject({ surface: 'realtime.error', class: 'SessionExpiredError', category: 'expired', retryable: false, known: true });
+  });
+
+  it('conversation_already_has_active_response (openai-agents-python#1466) and response_cancel_not_active (openai-agents-js#189) are harmless conflicts, not retried', () => {
+    const active = event('conversation_already_has_active_response', 'Conversation already has an active response in progress: resp_C4IHTez0STfDDIteKgMyW. Wait until the response is finished before creating a new one.');
+    expect(classifyFailure(active)).toMatchObject({ class: 'ConversationAlreadyHasActiveResponseError', category: 'conflict', retryable: false });
+    expect(classifyFailure(event('response_cancel_not_active', 'Cancellation failed: no active response found'))).toMatchObject({ class: 'ResponseCancelNotActiveError', category: 'conflict', retryable: false });
+  });
+
+  it("a failed response with code null and Azure's \"You can retry your request\" (livekit/agents#2341) is the server error by its type, retried", () => {
+    const failed = { type: 'response.done', event_id: 'event_2', response: { object: 'realtime.response', id: 'resp_1', status: 'failed', status_details: { type: 'failed', error: { type: 'server_error', code: null, message: 'The server had an error while processing your request. Sorry about that! You can retry your request, or contact us through our help center at aoai-realtimeapi-dri@microsoft.com if the error persists.' } } } };
+    expect(classifyFailure(failed)).toMatchObject({ class: 'ServerError', code: 'server_error', retryable: true });
+  });
+
+  it('onRealtimeFailure hands a listener the class it can tell apart: a new session for SessionExpiredError, carry on for the rest', () => {
+    const rt = new EventEmitter();
+    const seen: Error[] = [];
+    onRealtimeFailure(rt, (e) => seen.push(e));
+    rt.emit('error', { type: 'error', event_id: 'event_x', error: { type: 'invalid_request_error', code: 'session_expired', message: 'Your session hit the maximum duration of 30 minutes.', param: null, event_id: null } });
+    expect(seen[0]).toBeInstanceOf(SessionExpiredError);
+  });
+});
