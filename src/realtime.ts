@@ -7,14 +7,16 @@
 import { failureIn, type RaiseOptions, type RaisingRegistry } from './classify.js';
 
 /** The events onRealtimeFailure listens to. */
-type RealtimeEventName = 'error' | 'response.done';
+export type RealtimeEventName = 'error' | 'response.done';
 
 /**
  * A Realtime connection as onRealtimeFailure uses it: openai's OpenAIRealtimeWebSocket and
  * OpenAIRealtimeWS (openai 5, 6 and 7), or any emitter of the same server events.
  */
 export interface RealtimeConnection {
+  /** Adds a listener for a server event (openai's clients: `rt.on('error', ...)`). */
   on(event: RealtimeEventName, listener: (payload: unknown) => void): unknown;
+  /** Removes it again; without `off`, stopping leaves the listeners in place. */
   off?(event: RealtimeEventName, listener: (payload: unknown) => void): unknown;
 }
 
