@@ -32,10 +32,10 @@ export function statusOf(s: SurfaceSpec, kind: StatusKind): string | undefined {
 }
 
 /** The path and value that make the dispatcher pick surface `name`; undefined for surfaces read only by their own helper. */
-export function dispatchTag(tables: Pick<RegistryTables, 'dispatch'>, name: string): { path: PathSegments; value: string } | undefined {
+export function dispatchTag(tables: Pick<RegistryTables, 'dispatch'>, name: string): { path: PathSegments; value: string; has?: PathSegments } | undefined {
   for (const d of tables.dispatch) {
     const hit = d.surfaces.find(([, surface]) => surface === name);
-    if (hit !== undefined) return { path: d.path, value: hit[0] };
+    if (hit !== undefined) return { path: d.path, value: hit[0], ...(hit[2] === undefined ? {} : { has: hit[2] }) };
   }
   return undefined;
 }
@@ -62,6 +62,8 @@ export function failedObject(
   if (s.status === undefined && tag === undefined && s.failedWhen.length === 0) return undefined;
   const obj: Record<string, unknown> = {};
   if (tag !== undefined) setPath(obj, tag.path, tag.value);
+  // A surface told apart by a path its objects carry (realtime.error: event_id) gets it too.
+  if (tag?.has !== undefined) setPath(obj, tag.has, 'event_1');
   if (s.status && status !== undefined) setPath(obj, s.status.path, status);
   setPath(obj, codePath, code);
   if (extra.message !== undefined && s.fields.message[0]) setPath(obj, s.fields.message[0], extra.message);
