@@ -68,9 +68,10 @@ function candidates(entries: DispatchSpec['surfaces'], surface: (name: string) =
   for (const [value, name, has] of entries) {
     const list = out.get(value) ?? [];
     list.push({ has, surface: surface(name) });
-    list.sort((a, b) => Number(a.has === undefined) - Number(b.has === undefined));
     out.set(value, list);
   }
+  // Hand-written tables may list them in any order; sort is stable, so the rest keeps its order.
+  for (const list of out.values()) list.sort((a, b) => Number(a.has === undefined) - Number(b.has === undefined));
   return out;
 }
 

@@ -72,6 +72,17 @@ export function failedObject(
   return obj;
 }
 
+/** Every item an async iterable yields, and what it threw (undefined when it ended). */
+export async function drain(it: AsyncIterable<unknown>): Promise<{ seen: unknown[]; error: unknown }> {
+  const seen: unknown[] = [];
+  try {
+    for await (const e of it) seen.push(e);
+  } catch (error) {
+    return { seen, error };
+  }
+  return { seen, error: undefined };
+}
+
 /** Validates and models a registry file, throwing on diagnostics. */
 export function modelOf(path: string): Registry {
   const checked = checkRegistry([path]);

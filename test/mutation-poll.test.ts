@@ -10,7 +10,7 @@ import { PollFaultError, PollTimeoutError, raiseForStreamEvents, ServerError, wa
 import { FINAL_REQUEST_GRACE_MS } from '../src/poll.ts';
 import { sharedLimiter } from '../src/limiter.ts';
 import { pacedFetch } from '../src/pacing.ts';
-import { recordingLimiter } from './helpers.ts';
+import { drain, recordingLimiter } from './helpers.ts';
 
 type Answer = { data: unknown; headers?: Record<string, string> | Headers } | Error;
 
@@ -259,15 +259,6 @@ describe('raiseForStreamEvents', () => {
   async function* events(list: unknown[], error?: unknown) {
     for (const e of list) yield e;
     if (error !== undefined) throw error;
-  }
-  async function drain(it: AsyncIterable<unknown>): Promise<{ seen: unknown[]; error: unknown }> {
-    const seen: unknown[] = [];
-    try {
-      for await (const e of it) seen.push(e);
-    } catch (error) {
-      return { seen, error };
-    }
-    return { seen, error: undefined };
   }
 
   it('passes events through unchanged', async () => {

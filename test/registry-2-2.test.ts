@@ -10,21 +10,13 @@ import OpenAI from 'openai';
 import OpenAI5 from 'openai-v5';
 import OpenAI6 from 'openai-v6';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drain } from './helpers.ts';
 import { BadRequestError, OAuthError } from 'openai/core/error';
 import { OAuthError as OAuthError6 } from 'openai-v6/core/error';
 import { BillingNotActiveError, classifyError, classifyFailure, ContentFilterError, isRetryable, MaxOutputTokensError, OAuthInvalidGrantError, onRealtimeFailure, SessionExpiredError, ServerError, ServiceUnavailableError, FinishReasonLengthError, InvalidTrainingFileError, raiseForFailedResponse, raiseForStreamEvents } from '../src/index.ts';
 
 async function* events(...list: unknown[]) {
   for (const e of list) yield e;
-}
-async function drain(it: AsyncIterable<unknown>): Promise<{ seen: unknown[]; error: unknown }> {
-  const seen: unknown[] = [];
-  try {
-    for await (const e of it) seen.push(e);
-  } catch (error) {
-    return { seen, error };
-  }
-  return { seen, error: undefined };
 }
 
 describe('legacy completions (client.completions.create): finish_reason, opt-in like chat completions', () => {
