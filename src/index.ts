@@ -119,6 +119,7 @@ export { FAILURE_BRAND, isOpenAIFailure, type FailureKind, type OpenAIFailure } 
 export { FAILURE_FIELDS } from './failure-record.generated.js';
 export type { RealtimeConnection, RealtimeEventName } from './realtime.js';
 export { PollFaultError, PollTimeoutError, type PollHeaders, type PolledResponse, type ResponsesClient, type WaitOptions } from './poll.js';
+export { memoryStore, type Budget, type Limiter, type LimiterStore } from './store.js';
 export { RetryBudget, sharedRetryBudget, type GiveUpEvent, type GiveUpReason, type RetryBudgetOptions, type RetryEvent, type RetryOptions } from './retry.js';
 export { AdaptiveLimiter, DEFAULT_LIMITER_KEY, limiterSnapshots, sharedLimiter, type LimiterOptions, type LimiterSnapshot, type RateSource, type Sleep } from './limiter.js';
 export { defaultLimiterKey, pacedFetch, type Fetch, type PacedFetchOptions } from './pacing.js';

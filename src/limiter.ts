@@ -163,6 +163,34 @@ export function headersOf(e: unknown): unknown {
   }
 }
 
+/** What x-ratelimit-* headers say, in the terms learnFromHeaders acts on. */
+export interface RateHeaders {
+  /** x-ratelimit-limit-requests (per minute); NaN when absent, malformed, or the set is inconsistent (remaining above it, or not a count). */
+  readonly limit: number;
+  /** x-ratelimit-remaining-requests; NaN when absent. */
+  readonly remaining: number;
+  /** x-ratelimit-reset-requests, ms; undefined when absent. */
+  readonly resetMs: number | undefined;
+  /** With no token left (x-ratelimit-remaining-tokens 0), ms until the tokens reset (> 0); else undefined. */
+  readonly tokensResetMs: number | undefined;
+}
+
+/** Reads the x-ratelimit-* headers a limiter learns from (names from the registry's hints). */
+export function readRateHeaders(headers: unknown, sources: HintSources): RateHeaders {
+  const names = sources.rateLimitHeaders;
+  const limit = headerCount(headers, names.limitRequests);
+  const remaining = headerCount(headers, names.remainingRequests);
+  // A remaining that is there but no count makes the whole set suspect.
+  const remainingBad = Number.isNaN(remaining) && readHeader(headers, names.remainingRequests) !== undefined;
+  const consistent = limit > 0 && !(remaining > limit) && !remainingBad;
+  let tokensResetMs: number | undefined;
+  if (headerCount(headers, names.remainingTokens) === 0) {
+    const reset = durationMs(readHeader(headers, names.resetTokens) ?? '');
+    if (reset !== undefined && reset > 0) tokensResetMs = reset;
+  }
+  return { limit: consistent ? limit : Number.NaN, remaining, resetMs: consistent ? durationMs(readHeader(headers, names.resetRequests) ?? '') : undefined, tokensResetMs };
+}
+
 /** The default of LimiterOptions.maxPauseMs. */
 export const DEFAULT_MAX_PAUSE_MS = 10_000;
 
@@ -365,16 +393,12 @@ export class AdaptiveLimiter {
    * absent or malformed teach nothing.
    */
   learnFromHeaders(headers: unknown, sources: HintSources = DEFAULT_HINT_SOURCES): void {
-    const names = sources.rateLimitHeaders;
+    const said = readRateHeaders(headers, sources);
     const now = this.#now();
-    const limit = headerCount(headers, names.limitRequests);
-    const remaining = headerCount(headers, names.remainingRequests);
-    const reset = durationMs(readHeader(headers, names.resetRequests) ?? '');
     let learned = false;
-    // A remaining that is there but no count makes the whole set suspect.
-    const remainingBad = Number.isNaN(remaining) && readHeader(headers, names.remainingRequests) !== undefined;
-    if (limit > 0 && !(remaining > limit) && !remainingBad) {
+    if (said.limit > 0) {
       learned = true;
+      const { limit, remaining, resetMs: reset } = said;
       this.#touch(now, true);
       this.#refill(now);
       const ceiling = Math.max(this.minRate, limit / 60);
@@ -390,15 +414,12 @@ export class AdaptiveLimiter {
         this.#tokens = Math.min(this.#tokens, remaining + (this.#tokens % 1));
       }
     }
-    if (headerCount(headers, names.remainingTokens) === 0) {
-      const tokensReset = durationMs(readHeader(headers, names.resetTokens) ?? '');
-      if (tokensReset !== undefined && tokensReset > 0) {
-        learned = true;
-        this.#touch(now, true);
-        this.#exhausted = true;
-        this.#roomy = false;
-        this.#pauseUntil(now + Math.min(tokensReset, this.maxPauseMs));
-      }
+    if (said.tokensResetMs !== undefined) {
+      learned = true;
+      this.#touch(now, true);
+      this.#exhausted = true;
+      this.#roomy = false;
+      this.#pauseUntil(now + Math.min(said.tokensResetMs, this.maxPauseMs));
     }
     if (learned) this.#wakePump();
   }

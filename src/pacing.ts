@@ -7,7 +7,8 @@
  */
 import { headerHintMs, type HintSources } from './backoff.js';
 import { DEFAULT_HINT_SOURCES, DEFAULT_RETRY_TABLE } from './hint-defaults.js';
-import { AdaptiveLimiter, DEFAULT_LIMITER_KEY, sharedLimiter } from './limiter.js';
+import { AdaptiveLimiter, DEFAULT_LIMITER_KEY } from './limiter.js';
+import { checkStore, memoryStore, type Limiter, type LimiterStore } from './store.js';
 import { decideRetry } from './retryable.js';
 import type { RetryTable } from './spec.js';
 
@@ -16,8 +17,10 @@ export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promi
 
 /** Options of pacedFetch. */
 export interface PacedFetchOptions {
-  /** A limiter of your own (tests, simulations); default: the process-wide limiter of the request's key. */
-  readonly limiter?: AdaptiveLimiter;
+  /** A limiter of your own (tests, simulations); default: the store's limiter of the request's key. */
+  readonly limiter?: Limiter;
+  /** Where each key's limiter lives (default memoryStore: this process; `redisStore` shares it between processes). */
+  readonly store?: LimiterStore;
   /**
    * The key, or how to derive it from a request; default: origin + openai-organization +
    * openai-project headers, so that unrelated limits do not throttle each other. Requests with
@@ -109,6 +112,8 @@ export function pacedFetch(fetchImpl?: Fetch, options: PacedFetchOptions = {}): 
   if (options.limiter !== undefined && !(options.limiter instanceof AdaptiveLimiter) && typeof (options.limiter as { acquire?: unknown }).acquire !== 'function') {
     throw new TypeError('limiter must be an AdaptiveLimiter');
   }
+  checkStore(options.store);
+  const store = options.store ?? memoryStore;
   const key = options.limiterKey;
   if (key !== undefined && typeof key !== 'string' && typeof key !== 'function') throw new TypeError(`limiterKey must be a string or a function, got ${typeof key}`);
   const sources = options.hintSources ?? DEFAULT_HINT_SOURCES;
@@ -118,7 +123,7 @@ export function pacedFetch(fetchImpl?: Fetch, options: PacedFetchOptions = {}): 
   return async (input, init) => {
     const send = fetchImpl ?? globalThis.fetch;
     const parts = requestParts(input, init);
-    const limiter = options.limiter ?? sharedLimiter(typeof key === 'string' ? key : (key ?? defaultLimiterKey)(parts.url, parts.headers));
+    const limiter = options.limiter ?? store.limiter(typeof key === 'string' ? key : (key ?? defaultLimiterKey)(parts.url, parts.headers));
     const sentAt = await limiter.acquire(parts.signal);
     const response = await send(input, init);
     try {

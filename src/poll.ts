@@ -8,7 +8,8 @@ import { MAX_MESSAGE, backoffProfile, classifyErrorIn, eventShowsOutput, isApiEr
 import { clockOf, profileDelayMs, type Clock } from './backoff.js';
 import { isOpenAIFailure, type FailureClass } from './failure.js';
 import { redactSecrets } from './redact.js';
-import { MAX_TIMER_MS, abortableSleep, checkNumber, headersOf, sharedLimiter, type AdaptiveLimiter } from './limiter.js';
+import { DEFAULT_LIMITER_KEY, MAX_TIMER_MS, abortableSleep, checkNumber, headersOf } from './limiter.js';
+import { checkStore, memoryStore, type Limiter, type LimiterStore } from './store.js';
 import { isPacedError, isPacedHeaders } from './pacing.js';
 import type { RegistryTables } from './spec.js';
 
@@ -79,11 +80,13 @@ export interface WaitOptions extends Clock, RaiseOptions {
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /**
    * The rate limiter each poll takes a slot from; `false` for none (as over a client whose fetch
-   * is pacedFetch, which paces every poll). Default: the process-wide limiter of `limiterKey`.
+   * is pacedFetch, which paces every poll). Default: the store's limiter of `limiterKey`.
    */
-  readonly limiter?: AdaptiveLimiter | false;
-  /** Which process-wide limiter to use (default "default"). */
+  readonly limiter?: Limiter | false;
+  /** Which limiter of the store to use (default "default"). */
   readonly limiterKey?: string;
+  /** Where the key's limiter lives (default memoryStore: this process). */
+  readonly store?: LimiterStore;
   /** Called after every poll with the status seen. */
   readonly onPoll?: (status: string | undefined, polls: number) => void;
 }
@@ -182,7 +185,9 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
     throw error;
   };
   const timedOut = () => new PollTimeoutError(id, lastStatus, timeoutMs);
-  const limiter = options.limiter === undefined ? sharedLimiter(options.limiterKey) : options.limiter;
+  checkStore(options.store);
+  if (options.limiterKey !== undefined && typeof options.limiterKey !== 'string') throw new TypeError(`limiterKey must be a string, got ${typeof options.limiterKey}`);
+  const limiter = options.limiter === undefined ? (options.store ?? memoryStore).limiter(options.limiterKey ?? DEFAULT_LIMITER_KEY) : options.limiter;
   // As in withRetry: once a poll's answer shows that pacedFetch paced it, the polls are paced there alone.
   let pacedUpstream = false;
 

@@ -18,82 +18,13 @@ import {
 } from './backoff.js';
 import { backoffProfile, isConnectionError, type FailureFacts } from './classify.js';
 import { connectionBackoff as defaultConnectionBackoff, DEFAULT_HINT_SOURCES } from './hint-defaults.js';
-import { abortableSleep, checkNumber, DEFAULT_LIMITER_KEY, DEFAULT_MAX_PAUSE_MS, headersOf, sharedLimiter, type AdaptiveLimiter, type Sleep } from './limiter.js';
+import { abortableSleep, DEFAULT_LIMITER_KEY, DEFAULT_MAX_PAUSE_MS, headersOf, type Sleep } from './limiter.js';
 import { isPacedError } from './pacing.js';
+import { checkStore, memoryStore, type Budget, type Limiter, type LimiterStore } from './store.js';
 import type { BackoffProfile, RegistryTables } from './spec.js';
 
 export { abortableSleep };
-
-/** Options of a RetryBudget. */
-export interface RetryBudgetOptions {
-  /** Tokens when full (default 500). */
-  readonly capacity?: number;
-  /** Cost of retrying a throttle or a transient server error (default 5). */
-  readonly retryCost?: number;
-  /** Cost of retrying a connection error or a timeout (default 14): they cost the server most. */
-  readonly connectionCost?: number;
-  /** Tokens a first-attempt success returns (default 1); a success after retries returns the last retry's cost. */
-  readonly successRefund?: number;
-}
-
-/**
- * A token bucket in the manner of AWS retry 2.1's quota: each retry spends its cost (a timeout or
- * connection error 14, anything else 5); a success returns the cost of the retry that led to it,
- * or 1 for a first-attempt success; with too few tokens, failures are not retried.
- */
-export class RetryBudget {
-  readonly capacity: number;
-  readonly retryCost: number;
-  readonly connectionCost: number;
-  readonly successRefund: number;
-  #tokens: number;
-
-  constructor(options: RetryBudgetOptions = {}) {
-    checkNumber('capacity', options.capacity, 0);
-    checkNumber('retryCost', options.retryCost, 0);
-    checkNumber('connectionCost', options.connectionCost, 0);
-    checkNumber('successRefund', options.successRefund, 0);
-    this.capacity = options.capacity ?? 500;
-    this.retryCost = options.retryCost ?? 5;
-    this.connectionCost = options.connectionCost ?? 14;
-    this.successRefund = options.successRefund ?? 1;
-    this.#tokens = this.capacity;
-  }
-
-  /** Tokens left. */
-  get tokens(): number {
-    return this.#tokens;
-  }
-
-  /** Spends `cost` (default retryCost); false (and nothing spent) when the budget cannot afford it. */
-  tryAcquire(cost: number = this.retryCost): boolean {
-    if (!(cost >= 0) || this.#tokens < cost) return false;
-    this.#tokens -= cost;
-    return true;
-  }
-
-  /** Returns `refund` tokens (default successRefund) after a success, up to the capacity. */
-  recordSuccess(refund: number = this.successRefund): void {
-    if (refund >= 0) this.#tokens = Math.min(this.capacity, this.#tokens + refund);
-  }
-}
-
-const BUDGETS = Symbol.for('openai-error-registry.retryBudgets.v2');
-
-/**
- * The budget every withRetry call with this limiter key shares by default, across every client,
- * every createRetry runtime, and the ESM and CommonJS copies of this package.
- */
-export function sharedRetryBudget(key: string = DEFAULT_LIMITER_KEY): RetryBudget {
-  const g = globalThis as { [BUDGETS]?: Map<string, RetryBudget> };
-  g[BUDGETS] ??= new Map();
-  let budget = g[BUDGETS].get(key);
-  if (budget === undefined) {
-    budget = new RetryBudget();
-    g[BUDGETS].set(key, budget);
-  }
-  return budget;
-}
+export { RetryBudget, sharedRetryBudget, type RetryBudgetOptions } from './budget.js';
 
 /** What onRetry is told before each wait. */
 export interface RetryEvent {
@@ -134,20 +65,25 @@ export interface RetryOptions extends Clock {
   readonly maxAttempts?: number;
   readonly signal?: AbortSignal;
   /**
-   * The retry budget to spend from; `false` for none. Default: the process-wide budget of
+   * The retry budget to spend from; `false` for none. Default: the store's budget of
    * `limiterKey`. A 429 that a limiter paces costs nothing: the limiter already holds retries to
    * the rate the server grants.
    */
-  readonly budget?: RetryBudget | false;
+  readonly budget?: Budget | false;
   /**
-   * The rate limiter that paces each attempt; `false` for none. Default: the process-wide limiter
-   * of `limiterKey`. Once an attempt's error shows that pacedFetch paced it, the call's later
+   * The rate limiter that paces each attempt; `false` for none. Default: the store's limiter of
+   * `limiterKey`. Once an attempt's error shows that pacedFetch paced it, the call's later
    * attempts are paced there alone; pass `false` when `fn` sends through a client whose fetch is
    * pacedFetch, which paces every request it sends, first attempts included.
    */
-  readonly limiter?: AdaptiveLimiter | false;
-  /** Which process-wide limiter and budget to use (default "default"): one per distinct rate limit. */
+  readonly limiter?: Limiter | false;
+  /** Which limiter and budget of the store to use (default "default"): one per distinct rate limit. */
   readonly limiterKey?: string;
+  /**
+   * Where the key's limiter and budget live (default memoryStore: this process). A shared store
+   * (`redisStore` from `openai-error-registry/redis`) paces every process on the key together.
+   */
+  readonly store?: LimiterStore;
   /** Called before each wait, with the error, its facts, the attempt that failed and the delay. */
   readonly onRetry?: (event: RetryEvent) => void;
   /**
@@ -170,8 +106,8 @@ function statusOf(e: unknown): unknown {
   }
 }
 
-function isLimiter(x: unknown): x is AdaptiveLimiter {
-  const l = x as AdaptiveLimiter;
+function isLimiter(x: unknown): x is Limiter {
+  const l = x as Limiter;
   return x !== null && typeof x === 'object' && typeof l.acquire === 'function' && typeof l.recordThrottle === 'function' && typeof l.recordSuccess === 'function';
 }
 
@@ -188,6 +124,7 @@ function checkRetryOptions(options: RetryOptions): void {
     throw new TypeError('budget must be a RetryBudget or false');
   }
   if (options.limiter !== undefined && options.limiter !== false && !isLimiter(options.limiter)) throw new TypeError('limiter must be an AdaptiveLimiter or false');
+  checkStore(options.store);
   if (options.limiterKey !== undefined && typeof options.limiterKey !== 'string') throw new TypeError(`limiterKey must be a string, got ${typeof options.limiterKey}`);
   if (options.resubmitAfterOutput !== undefined && typeof options.resubmitAfterOutput !== 'boolean') throw new TypeError(`resubmitAfterOutput must be a boolean, got ${typeof options.resubmitAfterOutput}`);
 }
@@ -227,7 +164,7 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
     }
   }
 
-  function learn(limiter: AdaptiveLimiter, headers: unknown): void {
+  function learn(limiter: Limiter, headers: unknown): void {
     try {
       if (headers !== undefined) limiter.learnFromHeaders(headers, sources);
     } catch {
@@ -239,7 +176,7 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
    * The value of an attempt. When `fn` returns openai's APIPromise (`() => client.x.create(...)`,
    * not awaited inside), its response headers teach the limiter on success too.
    */
-  async function settle<T>(out: Promise<T>, limiter: AdaptiveLimiter | undefined): Promise<T> {
+  async function settle<T>(out: Promise<T>, limiter: Limiter | undefined): Promise<T> {
     if (limiter === undefined || !hasWithResponse(out)) return out;
     const { data, response } = await out.withResponse();
     learn(limiter, response.headers);
@@ -280,8 +217,9 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
     checkRetryOptions(options);
     if (options.random !== undefined) drawRandom(options); // a broken random source fails before any attempt
     const key = options.limiterKey ?? DEFAULT_LIMITER_KEY;
-    const budget = options.budget === undefined ? sharedRetryBudget(key) : options.budget;
-    const limiter = options.limiter === undefined ? sharedLimiter(key) : options.limiter;
+    const store = options.store ?? memoryStore;
+    const budget = options.budget === undefined ? store.budget(key) : options.budget;
+    const limiter = options.limiter === undefined ? store.limiter(key) : options.limiter;
     const sleep = options.sleep ?? abortableSleep;
     const now = options.now ?? Date.now;
     const callerLimit = options.maxAttempts ?? Number.POSITIVE_INFINITY;
@@ -335,7 +273,7 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
       if (attempt >= Math.min(callerLimit, how.profile.maxAttempts)) return giveUp('attempts', hint);
       if (isHint(hint) && hint > how.profile.maxMs) return giveUp('hint_exceeds_cap', hint);
       const cost = limiterWaits ? 0 : how.connection ? (budget ? budget.connectionCost : 0) : budget ? budget.retryCost : 0;
-      if (budget && !budget.tryAcquire(cost)) return giveUp('budget', hint);
+      if (budget && cost > 0 && !(await budget.tryAcquire(cost))) return giveUp('budget', hint);
       lastCost = cost;
       const delayMs = limiterWaits ? 0 : profileDelayMs(how.profile, attempt, { ...clockOf(options), hintMs: hint });
       options.onRetry?.({ error, facts, attempt, delayMs });

@@ -1,0 +1,205 @@
+/**
+ * The Redis store's one script: a limiter key's pacing state and retry budget in one hash,
+ * changed atomically on the server, on the server's clock (TIME). It follows AdaptiveLimiter's
+ * rules (src/limiter.ts) for a whole fleet at once:
+ * - acquire reserves the next slot (a token bucket whose tokens may go negative: each one below
+ *   zero is a slot promised to a caller that is waiting for it), so an attempt costs one round trip;
+ * - success counts toward the measured rate (a sliding window, and a count since the last run of
+ *   429s began) and, while the caller has attempts queued, grows the rate in AdaptiveLimiter's zones;
+ * - throttle pauses the key for a hint and sets the rate from what the fleet was granted;
+ * - headers sets the ceiling, burst and free slots from x-ratelimit-* (parsed by the caller);
+ * - take and refund spend and return retry-budget tokens; state reads everything.
+ * Every write refreshes the hash's expiry (the limiter's TTL), so an idle key disappears.
+ *
+ * KEYS[1]: the hash. ARGV: op, minRate, throttleFactor, growthMs, burstSeconds, maxPauseMs,
+ * windowMs, ttlMs, budgetCapacity, then the op's own arguments. Numbers travel as strings both
+ * ways (a script's Lua numbers would be truncated to integers in its reply).
+ */
+export const LIMITER_SCRIPT = `
+local key = KEYS[1]
+local kind = redis.call('TYPE', key).ok
+if kind ~= 'hash' and kind ~= 'none' then return redis.error_reply('OER_WRONGTYPE ' .. key .. ' holds a ' .. kind .. ', not a hash') end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local op = ARGV[1]
+local minRate, factor, growthMs, burstSec = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local maxPause, W, ttl, capacity = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+local INF = math.huge
+local F = {'r', 'src', 'c', 'b', 'tk', 'ra', 'p', 'rs', 'ga', 'g', 'ep', 'th', 'ec', 'ws', 'wc', 'wp', 'x', 'ro', 'bt', 'ns', 'nt'}
+local v = redis.call('HMGET', key, unpack(F))
+local s = {}
+for i, f in ipairs(F) do s[f] = tonumber(v[i]) end
+s.src = v[2] or 'none'
+local function n(f, d) if s[f] == nil then return d end return s[f] end
+local rate = n('r', 0); if rate <= 0 then rate = INF end
+local ceil = n('c', 0); if ceil <= 0 then ceil = INF end
+local burst = n('b', 0)
+local tokens, refilledAt, pause = n('tk', 0), n('ra', 0), n('p', 0)
+local rateSince, grownAt, granted = n('rs', -INF), n('ga', 0), n('g', 0)
+local episodeAt, throttledAt, episodeCount = n('ep', -INF), n('th', -INF), n('ec', 0)
+local winAt, winCount, prevCount = n('ws', now), n('wc', 0), n('wp', 0)
+local exhausted, roomy = n('x', 0) == 1, n('ro', 0) == 1
+local src = s.src
+
+local function burstSize() if burst > 0 then return burst end return math.max(1, rate * burstSec) end
+local function refill()
+  if rate == INF then return end
+  local from = math.max(refilledAt, pause)
+  if now > from then
+    tokens = math.min(math.max(burstSize(), tokens), tokens + (now - from) * rate / 1000)
+    refilledAt = now
+  end
+end
+local function rotate()
+  local k = math.floor((now - winAt) / W)
+  if k >= 1 then
+    if k == 1 then prevCount = winCount else prevCount = 0 end
+    winCount = 0
+    winAt = winAt + k * W
+  end
+end
+local function windowCount() return winCount + prevCount * math.max(0, 1 - (now - winAt) / W) end
+local function setRate(r, source)
+  if r ~= rate then rateSince = now end
+  local wasUnpaced = rate == INF
+  rate = r
+  src = source
+  grownAt = now
+  if wasUnpaced then tokens = burstSize(); refilledAt = now end
+end
+local function pauseUntil(u)
+  pause = math.max(pause, u)
+  tokens = 1
+  refilledAt = pause
+end
+local function fmt(x)
+  if x == INF then return 'inf' end
+  if x == -INF then return '-inf' end
+  return string.format('%.17g', x)
+end
+local function save()
+  local r, c = rate, ceil
+  if r == INF then r = 0 end
+  if c == INF then c = 0 end
+  local ep, th, rs = episodeAt, throttledAt, rateSince
+  local out = {'r', fmt(r), 'src', src, 'c', fmt(c), 'b', fmt(burst), 'tk', fmt(tokens), 'ra', fmt(refilledAt), 'p', fmt(pause),
+    'ga', fmt(grownAt), 'g', fmt(granted), 'ec', fmt(episodeCount), 'ws', fmt(winAt), 'wc', fmt(winCount), 'wp', fmt(prevCount),
+    'x', exhausted and '1' or '0', 'ro', roomy and '1' or '0', 'ns', fmt(n('ns', 0)), 'nt', fmt(n('nt', 0))}
+  if ep > -INF then table.insert(out, 'ep'); table.insert(out, fmt(ep)) end
+  if th > -INF then table.insert(out, 'th'); table.insert(out, fmt(th)) end
+  if rs > -INF then table.insert(out, 'rs'); table.insert(out, fmt(rs)) end
+  if s.bt ~= nil then table.insert(out, 'bt'); table.insert(out, fmt(s.bt)) end
+  redis.call('HSET', key, unpack(out))
+  redis.call('PEXPIRE', key, math.ceil(ttl))
+end
+
+if op == 'acquire' then
+  -- The next slot: now when one is free, else when the reserved ones ahead of it have gone.
+  if rate == INF then
+    return {fmt(math.max(0, pause - now)), fmt(math.max(now, pause)), fmt(0)}
+  end
+  refill()
+  -- While paused, refill waits for the pause to end (refill() counts from it), so the tokens are those at its end.
+  local slot = math.max(now, pause)
+  if tokens < 1 - 1e-9 then slot = slot + (1 - tokens) * 1000 / rate end
+  tokens = tokens - 1
+  save()
+  return {fmt(slot - now), fmt(slot), fmt(rate)}
+elseif op == 'success' then
+  local queued = tonumber(ARGV[10]) or 0
+  rotate()
+  s.ns = n('ns', 0) + 1
+  winCount = winCount + 1
+  episodeCount = episodeCount + 1
+  local step = math.min(250, now - grownAt)
+  grownAt = now
+  if rate ~= INF and queued > 0 and not exhausted and rate < ceil and step > 0 then
+    refill()
+    local grown
+    if roomy then grown = rate * 2 ^ ((2 * step) / growthMs)
+    elseif rate < granted * factor then grown = math.min(granted * factor, rate * 2 ^ (step / growthMs))
+    elseif rate < granted then grown = math.min(granted, rate + (granted * (1 - factor) * step) / W)
+    else grown = rate * 2 ^ (step / math.max(growthMs, growthMs * 16 - (now - throttledAt))) end
+    rate = math.min(ceil, grown)
+    if rate >= ceil then src = 'header' else src = 'ramp' end
+  end
+  save()
+  return {fmt(rate == INF and 0 or rate)}
+elseif op == 'throttle' then
+  local hint = tonumber(ARGV[10]) or -1
+  local sentAt = tonumber(ARGV[11]) or now
+  rotate()
+  refill()
+  s.nt = n('nt', 0) + 1
+  local hinted = hint > 0
+  if now - throttledAt > W then episodeAt = now; episodeCount = 0 end
+  throttledAt = now
+  roomy = false
+  if sentAt >= rateSince then
+    local measured = 0
+    local count, span = windowCount(), W
+    if episodeAt > now - W then count, span = episodeCount, now - episodeAt end
+    if count >= 8 and span >= W / 10 then measured = count * 1000 / span end
+    local got = measured
+    if got <= 0 then
+      local c = windowCount()
+      if c > 0 then got = c * 1000 / W end
+    end
+    local paced = rate ~= INF
+    local nextRate
+    if measured > 0 or (paced and got > 0) then nextRate = factor * got
+    elseif paced then nextRate = rate / 2
+    elseif hinted then nextRate = 1000 / hint
+    else nextRate = factor * got end
+    if got > 0 or paced then if got > 0 then granted = got else granted = rate end end
+    setRate(math.max(minRate, math.min(rate, ceil, nextRate)), '429s')
+  end
+  if hinted then pauseUntil(now + math.min(hint, maxPause)) else tokens = math.min(tokens, 0) end
+  save()
+  return {fmt(rate)}
+elseif op == 'headers' then
+  local limit, remaining, reset, tokensReset = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
+  local learned = false
+  if limit > 0 then
+    learned = true
+    refill()
+    local c = math.max(minRate, limit / 60)
+    if reset >= 0 and remaining >= 0 then burst = math.max(1, math.min(limit, remaining + reset * c / 1000)) end
+    if rate == INF or rate >= ceil or rate > c then setRate(c, 'header') end
+    ceil = c
+    if remaining >= 0 then
+      local b = burst
+      if b <= 0 then b = 1 end
+      exhausted = remaining == 0 and b >= 2
+      roomy = remaining >= 2 and burst > 0 and remaining >= burst / 2
+      tokens = math.min(tokens, remaining + (tokens % 1))
+    end
+  end
+  if tokensReset > 0 then
+    learned = true
+    exhausted = true
+    roomy = false
+    pauseUntil(now + math.min(tokensReset, maxPause))
+  end
+  if learned then save() end
+  return {fmt(rate == INF and 0 or rate)}
+elseif op == 'take' then
+  local cost = tonumber(ARGV[10])
+  local have = n('bt', capacity)
+  if have < cost then return {'0'} end
+  s.bt = have - cost
+  save()
+  return {'1'}
+elseif op == 'refund' then
+  s.bt = math.min(capacity, n('bt', capacity) + tonumber(ARGV[10]))
+  save()
+  return {'1'}
+elseif op == 'state' then
+  refill()
+  local free = tokens
+  if rate == INF then free = INF end
+  if now < pause then free = 0 end
+  return {fmt(rate), src, fmt(ceil), fmt(free), fmt(math.max(0, pause - now)), fmt(n('ns', 0)), fmt(n('nt', 0)), fmt(n('bt', capacity)), fmt(redis.call('PTTL', key)), fmt(now)}
+end
+return redis.error_reply('OER_BADOP ' .. tostring(op))
+`;

@@ -1,0 +1,45 @@
+/**
+ * The store seam: where a limiter key's pacing state and retry budget live. withRetry,
+ * waitForResponse and pacedFetch ask a store for the key's limiter and budget; the default,
+ * memoryStore, keeps them in this process (sharedLimiter, sharedRetryBudget). Another store (the
+ * Redis one, `openai-error-registry/redis`) shares them between processes.
+ */
+import type { HintSources } from './backoff.js';
+import { sharedRetryBudget } from './budget.js';
+import { sharedLimiter } from './limiter.js';
+
+/** What paces the attempts of one key: AdaptiveLimiter, or a store's shared limiter. */
+export interface Limiter {
+  /** Resolves when an attempt may be sent, with a stamp to pass to recordSuccess and recordThrottle. */
+  acquire(signal?: AbortSignal): Promise<number>;
+  recordSuccess(sentAt?: number): void;
+  recordThrottle(hintMs?: number, sentAt?: number): void;
+  learnFromHeaders(headers: unknown, sources?: HintSources): void;
+  /** The longest a 429's hint pauses the key, ms. */
+  readonly maxPauseMs: number;
+}
+
+/** What caps the retries of one key: RetryBudget, or a store's shared budget. */
+export interface Budget {
+  readonly retryCost: number;
+  readonly connectionCost: number;
+  /** Spends `cost`; false (and nothing spent) when the budget cannot afford it. */
+  tryAcquire(cost?: number): boolean | Promise<boolean>;
+  recordSuccess(refund?: number): void;
+}
+
+/** Gives each limiter key its limiter and its retry budget (the same objects for the same key). */
+export interface LimiterStore {
+  limiter(key: string): Limiter;
+  budget(key: string): Budget;
+}
+
+/** The default store: the process-wide limiters and budgets (shared by the ESM and CommonJS copies). */
+export const memoryStore: LimiterStore = { limiter: sharedLimiter, budget: sharedRetryBudget };
+
+/** Rejects a store option that is not a LimiterStore. */
+export function checkStore(store: unknown): asserts store is LimiterStore | undefined {
+  if (store === undefined) return;
+  const s = store as Partial<LimiterStore> | null;
+  if (s === null || typeof s !== 'object' || typeof s.limiter !== 'function' || typeof s.budget !== 'function') throw new TypeError('store must be a LimiterStore (memoryStore, or redisStore(client))');
+}
