@@ -33,8 +33,10 @@ export const POLICY_LABELS: Record<PolicyName, string> = {
   openai: "openai's own retries (maxRetries: 2)",
   fixed: 'fixed 1 s retry',
   pacer: 'plain shared pacer (limit / 60, waits out hints)',
+  redis: 'this package: withRetry({ store: redisStore(client) }), one Redis for all processes',
 };
-const POLICIES = Object.keys(POLICY_LABELS) as PolicyName[];
+/** The policies of the one-Redis-free matrix (redis has its own rows: bench/fleet-rows.ts). */
+const POLICIES = (Object.keys(POLICY_LABELS) as PolicyName[]).filter((p) => p !== 'redis');
 
 const flat = (rate: number): RateStep[] => [{ atMs: 0, rate }];
 const HINTED = { headers: true, hints: true, processes: 1, requests: 5 } as const;
@@ -67,6 +69,7 @@ function scenarios(quick: boolean): LoadScenario[] {
 
 export interface PolicyResult {
   readonly policy: PolicyName;
+  readonly reports: readonly WorkerReport[];
   readonly successRate: number;
   readonly attemptsPerSuccess: number;
   readonly makespanMs: number;
@@ -81,7 +84,7 @@ function quantile(sorted: readonly number[], q: number): number {
 }
 
 /** Forks `count` workers with `config`, resolving once each has said "ready". */
-async function forkWorkers<R = WorkerReport>(configs: readonly (WorkerConfig | LatencyConfig)[]) {
+export async function forkWorkers<R = WorkerReport>(configs: readonly (WorkerConfig | LatencyConfig)[]) {
   return Promise.all(
     configs.map(
       (config) =>
@@ -104,23 +107,33 @@ async function forkWorkers<R = WorkerReport>(configs: readonly (WorkerConfig | L
   );
 }
 
+/** What a run adds to each worker's config, and what happens while it runs (given the moment "go" was sent). */
+export interface RunExtras {
+  readonly config?: Partial<WorkerConfig>;
+  readonly during?: (goAt: number) => Promise<void>;
+}
+
 /** Runs one scenario with one policy in fresh processes. */
-export async function runLoad(scenario: LoadScenario, policy: PolicyName): Promise<PolicyResult> {
+export async function runLoad(scenario: LoadScenario, policy: PolicyName, extras: RunExtras = {}): Promise<PolicyResult> {
   const server = new LoadServer({ schedule: scenario.schedule, headers: scenario.headers, hints: scenario.hints, latencyMs: LATENCY_MS });
   await server.listen();
   try {
     const boundMs = capacityBoundMs(scenario.tasks * scenario.requests, scenario.schedule, 0.1, LATENCY_MS);
     const per = scenario.tasks / scenario.processes;
-    const configs = Array.from({ length: scenario.processes }, () => ({ port: server.port, policy, tasks: per, requests: scenario.requests, deadlineMs: Math.max(10_000, boundMs * 4) }));
+    const configs = Array.from({ length: scenario.processes }, () => ({ port: server.port, policy, tasks: per, requests: scenario.requests, deadlineMs: Math.max(10_000, boundMs * 4), ...extras.config }));
     const workers = await forkWorkers(configs);
     server.reset();
-    const reports = await Promise.all(workers.map((w) => w.go()));
+    const running = Promise.all(workers.map((w) => w.go()));
+    const during = extras.during?.(performance.timeOrigin + performance.now());
+    const reports = await running;
+    await during;
     const makespanMs = Math.max(...reports.map((r) => r.elapsedMs));
     const ok = reports.reduce((s, r) => s + r.ok, 0);
     const total = scenario.tasks * scenario.requests;
     const latencies = reports.flatMap((r) => r.latencies).sort((a, b) => a - b);
     return {
       policy,
+      reports,
       successRate: ok / total,
       attemptsPerSuccess: ok === 0 ? Number.POSITIVE_INFINITY : server.counts.attempts / ok,
       makespanMs,

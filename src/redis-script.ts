@@ -25,7 +25,7 @@ local op = ARGV[1]
 local minRate, factor, growthMs, burstSec = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local maxPause, W, ttl, capacity = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local INF = math.huge
-local F = {'r', 'src', 'c', 'b', 'tk', 'ra', 'p', 'rs', 'ga', 'g', 'ep', 'th', 'ec', 'ws', 'wc', 'wp', 'x', 'ro', 'bt', 'ns', 'nt'}
+local F = {'r', 'src', 'c', 'b', 'tk', 'ra', 'p', 'rs', 'ga', 'g', 'ep', 'th', 'ec', 'ws', 'wc', 'wp', 'x', 'ro', 'bt', 'ns', 'nt', 'fs'}
 local v = redis.call('HMGET', key, unpack(F))
 local s = {}
 for i, f in ipairs(F) do s[f] = tonumber(v[i]) end
@@ -37,7 +37,7 @@ local burst = n('b', 0)
 local tokens, refilledAt, pause = n('tk', 0), n('ra', 0), n('p', 0)
 local rateSince, grownAt, granted = n('rs', -INF), n('ga', 0), n('g', 0)
 local episodeAt, throttledAt, episodeCount = n('ep', -INF), n('th', -INF), n('ec', 0)
-local winAt, winCount, prevCount = n('ws', now), n('wc', 0), n('wp', 0)
+local winAt, winCount, prevCount, firstAt = n('ws', now), n('wc', 0), n('wp', 0), n('fs', -INF)
 local exhausted, roomy = n('x', 0) == 1, n('ro', 0) == 1
 local src = s.src
 
@@ -69,7 +69,8 @@ local function setRate(r, source)
 end
 local function pauseUntil(u)
   pause = math.max(pause, u)
-  tokens = 1
+  -- One slot at its end, or none while slots promised to waiting callers are still ahead.
+  tokens = math.min(tokens, 1)
   refilledAt = pause
 end
 local function fmt(x)
@@ -88,6 +89,7 @@ local function save()
   if ep > -INF then table.insert(out, 'ep'); table.insert(out, fmt(ep)) end
   if th > -INF then table.insert(out, 'th'); table.insert(out, fmt(th)) end
   if rs > -INF then table.insert(out, 'rs'); table.insert(out, fmt(rs)) end
+  if firstAt > -INF then table.insert(out, 'fs'); table.insert(out, fmt(firstAt)) end
   if s.bt ~= nil then table.insert(out, 'bt'); table.insert(out, fmt(s.bt)) end
   redis.call('HSET', key, unpack(out))
   redis.call('PEXPIRE', key, math.ceil(ttl))
@@ -111,6 +113,8 @@ elseif op == 'success' then
   s.ns = n('ns', 0) + 1
   winCount = winCount + 1
   episodeCount = episodeCount + 1
+  -- The first success of a run: the span a rough rate is measured over (none older than two windows).
+  if now - firstAt > 2 * W then firstAt = now end
   local step = math.min(250, now - grownAt)
   grownAt = now
   if rate ~= INF and queued > 0 and not exhausted and rate < ceil and step > 0 then
@@ -143,7 +147,7 @@ elseif op == 'throttle' then
     local got = measured
     if got <= 0 then
       local c = windowCount()
-      if c > 0 then got = c * 1000 / W end
+      if c > 0 then got = c * 1000 / math.max(math.min(now - firstAt, W), W / 10) end
     end
     local paced = rate ~= INF
     local nextRate

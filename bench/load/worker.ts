@@ -5,19 +5,25 @@
  * policy, then reports what it saw. Every request is bounded by the run's deadline.
  */
 import OpenAI, { RateLimitError } from 'openai';
+import { createClient } from 'redis';
 import { limiterSnapshots, pacedFetch, withRetry } from '../../src/index.ts';
+import { redisStore, type RedisStore } from '../../src/redis.ts';
 
-export type PolicyName = 'default' | 'pacedFetch' | 'openai' | 'fixed' | 'pacer';
+export type PolicyName = 'default' | 'pacedFetch' | 'openai' | 'fixed' | 'pacer' | 'redis';
 
 /** The no-overload probe: open-loop arrivals far below capacity, this package's default vs `limiter: false`, interleaved. */
 export interface LatencyConfig {
   readonly port: number;
   readonly latency: { readonly rounds: number; readonly perBatch: number; readonly intervalMs: number };
+  /** Measure redisStore (on this port) against the in-memory default instead of the default against `limiter: false`. */
+  readonly redisPort?: number;
 }
 
 export interface LatencyReport {
   /** Per round, the median latency of the default's requests minus that of `limiter: false`'s, ms. */
   readonly addedMs: number[];
+  /** Per round, the p99 latency of the first minus that of the second, ms. */
+  readonly addedP99Ms: number[];
   readonly defaultMedianMs: number;
   readonly offMedianMs: number;
 }
@@ -28,6 +34,10 @@ export interface WorkerConfig {
   readonly tasks: number;
   readonly requests: number;
   readonly deadlineMs: number;
+  /** With policy "redis": the port of the redis-server on 127.0.0.1 every process shares. */
+  readonly redisPort?: number;
+  /** With policy "redis": the prefix of this run's keys. */
+  readonly redisPrefix?: string;
 }
 
 export interface WorkerReport {
@@ -37,6 +47,9 @@ export interface WorkerReport {
   readonly latencies: number[];
   /** ms from "go" to the last answer. */
   readonly elapsedMs: number;
+  /** With policy "redis": when (epoch ms) the store fell back to the local limiter, and when it was on Redis again. */
+  readonly fallbacks?: number[];
+  readonly recoveries?: number[];
 }
 
 type Call = () => Promise<unknown>;
@@ -72,7 +85,12 @@ function plainPacer(): { fetch: typeof fetch; retry: (call: Call) => Promise<unk
   return { fetch: paced, retry };
 }
 
-function setUp(config: WorkerConfig): Call {
+let store: RedisStore | undefined;
+const fallbacks: number[] = [];
+const recoveries: number[] = [];
+const epoch = () => performance.timeOrigin + performance.now();
+
+async function setUp(config: WorkerConfig): Promise<Call> {
   const base = { apiKey: 'sk-bench', baseURL: `http://127.0.0.1:${config.port}/v1`, timeout: config.deadlineMs };
   const body = { model: 'gpt-bench', input: 'hi' };
   switch (config.policy) {
@@ -100,6 +118,16 @@ function setUp(config: WorkerConfig): Call {
           }
         }
       };
+    }
+    case 'redis': {
+      // A reconnect delay of at most 500 ms (node-redis' default grows to 2 s), so the client is back soon after Redis.
+      const redis = createClient({ socket: { host: '127.0.0.1', port: config.redisPort ?? 6379, reconnectStrategy: (retries) => Math.min(50 * (retries + 1), 500) } });
+      redis.on('error', () => undefined);
+      await redis.connect();
+      const shared = redisStore(redis, { prefix: config.redisPrefix ?? 'oer-bench:', onFallback: () => fallbacks.push(epoch()), onRecover: () => recoveries.push(epoch()) });
+      store = shared;
+      const client = new OpenAI({ ...base, maxRetries: 0 });
+      return () => withRetry(() => client.responses.create(body), { store: shared });
     }
     case 'pacer': {
       const pacer = plainPacer();
@@ -139,7 +167,7 @@ async function run(config: WorkerConfig, call: Call): Promise<WorkerReport> {
   }, 100) : undefined;
   await Promise.all(Array.from({ length: config.tasks }, task));
   clearInterval(trace);
-  return { ok, failed, latencies, elapsedMs: last - started };
+  return { ok, failed, latencies, elapsedMs: last - started, ...(store ? { fallbacks, recoveries } : {}) };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
@@ -158,12 +186,21 @@ async function openLoop(call: Call, n: number, intervalMs: number): Promise<numb
 async function latency(config: LatencyConfig): Promise<LatencyReport> {
   const client = new OpenAI({ apiKey: 'sk-bench', baseURL: `http://127.0.0.1:${config.port}/v1`, maxRetries: 0 });
   const body = { model: 'gpt-bench', input: 'hi' };
-  const paced: Call = () => withRetry(() => client.responses.create(body));
-  const off: Call = () => withRetry(() => client.responses.create(body), { limiter: false });
+  let paced: Call = () => withRetry(() => client.responses.create(body));
+  let off: Call = () => withRetry(() => client.responses.create(body), { limiter: false });
+  if (config.redisPort !== undefined) {
+    const redis = createClient({ socket: { host: '127.0.0.1', port: config.redisPort } });
+    await redis.connect();
+    const shared = redisStore(redis, { prefix: `latency-${process.pid}:` });
+    off = paced;
+    paced = () => withRetry(() => client.responses.create(body), { store: shared });
+  }
   const { rounds, perBatch, intervalMs } = config.latency;
   await openLoop(paced, perBatch, intervalMs); // warm-up: connections open, the limiter has read the headers
   await openLoop(off, perBatch, intervalMs);
   const addedMs: number[] = [];
+  const addedP99Ms: number[] = [];
+  const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(0.99 * xs.length))] as number;
   const a: number[] = [];
   const b: number[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -174,12 +211,14 @@ async function latency(config: LatencyConfig): Promise<LatencyReport> {
     a.push(median(mine));
     b.push(median(theirs));
     addedMs.push(median(mine) - median(theirs));
+    addedP99Ms.push(p99(mine) - p99(theirs));
   }
-  return { addedMs, defaultMedianMs: median(a), offMedianMs: median(b) };
+  return { addedMs, addedP99Ms, defaultMedianMs: median(a), offMedianMs: median(b) };
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig | LatencyConfig;
-const job = 'latency' in config ? () => latency(config) : ((call) => () => run(config, call))(setUp(config));
+const call = 'latency' in config ? undefined : await setUp(config);
+const job = 'latency' in config ? () => latency(config) : () => run(config, call as Call);
 process.on('message', (m) => {
   if (m !== 'go') return;
   void job().then((report) => {
