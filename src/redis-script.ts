@@ -4,10 +4,12 @@
  * rules (src/limiter.ts) for a whole fleet at once:
  * - acquire reserves the next slot (a token bucket whose tokens may go negative: each one below
  *   zero is a slot promised to a caller that is waiting for it), so an attempt costs one round trip;
- * - success counts toward the measured rate (a sliding window, and a count since the last run of
- *   429s began) and, while the caller has attempts queued, grows the rate in AdaptiveLimiter's zones;
- * - throttle pauses the key for a hint and sets the rate from what the fleet was granted;
- * - headers sets the ceiling, burst and free slots from x-ratelimit-* (parsed by the caller);
+ * - answer applies what one answer taught, in one call: its x-ratelimit-* headers (parsed by the
+ *   caller: ceiling, burst, free slots); a success, which counts toward the measured rate (a
+ *   sliding window, and a count since the last run of 429s began) and, while the caller has
+ *   attempts queued, grows the rate in AdaptiveLimiter's zones; or a 429, which pauses the key for
+ *   its hint and sets the rate from what the fleet was granted. At low load it also takes the
+ *   caller's next slot, if one is free now, so that the next attempt need not wait for Redis;
  * - take and refund spend and return retry-budget tokens; state reads everything.
  * Every write refreshes the hash's expiry (the limiter's TTL), so an idle key disappears.
  *
@@ -95,20 +97,50 @@ local function save()
   redis.call('PEXPIRE', key, math.ceil(ttl))
 end
 
-if op == 'acquire' then
-  -- The next slot: now when one is free, else when the reserved ones ahead of it have gone.
+-- A slot: now when one is free, else when the slots promised ahead of it have gone (reserved:
+-- the tokens go below zero). With onlyNow, only a slot free now (else the wait is -1, nothing
+-- taken). Also says whether a slot is still free after this one.
+local function take(onlyNow)
   if rate == INF then
-    return {fmt(math.max(0, pause - now)), fmt(math.max(now, pause)), fmt(0)}
+    if onlyNow and pause > now then return -1, now, false end
+    return math.max(0, pause - now), math.max(now, pause), pause <= now
   end
   refill()
   -- While paused, refill waits for the pause to end (refill() counts from it), so the tokens are those at its end.
   local slot = math.max(now, pause)
   if tokens < 1 - 1e-9 then slot = slot + (1 - tokens) * 1000 / rate end
+  if onlyNow and slot > now then return -1, now, false end
   tokens = tokens - 1
-  save()
-  return {fmt(slot - now), fmt(slot), fmt(rate)}
-elseif op == 'success' then
-  local queued = tonumber(ARGV[10]) or 0
+  return slot - now, slot, slot <= now and tokens >= 1 - 1e-9
+end
+
+local function learnHeaders(limit, remaining, reset, tokensReset)
+  local learned = false
+  if limit > 0 then
+    learned = true
+    refill()
+    local c = math.max(minRate, limit / 60)
+    if reset >= 0 and remaining >= 0 then burst = math.max(1, math.min(limit, remaining + reset * c / 1000)) end
+    if rate == INF or rate >= ceil or rate > c then setRate(c, 'header') end
+    ceil = c
+    if remaining >= 0 then
+      local b = burst
+      if b <= 0 then b = 1 end
+      exhausted = remaining == 0 and b >= 2
+      roomy = remaining >= 2 and burst > 0 and remaining >= burst / 2
+      tokens = math.min(tokens, remaining + (tokens % 1))
+    end
+  end
+  if tokensReset > 0 then
+    learned = true
+    exhausted = true
+    roomy = false
+    pauseUntil(now + math.min(tokensReset, maxPause))
+  end
+  return learned
+end
+
+local function success(queued)
   rotate()
   s.ns = n('ns', 0) + 1
   winCount = winCount + 1
@@ -127,11 +159,9 @@ elseif op == 'success' then
     rate = math.min(ceil, grown)
     if rate >= ceil then src = 'header' else src = 'ramp' end
   end
-  save()
-  return {fmt(rate == INF and 0 or rate)}
-elseif op == 'throttle' then
-  local hint = tonumber(ARGV[10]) or -1
-  local sentAt = tonumber(ARGV[11]) or now
+end
+
+local function throttle(hint, sentAt)
   rotate()
   refill()
   s.nt = n('nt', 0) + 1
@@ -159,34 +189,25 @@ elseif op == 'throttle' then
     setRate(math.max(minRate, math.min(rate, ceil, nextRate)), '429s')
   end
   if hinted then pauseUntil(now + math.min(hint, maxPause)) else tokens = math.min(tokens, 0) end
-  save()
-  return {fmt(rate)}
-elseif op == 'headers' then
-  local limit, remaining, reset, tokensReset = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
-  local learned = false
-  if limit > 0 then
-    learned = true
-    refill()
-    local c = math.max(minRate, limit / 60)
-    if reset >= 0 and remaining >= 0 then burst = math.max(1, math.min(limit, remaining + reset * c / 1000)) end
-    if rate == INF or rate >= ceil or rate > c then setRate(c, 'header') end
-    ceil = c
-    if remaining >= 0 then
-      local b = burst
-      if b <= 0 then b = 1 end
-      exhausted = remaining == 0 and b >= 2
-      roomy = remaining >= 2 and burst > 0 and remaining >= burst / 2
-      tokens = math.min(tokens, remaining + (tokens % 1))
-    end
-  end
-  if tokensReset > 0 then
-    learned = true
-    exhausted = true
-    roomy = false
-    pauseUntil(now + math.min(tokensReset, maxPause))
-  end
-  if learned then save() end
-  return {fmt(rate == INF and 0 or rate)}
+end
+
+local function rateOut() if rate == INF then return '0' end return fmt(rate) end
+
+if op == 'acquire' then
+  local wait, slot, room = take(ARGV[10] == 'now')
+  if wait >= 0 and rate ~= INF then save() end
+  return {fmt(wait), fmt(slot), rateOut(), room and '1' or '0'}
+elseif op == 'answer' then
+  -- What one answer taught: its x-ratelimit-* headers (-1: absent), then a success (with the
+  -- caller's queue length) or a 429 (hint, and the slot it was sent in), or neither; with ahead,
+  -- a slot free now for the caller's next attempt.
+  local kind, queued, hint, sentAt = ARGV[10], tonumber(ARGV[11]) or 0, tonumber(ARGV[12]) or -1, tonumber(ARGV[13]) or now
+  local learned = learnHeaders(tonumber(ARGV[14]) or -1, tonumber(ARGV[15]) or -1, tonumber(ARGV[16]) or -1, tonumber(ARGV[17]) or -1)
+  if kind == 'success' then success(queued) elseif kind == 'throttle' then throttle(hint, sentAt) end
+  local wait, slot = -1, now
+  if ARGV[18] == '1' then wait, slot = take(true) end
+  if learned or kind ~= 'none' or wait >= 0 then save() end
+  return {rateOut(), fmt(wait), fmt(slot)}
 elseif op == 'take' then
   local cost = tonumber(ARGV[10])
   local have = n('bt', capacity)

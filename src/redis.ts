@@ -91,6 +91,10 @@ export interface RedisStore extends LimiterStore {
 }
 
 const toNumber = (s: unknown): number => (s === 'inf' ? Number.POSITIVE_INFINITY : s === '-inf' ? Number.NEGATIVE_INFINITY : typeof s === 'string' || typeof s === 'number' ? Number(s) : Number.NaN);
+/** How long a slot taken ahead stays good, ms. */
+const HOLD_MS = 250;
+
+const NO_HEADERS = ['-1', '-1', '-1', '-1'];
 const epochNow = () => globalThis.performance.timeOrigin + globalThis.performance.now();
 
 class TimeoutError extends Error {
@@ -239,6 +243,12 @@ class RedisLimiter implements Limiter {
   #queue: Waiter[] = [];
   #waiting = 0;
   #pumping = false;
+  /** A slot taken ahead (its server time), and the call taking one. */
+  #held: { readonly slot: number; readonly at: number } | undefined;
+  #ahead: Promise<void> | undefined;
+  /** Headers learned and not yet sent (they go with the answer's success or 429). */
+  #headers: string[] | undefined;
+  #flush: ReturnType<typeof setTimeout> | undefined;
   /** The fleet's rate at the last answer (Infinity: not paced). */
   rate = Number.POSITIVE_INFINITY;
 
@@ -282,6 +292,13 @@ class RedisLimiter implements Limiter {
     try {
       for (let waiter = this.#queue.shift(); waiter !== undefined; waiter = this.#queue.shift()) {
         if (waiter.settled) continue;
+        if (this.#ahead) await this.#ahead;
+        const held = this.#held;
+        this.#held = undefined;
+        if (held !== undefined && epochNow() - held.at < HOLD_MS) {
+          waiter.resolve(held.slot);
+          continue;
+        }
         const reply = await this.state.run('acquire');
         if (waiter.settled) continue; // it left while its slot was being reserved
         if (reply === undefined) {
@@ -291,10 +308,7 @@ class RedisLimiter implements Limiter {
           }
           return;
         }
-        const waitMs = toNumber(reply[0]);
-        const slot = toNumber(reply[1]);
-        const rate = toNumber(reply[2]);
-        this.rate = rate > 0 ? rate : Number.POSITIVE_INFINITY;
+        const [waitMs, slot] = this.#read(reply);
         if (!(waitMs >= 0) || !Number.isFinite(slot)) {
           waiter.resolve(epochNow()); // a reply that says nothing usable does not hold the attempt
           continue;
@@ -314,23 +328,66 @@ class RedisLimiter implements Limiter {
     }
   }
 
+  /** An acquire reply's wait and slot; notes the fleet's rate. */
+  #read(reply: string[]): [number, number] {
+    this.#noteRate(reply[2]);
+    return [toNumber(reply[0]), toNumber(reply[1])];
+  }
+
+  #noteRate(text: string | undefined): void {
+    const rate = toNumber(text);
+    this.rate = rate > 0 ? rate : Number.POSITIVE_INFINITY;
+  }
+
   recordSuccess(sentAt?: number): void {
     this.state.local.recordSuccess(sentAt);
-    this.state.tell('success', [String(this.#waiting)]);
+    this.#answer('success', '-1', '');
   }
 
   recordThrottle(hintMs?: number, sentAt?: number): void {
+    this.#held = undefined; // a slot taken before the server ran dry would be sent into its pause
     this.state.local.recordThrottle(hintMs, sentAt);
     const hint = hintMs !== undefined && Number.isFinite(hintMs) && hintMs > 0 ? String(hintMs) : '-1';
-    this.state.tell('throttle', [hint, sentAt !== undefined && Number.isFinite(sentAt) ? String(sentAt) : '']);
+    this.#answer('throttle', hint, sentAt !== undefined && Number.isFinite(sentAt) ? String(sentAt) : '');
   }
 
+  /**
+   * Headers are sent with the success or 429 of the same answer, which callers record right after
+   * (pacedFetch and waitForResponse at once, withRetry a few microtasks later); alone, they go
+   * out on the next turn of the event loop.
+   */
   learnFromHeaders(headers: unknown, sources: HintSources = DEFAULT_HINT_SOURCES): void {
     this.state.local.learnFromHeaders(headers, sources);
     const said = readRateHeaders(headers, sources);
     if (!(said.limit > 0) && said.tokensResetMs === undefined) return;
     const n = (x: number | undefined) => (x !== undefined && x >= 0 ? String(x) : '-1');
-    this.state.tell('headers', [n(said.limit > 0 ? said.limit : undefined), n(said.remaining), n(said.resetMs), n(said.tokensResetMs)]);
+    this.#headers = [n(said.limit > 0 ? said.limit : undefined), n(said.remaining), n(said.resetMs), n(said.tokensResetMs)];
+    if (this.#flush === undefined) {
+      this.#flush = setTimeout(() => {
+        this.#flush = undefined;
+        if (this.#headers !== undefined) this.#answer('none', '-1', '');
+      }, 0);
+    }
+  }
+
+  /** One call with what an answer taught; after a success with nothing queued, it takes the next slot ahead. */
+  #answer(kind: 'success' | 'throttle' | 'none', hint: string, sentAt: string): void {
+    const headers = this.#headers ?? NO_HEADERS;
+    this.#headers = undefined;
+    const ahead = kind === 'success' && this.#waiting === 0 && this.#held === undefined && this.#ahead === undefined && !this.state.isLocal;
+    const call = this.state.run('answer', [kind, String(this.#waiting), hint, sentAt, ...headers, ahead ? '1' : '0']).then((reply) => {
+      if (reply === undefined) return;
+      this.#noteRate(reply[0]);
+      const waitMs = toNumber(reply[1]);
+      const slot = toNumber(reply[2]);
+      if (ahead && waitMs === 0 && Number.isFinite(slot)) this.#held = { slot, at: epochNow() };
+    });
+    if (ahead) {
+      const taking = call.finally(() => {
+        if (this.#ahead === taking) this.#ahead = undefined;
+      });
+      this.#ahead = taking;
+    }
   }
 }
 

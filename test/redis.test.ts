@@ -74,6 +74,42 @@ describe.each(['node-redis', 'ioredis'] as const)('redisStore over %s', (flavour
     expect(state.source).toBe('header');
   });
 
+  it('costs one round trip per attempt: at low load the answer of one takes the next slot ahead', async () => {
+    const client = await connectClient(flavour);
+    const ops: string[] = [];
+    const counting = new Proxy(client, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        if (name !== 'sendCommand' && name !== 'call') return value.bind(target);
+        return (...args: unknown[]) => {
+          const argv = (Array.isArray(args[0]) ? args[0] : args).map(String);
+          if (argv.includes('EVALSHA')) ops.push(`${argv[4]}${argv.at(-1) === '1' && argv[4] === 'answer' ? '+ahead' : ''}`);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const s = redisStore(counting, { prefix: prefix() });
+    const limiter = s.limiter('k');
+    for (let i = 0; i < 10; i++) {
+      const sentAt = await limiter.acquire();
+      limiter.learnFromHeaders(headers(60_000, 500, '1s')); // as pacedFetch: headers, then the success
+      limiter.recordSuccess(sentAt);
+      await settle(5);
+    }
+    // One reservation for the first attempt; each answer (headers and success in one call) takes the next.
+    expect(ops).toEqual(['acquire', ...Array<string>(10).fill('answer+ahead')]);
+    const state = await s.state('k');
+    expect(state).toMatchObject({ successes: 10, source: 'header', rate: 1000 });
+    // A 429 drops the slot held ahead: the next attempt asks Redis, and waits out the pause.
+    limiter.recordThrottle(100);
+    await settle();
+    const t0 = performance.now();
+    await limiter.acquire();
+    expect(performance.now() - t0).toBeGreaterThan(50);
+    expect(ops.at(-1)).toBe('acquire');
+  });
+
   it("shares what one process learns: another's attempts wait out its 429's hint, and take the rate it set", async () => {
     const [a, b] = await stores(2);
     a!.limiter('k').learnFromHeaders(headers(6000, 50, '100ms'));
@@ -220,9 +256,15 @@ describe('redisStore faults', () => {
   it('falls back after timeoutMs when Redis stalls (CLIENT PAUSE), instead of holding the attempt', async () => {
     const fallbacks: RedisStoreEvent[] = [];
     const store = redisStore(await connectClient('node-redis'), { prefix: prefix(), timeoutMs: 50, onFallback: (e) => fallbacks.push(e) });
-    await store.limiter('k').acquire();
+    store.limiter('k').recordSuccess(await store.limiter('k').acquire());
+    await settle();
     const admin = await connectClient('ioredis');
     await admin.raw(['CLIENT', 'PAUSE', '600', 'ALL']);
+    // At low load a slot is taken ahead: the next attempt goes at once; the one after waits for
+    // that call, which Redis does not answer.
+    const t = performance.now();
+    await store.limiter('k').acquire();
+    expect(performance.now() - t).toBeLessThan(20);
     const t0 = performance.now();
     await store.limiter('k').acquire();
     const took = performance.now() - t0;
