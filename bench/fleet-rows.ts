@@ -17,11 +17,11 @@ const SHARED_TARGETS = { success: 0.99, attempts: 1.2, makespan: 1.15 };
 const BARE_TARGETS = { success: 0.99, attempts: 1.5, makespan: 1.3 };
 
 function scenarios(quick: boolean): LoadScenario[] {
-  if (quick) return [{ label: 'fleet 100/s, 2 processes (quick)', ...HINTED, processes: 2, tasks: 20, requests: 5, targets: SHARED_TARGETS }];
+  if (quick) return [{ label: 'one quota 100/s, 2 processes (quick)', ...HINTED, processes: 2, tasks: 20, requests: 5, targets: SHARED_TARGETS }];
   return [
-    { label: 'fleet 100/s, 4 processes', ...HINTED, processes: 4, tasks: 100, targets: SHARED_TARGETS },
-    { label: 'fleet 100/s, 8 processes', ...HINTED, processes: 8, tasks: 96, targets: SHARED_TARGETS },
-    { label: 'fleet 100/s, 8 processes, bare 429s', schedule: flat(100), headers: false, hints: false, processes: 8, tasks: 96, requests: 6, targets: BARE_TARGETS },
+    { label: 'one quota 100/s, 4 processes', ...HINTED, processes: 4, tasks: 100, targets: SHARED_TARGETS },
+    { label: 'one quota 100/s, 8 processes', ...HINTED, processes: 8, tasks: 96, targets: SHARED_TARGETS },
+    { label: 'one quota 100/s, 8 processes, bare 429s', schedule: flat(100), headers: false, hints: false, processes: 8, tasks: 96, requests: 6, targets: BARE_TARGETS },
   ];
 }
 
@@ -41,7 +41,7 @@ function rowsOf(scenario: LoadScenario, shared: PolicyResult, local: PolicyResul
 
 /** Redis killed 3 s into the run and restarted empty 3 s later: nothing may fail, fallback and return must be quick. */
 async function outageRows(redis: RedisServer, quick: boolean): Promise<BenchRow[]> {
-  const scenario: LoadScenario = { label: 'fleet outage', ...HINTED, processes: 4, tasks: 100, requests: quick ? 4 : 9, targets: SHARED_TARGETS };
+  const scenario: LoadScenario = { label: 'one quota, Redis outage', ...HINTED, processes: 4, tasks: 100, requests: quick ? 4 : 9, targets: SHARED_TARGETS };
   const killAfterMs = quick ? 1000 : 3000;
   const downMs = quick ? 1000 : 3000;
   let killedAt = 0;

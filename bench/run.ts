@@ -7,7 +7,8 @@
  * (package-rows.ts), then retry under overload, outage and the hint scan in virtual time
  * (retry-rows.ts), the limiter's queue at scale (queue-rows.ts) and the real-time load matrix
  * (load-rows.ts: a real openai client against a local server; `npx tsx bench/load-only.ts` runs
- * only it).
+ * only it), and a fleet of processes on one quota through a real redis-server (fleet-rows.ts;
+ * `npx tsx bench/fleet-only.ts`).
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -16,8 +17,9 @@ import { bundleRows, coldImportRows, diagnosticsRows, generatorRows, hotPathRows
 import { outageRows, overloadRows, retryDetails, scanRows } from './retry-rows.ts';
 import { queueRows } from './queue-rows.ts';
 import { loadRows } from './load-rows.ts';
+import { fleetRows } from './fleet-rows.ts';
 
-const PROVIDERS: readonly RowProvider[] = [hotPathRows, bundleRows, coldImportRows, generatorRows, diagnosticsRows, ingestRows, overloadRows, outageRows, scanRows, queueRows, loadRows];
+const PROVIDERS: readonly RowProvider[] = [hotPathRows, bundleRows, coldImportRows, generatorRows, diagnosticsRows, ingestRows, overloadRows, outageRows, scanRows, queueRows, loadRows, fleetRows];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
