@@ -28,13 +28,17 @@ import type { HintSources } from './spec.js';
 
 /** A node-redis client (`createClient()` of the `redis` package, 4 or later), as far as this store uses it. */
 export interface NodeRedisClient {
+  /** Sends one command (its arguments as strings), giving up after `timeout` ms. */
   sendCommand(args: string[], options?: { readonly timeout?: number }): Promise<unknown>;
+  /** Whether the client is connected: calls are sent only then. */
   readonly isReady?: boolean;
 }
 
 /** An ioredis client (`new Redis()`), as far as this store uses it. */
 export interface IORedisClient {
+  /** Sends one command. */
   call(command: string, ...args: string[]): Promise<unknown>;
+  /** The connection's state: calls are sent only while it is "ready". */
   readonly status?: string;
 }
 

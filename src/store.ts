@@ -12,8 +12,11 @@ import { sharedLimiter } from './limiter.js';
 export interface Limiter {
   /** Resolves when an attempt may be sent, with a stamp to pass to recordSuccess and recordThrottle. */
   acquire(signal?: AbortSignal): Promise<number>;
+  /** Counts a successful attempt (`sentAt`: what acquire resolved with). */
   recordSuccess(sentAt?: number): void;
+  /** Counts a 429 of an attempt sent at `sentAt`, pausing the key for `hintMs`. */
   recordThrottle(hintMs?: number, sentAt?: number): void;
+  /** Learns from an answer's x-ratelimit-* headers (names from the registry's hints). */
   learnFromHeaders(headers: unknown, sources?: HintSources): void;
   /** The longest a 429's hint pauses the key, ms. */
   readonly maxPauseMs: number;
@@ -25,12 +28,15 @@ export interface Budget {
   readonly connectionCost: number;
   /** Spends `cost`; false (and nothing spent) when the budget cannot afford it. */
   tryAcquire(cost?: number): boolean | Promise<boolean>;
+  /** Returns `refund` tokens after a success, up to the capacity. */
   recordSuccess(refund?: number): void;
 }
 
 /** Gives each limiter key its limiter and its retry budget (the same objects for the same key). */
 export interface LimiterStore {
+  /** The limiter of `key`. */
   limiter(key: string): Limiter;
+  /** The retry budget of `key`. */
   budget(key: string): Budget;
 }
 
