@@ -10,6 +10,7 @@ import { classifyErrorIn, classifyFailureIn, classifyOnSurface, failureIn, throw
 import { isRetryableWith } from './retryable.js';
 import { raiseForStreamEventsIn, waitForResponseIn, type PolledResponse, type ResponsesClient, type RuntimeContext, type WaitOptions } from './poll.js';
 import { onRealtimeFailureIn, type RealtimeConnection } from './realtime.js';
+import { streamBackgroundResponseIn, type ResumableClient, type ResumeOptions, type StreamSource } from './resume.js';
 import { createRegistryRetry, type RetryOptions } from './retry.js';
 import type { Clock } from './backoff.js';
 
@@ -96,6 +97,16 @@ export function waitForResponse<TData>(client: ResponsesClient<TData>, id: strin
   return waitForResponseIn(context(), { client, id }, options);
 }
 
+/**
+ * A background response's stream events, surviving a dropped or stalled connection: resumed from
+ * the last sequence_number with `retrieve(id, { stream: true, starting_after })`, never created
+ * twice (unless `resubmit` is asked for a drop before the id is known); ends in the typed error
+ * when the response fails. Pass the event type as `E` (openai's `ResponseStreamEvent`).
+ */
+export function streamBackgroundResponse<E = unknown>(client: ResumableClient, source: StreamSource, options?: ResumeOptions): AsyncGenerator<E, void, undefined> {
+  return streamBackgroundResponseIn<E>(context(), client, source, options);
+}
+
 /** Passes stream events through; throws the typed error for response.failed and error events. */
 export function raiseForStreamEvents<T>(stream: AsyncIterable<T>, options?: RaiseOptions): AsyncGenerator<T, void, undefined> {
   return raiseForStreamEventsIn(context(), stream, options);
@@ -118,6 +129,7 @@ export type { FailureFacts, RaiseOptions } from './classify.js';
 export { FAILURE_BRAND, isOpenAIFailure, type FailureKind, type OpenAIFailure } from './failure.js';
 export { FAILURE_FIELDS } from './failure-record.generated.js';
 export type { RealtimeConnection, RealtimeEventName } from './realtime.js';
+export { StreamDropError, StreamStallError, type ReconnectEvent, type ResumableClient, type ResumeOptions, type StreamSource } from './resume.js';
 export { PollFaultError, PollTimeoutError, type PollHeaders, type PolledResponse, type ResponsesClient, type WaitOptions } from './poll.js';
 export { memoryStore, type Budget, type Limiter, type LimiterStore } from './store.js';
 export { RetryBudget, sharedRetryBudget, type GiveUpEvent, type GiveUpReason, type RetryBudgetOptions, type RetryEvent, type RetryOptions } from './retry.js';

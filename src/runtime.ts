@@ -8,6 +8,7 @@ import type { FailureClass } from './failure.js';
 import { raiseForStreamEventsIn, waitForResponseIn, type PolledResponse, type ResponsesClient, type RuntimeContext, type WaitOptions } from './poll.js';
 import { onRealtimeFailureIn, type RealtimeConnection } from './realtime.js';
 import { createRegistryRetry } from './retry.js';
+import { streamBackgroundResponseIn, type ResumableClient, type ResumeOptions, type StreamSource } from './resume.js';
 import type { Outcome, RegistryTables } from './spec.js';
 
 export { categoryOf } from './classify.js';
@@ -102,6 +103,8 @@ export function createRuntime(registry: RuntimeRegistry) {
     withRetry: retry.withRetry,
     /** Polls a background response until it is terminal; throws the typed error when it failed. Resolves to the client's `Response` type. */
     waitForResponse: <TData>(client: ResponsesClient<TData>, id: string, options?: WaitOptions): Promise<PolledResponse<TData>> => waitForResponseIn(ctx, { client, id }, options),
+    /** A background response's stream events, resumed after a drop or a stall from the last sequence_number; ends in the typed error when it fails. */
+    streamBackgroundResponse: <E = unknown>(client: ResumableClient, source: StreamSource, options?: ResumeOptions): AsyncGenerator<E, void, undefined> => streamBackgroundResponseIn<E>(ctx, client, source, options),
     /** Passes stream events through; throws the typed error for response.failed and error events. */
     raiseForStreamEvents: <T>(stream: AsyncIterable<T>, options?: RaiseOptions): AsyncGenerator<T, void, undefined> => raiseForStreamEventsIn(ctx, stream, options),
     /** Reports each failure of a Realtime session to `listener` as the typed error, without ending the session; returns a function that stops listening. */
