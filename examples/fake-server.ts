@@ -2,7 +2,7 @@
  * Runs one example against a local fake of the OpenAI API, so it needs no key and no network:
  *
  *   npm run example                      # background-retry
- *   npm run example -- streaming         # or batches, custom-registry, logging
+ *   npm run example -- streaming         # or resume, batches, custom-registry, logging
  *
  * It starts the scriptable server the end-to-end tests use, scripts the answers the example
  * meets, points the openai client at it (OPENAI_BASE_URL) and imports the example.
@@ -31,6 +31,13 @@ const SCRIPTS: Readonly<Record<string, (server: PlayServer) => void>> = {
         { event: 'response.failed', data: { type: 'response.failed', sequence_number: 2, response: failedResponse } },
       ],
     });
+  },
+  resume: (s) => {
+    const delta = (n: number, text: string) => ({ event: 'response.output_text.delta', data: { type: 'response.output_text.delta', sequence_number: n, item_id: 'msg_1', output_index: 0, content_index: 0, delta: text, logprobs: [] } });
+    // The first connection ends after three events, with no terminal one (a proxy cutting it);
+    // the resumed one (GET /responses/resp_1?stream=true&starting_after=2) carries the rest.
+    s.script('POST /responses', { sse: [{ event: 'response.created', data: { type: 'response.created', sequence_number: 0, response: response('queued', { background: true }) } }, delta(1, 'One, two'), delta(2, ', three')] });
+    s.script('GET /responses/resp_1', { sse: [delta(3, ', four'), delta(4, ', five.'), { event: 'response.completed', data: { type: 'response.completed', sequence_number: 5, response: response('completed') } }] });
   },
   batches: (s) => {
     s.script('GET /batches/batch_1', { body: { id: 'batch_1', object: 'batch', status: 'completed', endpoint: '/v1/responses', output_file_id: 'file-out', error_file_id: 'file-err' } });

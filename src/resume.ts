@@ -16,10 +16,6 @@ import { DEFAULT_LIMITER_KEY, abortableSleep, checkNumber, type Sleep } from './
 import type { RuntimeContext } from './poll.js';
 import { checkStore, memoryStore, type Budget, type Limiter, type LimiterStore } from './store.js';
 
-/** Request options openai's methods take (only the signal is used). */
-interface RequestOptions {
-  readonly signal?: AbortSignal;
-}
 
 /**
  * What streamBackgroundResponse calls on an openai client (`client.responses.create` with
@@ -28,9 +24,12 @@ interface RequestOptions {
  */
 export interface ResumableClient {
   readonly responses: {
-    create(body: never, options?: RequestOptions): PromiseLike<unknown>;
-    retrieve(id: string, query: never, options?: RequestOptions): PromiseLike<unknown>;
-    cancel?(id: string, options?: RequestOptions): PromiseLike<unknown>;
+    /** Creates the response: called as `create({ ...params, background: true, stream: true }, { signal })`. */
+    create(body: never, options?: { readonly signal?: AbortSignal }): PromiseLike<unknown>;
+    /** Resumes its stream: called as `retrieve(id, { stream: true, starting_after }, { signal })`. */
+    retrieve(id: string, query: never, options?: { readonly signal?: AbortSignal }): PromiseLike<unknown>;
+    /** Used only with cancelOnAbort. */
+    cancel?(id: string, options?: { readonly signal?: AbortSignal }): PromiseLike<unknown>;
   };
 }
 
@@ -76,6 +75,7 @@ export interface ResumeOptions extends Clock, RaiseOptions {
   readonly budget?: Budget | false;
   readonly limiterKey?: string;
   readonly store?: LimiterStore;
+  /** Called before each reconnect's wait. */
   readonly onReconnect?: (event: ReconnectEvent) => void;
   readonly sleep?: Sleep;
 }

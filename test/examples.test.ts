@@ -27,6 +27,12 @@ describe('examples run end to end against the local fake server', { timeout: 60_
     expect(stdout).toContain('stream failed after "One, two": ServerError (server_error), retryable: true, output delivered: true');
   });
 
+  it('resume: a stream cut halfway is resumed after its last event, not created again', async () => {
+    const { stdout } = await runExample('resume');
+    expect(stdout).toMatch(/^connection lost after event 2; resuming resp_1 in \d+ ms$/m);
+    expect(stdout).toContain('completed: One, two, three, four, five.');
+  });
+
   it('batches: classifies every failed line and picks the ones to resubmit', async () => {
     const { stdout } = await runExample('batches');
     expect(stdout).toContain('3 failed lines; resubmit in a new batch: line-2, line-4');

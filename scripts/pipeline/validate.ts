@@ -249,7 +249,7 @@ function schemaDiagnostic(f: LoadedFile, e: ErrorObject): Diagnostic {
  * Error): generated classes share the package's namespace. test/runtime-exports.test.ts checks
  * this list against src/index.ts, so a new runtime error cannot be shadowed silently.
  */
-export const RUNTIME_ERROR_EXPORTS: readonly string[] = ['PollFaultError', 'PollTimeoutError'];
+export const RUNTIME_ERROR_EXPORTS: readonly string[] = ['PollFaultError', 'PollTimeoutError', 'StreamDropError', 'StreamStallError'];
 
 /** Words that cannot name a class, and globals a generated class must not shadow. */
 const RESERVED = new Set([
