@@ -6,7 +6,7 @@ import { defineConfig } from 'tsup';
  * openai's matching copy of its error classes (`openai` stays external).
  */
 export default defineConfig({
-  entry: { index: 'src/index.ts', runtime: 'src/runtime.ts', redis: 'src/redis.ts' },
+  entry: { index: 'src/index.ts', runtime: 'src/runtime.ts', redis: 'src/redis.ts', otel: 'src/otel.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

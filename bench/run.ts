@@ -8,7 +8,7 @@
  * (retry-rows.ts), the limiter's queue at scale (queue-rows.ts) and the real-time load matrix
  * (load-rows.ts: a real openai client against a local server; `npx tsx bench/load-only.ts` runs
  * only it), and a fleet of processes on one quota through a real redis-server (fleet-rows.ts;
- * `npx tsx bench/fleet-only.ts`).
+ * `npx tsx bench/fleet-only.ts`), and telemetry on vs off (telemetry-rows.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -18,8 +18,9 @@ import { outageRows, overloadRows, retryDetails, scanRows } from './retry-rows.t
 import { queueRows } from './queue-rows.ts';
 import { loadRows } from './load-rows.ts';
 import { fleetRows } from './fleet-rows.ts';
+import { telemetryRows } from './telemetry-rows.ts';
 
-const PROVIDERS: readonly RowProvider[] = [hotPathRows, bundleRows, coldImportRows, generatorRows, diagnosticsRows, ingestRows, overloadRows, outageRows, scanRows, queueRows, loadRows, fleetRows];
+const PROVIDERS: readonly RowProvider[] = [hotPathRows, bundleRows, coldImportRows, generatorRows, diagnosticsRows, ingestRows, overloadRows, outageRows, scanRows, queueRows, loadRows, fleetRows, telemetryRows];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -132,6 +132,7 @@ export type { RealtimeConnection, RealtimeEventName } from './realtime.js';
 export { StreamDropError, StreamStallError, type ReconnectEvent, type ResumableClient, type ResumeOptions, type StreamSource } from './resume.js';
 export { PollFaultError, PollTimeoutError, type PollHeaders, type PolledResponse, type ResponsesClient, type WaitOptions } from './poll.js';
 export { memoryStore, type Budget, type Limiter, type LimiterStore } from './store.js';
+export { addRetryObserver, type AttemptEvent, type RetryObserver } from './observe.js';
 export { RetryBudget, sharedRetryBudget, type GiveUpEvent, type GiveUpReason, type RetryBudgetOptions, type RetryEvent, type RetryOptions } from './retry.js';
 export { AdaptiveLimiter, DEFAULT_LIMITER_KEY, limiterSnapshots, sharedLimiter, type LimiterOptions, type LimiterSnapshot, type RateSource, type Sleep } from './limiter.js';
 export { defaultLimiterKey, pacedFetch, type Fetch, type PacedFetchOptions } from './pacing.js';

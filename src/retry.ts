@@ -21,6 +21,7 @@ import { connectionBackoff as defaultConnectionBackoff, DEFAULT_HINT_SOURCES } f
 import { abortableSleep, DEFAULT_LIMITER_KEY, DEFAULT_MAX_PAUSE_MS, headersOf, type Sleep } from './limiter.js';
 import { isPacedError } from './pacing.js';
 import { checkStore, memoryStore, type Budget, type Limiter, type LimiterStore } from './store.js';
+import { retryObservers, tell } from './observe.js';
 import type { BackoffProfile, RegistryTables } from './spec.js';
 
 export { abortableSleep };
@@ -227,10 +228,15 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
     // Once an attempt's error shows that pacedFetch paced it, pacing its retries here would take a
     // second slot and count them twice.
     let pacedUpstream = false;
+    // Observers (addRetryObserver: the OpenTelemetry integration) are told each attempt, retry and give-up.
+    const observers = retryObservers();
+    const watched = observers.length > 0;
     for (let attempt = 1; ; attempt++) {
       if (options.signal?.aborted) throw options.signal.reason;
       const paceHere = limiter !== false && !pacedUpstream;
+      const asked = watched && paceHere ? globalThis.performance.now() : 0;
       const sentAt = paceHere ? await limiter.acquire(options.signal) : undefined;
+      const pacedMs = watched && paceHere ? globalThis.performance.now() - asked : 0;
       let failed = false;
       let error: unknown;
       let result!: T;
@@ -247,14 +253,18 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
         } catch {
           // a limiter or budget that fails to count a success does not undo it (nor resubmit it)
         }
+        if (watched) tell(observers, 'attempt', { limiterKey: key, attempt, pacedMs, error: undefined, facts: undefined });
         return result;
       }
       if (options.signal?.aborted) throw options.signal.reason;
       pacedUpstream ||= isPacedError(error);
       const facts = classifyError(error);
       const how = retryProfile(error, facts);
+      if (watched) tell(observers, 'attempt', { limiterKey: key, attempt, pacedMs, error, facts });
       const giveUp = (reason: GiveUpReason, hint?: number): never => {
-        options.onGiveUp?.({ error, facts, attempt, reason, ...(isHint(hint) ? { retryAfterMs: hint, retryAt: now() + hint } : {}) });
+        const event: GiveUpEvent = { error, facts, attempt, reason, ...(isHint(hint) ? { retryAfterMs: hint, retryAt: now() + hint } : {}) };
+        if (watched) tell(observers, 'giveUp', { ...event, limiterKey: key });
+        options.onGiveUp?.(event);
         throw error;
       };
       // Every answer teaches the limiter that paced it, a refusal's headers included.
@@ -276,6 +286,7 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
       if (budget && cost > 0 && !(await budget.tryAcquire(cost))) return giveUp('budget', hint);
       lastCost = cost;
       const delayMs = limiterWaits ? 0 : profileDelayMs(how.profile, attempt, { ...clockOf(options), hintMs: hint });
+      if (watched) tell(observers, 'retry', { error, facts, attempt, delayMs, limiterKey: key });
       options.onRetry?.({ error, facts, attempt, delayMs });
       if (delayMs > 0) await sleep(delayMs, options.signal);
     }

@@ -49,6 +49,8 @@ describe('npm run bench -- --quick', () => {
         'acquisition through Redis, one process at low load (100/s against 1000/s), vs the in-memory store: added median latency',
       ]),
     );
+    // Telemetry on vs off, with the real OpenTelemetry SDKs.
+    expect(rows.map((r) => r.what)).toEqual(expect.arrayContaining(['telemetry on vs off: raiseForFailedResponse on a completed Response']));
     const outage = rows.find((r) => r.what.endsWith('restarted empty): requests served')) as BenchRow;
     expect(outage.ours).toBeGreaterThan(0);
     const served = rows.find((r) => r.what === 'load 100/s (quick): success') as BenchRow;
