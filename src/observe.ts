@@ -21,8 +21,11 @@ export interface AttemptEvent {
 
 /** Watches withRetry calls; every method is optional, and one that throws is ignored. */
 export interface RetryObserver {
+  /** After each attempt, its outcome. */
   attempt?(event: AttemptEvent): void;
+  /** Before each retry's wait. */
   retry?(event: RetryEvent & { readonly limiterKey: string }): void;
+  /** When withRetry stops retrying and rethrows. */
   giveUp?(event: GiveUpEvent & { readonly limiterKey: string }): void;
 }
 

@@ -51,12 +51,30 @@ export interface InstrumentOptions {
   readonly unit?: string;
 }
 
+/** An OpenTelemetry Histogram, as far as this module uses it. */
+export interface HistogramLike {
+  /** Records one value with its attributes. */
+  record(value: number, attributes?: Attributes): void;
+}
+
+/** The api's `metrics`. */
+export interface MetricsApiLike {
+  /** The Meter of an instrumentation scope. */
+  getMeter(name: string, version?: string): MeterLike;
+}
+
+/** The api's `trace`. */
+export interface TraceApiLike {
+  /** The span of the active context, if any. */
+  getActiveSpan(): SpanLike | undefined;
+}
+
 /** An OpenTelemetry Meter, as far as this module uses it. */
 export interface MeterLike {
   /** A monotonic sum read at each collection. */
   createObservableCounter(name: string, options?: InstrumentOptions): ObservableLike;
   /** A histogram. */
-  createHistogram(name: string, options?: InstrumentOptions): { record(value: number, attributes?: Attributes): void };
+  createHistogram(name: string, options?: InstrumentOptions): HistogramLike;
   /** A gauge read at each collection. */
   createObservableGauge(name: string, options?: InstrumentOptions): ObservableLike;
 }
@@ -70,11 +88,11 @@ export interface SpanLike {
 /** The `@opentelemetry/api` module, or the parts of it this module uses. */
 export interface TelemetryApi {
   /** The api's `metrics` (its global MeterProvider); ignored when `meter` is given. */
-  readonly metrics?: { getMeter(name: string, version?: string): MeterLike };
+  readonly metrics?: MetricsApiLike;
   /** A Meter of your own. */
   readonly meter?: MeterLike;
   /** The api's `trace`, for span events on the active span; without it, no span events. */
-  readonly trace?: { getActiveSpan(): SpanLike | undefined };
+  readonly trace?: TraceApiLike;
 }
 
 /** What instrumentRetries returns. */
