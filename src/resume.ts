@@ -107,7 +107,8 @@ export class StreamDropError extends Error {
   }
 }
 
-const TERMINAL: ReadonlySet<unknown> = new Set(['response.completed', 'response.failed', 'response.incomplete', 'error']);
+/** The events after which a response's stream has nothing more to send. */
+const isTerminal = (type: unknown): boolean => type === 'response.completed' || type === 'response.failed' || type === 'response.incomplete' || type === 'error';
 
 function sequenceOf(event: unknown): number | undefined {
   const n = (event as { sequence_number?: unknown } | null)?.sequence_number;
@@ -209,7 +210,7 @@ export async function* streamBackgroundResponseIn<E = unknown>(ctx: RuntimeConte
               const type = (event as { type?: unknown } | null)?.type;
               yield event;
               delivered ||= eventShowsOutput(ctx.tables, event);
-              if (TERMINAL.has(type)) {
+              if (isTerminal(type)) {
                 finished = true;
                 return;
               }
