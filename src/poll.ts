@@ -8,8 +8,8 @@ import { MAX_MESSAGE, backoffProfile, classifyErrorIn, eventShowsOutput, isApiEr
 import { clockOf, profileDelayMs, type Clock } from './backoff.js';
 import { isOpenAIFailure, type FailureClass } from './failure.js';
 import { redactSecrets } from './redact.js';
-import { DEFAULT_LIMITER_KEY, MAX_TIMER_MS, abortableSleep, checkNumber, headersOf } from './limiter.js';
-import { checkStore, memoryStore, type Limiter, type LimiterStore } from './store.js';
+import { MAX_TIMER_MS, abortableSleep, checkNumber, headersOf } from './limiter.js';
+import { limiterOf, type Limiter, type LimiterStore } from './store.js';
 import { isPacedError, isPacedHeaders } from './pacing.js';
 import type { RegistryTables } from './spec.js';
 
@@ -185,9 +185,7 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
     throw error;
   };
   const timedOut = () => new PollTimeoutError(id, lastStatus, timeoutMs);
-  checkStore(options.store);
-  if (options.limiterKey !== undefined && typeof options.limiterKey !== 'string') throw new TypeError(`limiterKey must be a string, got ${typeof options.limiterKey}`);
-  const limiter = options.limiter === undefined ? (options.store ?? memoryStore).limiter(options.limiterKey ?? DEFAULT_LIMITER_KEY) : options.limiter;
+  const limiter = limiterOf(options);
   // As in withRetry: once a poll's answer shows that pacedFetch paced it, the polls are paced there alone.
   let pacedUpstream = false;
 

@@ -253,8 +253,6 @@ class RedisLimiter implements Limiter {
   /** Headers learned and not yet sent (they go with the answer's success or 429). */
   #headers: string[] | undefined;
   #flush: ReturnType<typeof setTimeout> | undefined;
-  /** The fleet's rate at the last answer (Infinity: not paced). */
-  rate = Number.POSITIVE_INFINITY;
 
   constructor(readonly state: KeyState) {
     this.maxPauseMs = state.local.maxPauseMs;
@@ -332,15 +330,9 @@ class RedisLimiter implements Limiter {
     }
   }
 
-  /** An acquire reply's wait and slot; notes the fleet's rate. */
+  /** An acquire reply's wait and slot. */
   #read(reply: string[]): [number, number] {
-    this.#noteRate(reply[2]);
     return [toNumber(reply[0]), toNumber(reply[1])];
-  }
-
-  #noteRate(text: string | undefined): void {
-    const rate = toNumber(text);
-    this.rate = rate > 0 ? rate : Number.POSITIVE_INFINITY;
   }
 
   recordSuccess(sentAt?: number): void {
@@ -381,7 +373,6 @@ class RedisLimiter implements Limiter {
     const ahead = kind === 'success' && this.#waiting === 0 && this.#held === undefined && this.#ahead === undefined && !this.state.isLocal;
     const call = this.state.run('answer', [kind, String(this.#waiting), hint, sentAt, ...headers, ahead ? '1' : '0']).then((reply) => {
       if (reply === undefined) return;
-      this.#noteRate(reply[0]);
       const waitMs = toNumber(reply[1]);
       const slot = toNumber(reply[2]);
       if (ahead && waitMs === 0 && Number.isFinite(slot)) this.#held = { slot, at: epochNow() };

@@ -12,9 +12,9 @@ import { clockOf, profileDelayMs, type Clock } from './backoff.js';
 import { backoffProfile, classifyErrorIn, eventShowsOutput, isTransportFailure, raiseIn, readString, type RaiseOptions } from './classify.js';
 import { isOpenAIFailure } from './failure.js';
 import type { Replay } from './failure-record.generated.js';
-import { DEFAULT_LIMITER_KEY, abortableSleep, checkNumber, type Sleep } from './limiter.js';
+import { abortableSleep, checkNumber, type Sleep } from './limiter.js';
 import type { RuntimeContext } from './poll.js';
-import { checkStore, memoryStore, type Budget, type Limiter, type LimiterStore } from './store.js';
+import { budgetOf, limiterOf, type Budget, type Limiter, type LimiterStore } from './store.js';
 
 
 /**
@@ -142,8 +142,6 @@ function checkResumeOptions(options: ResumeOptions): void {
   for (const name of ['resubmit', 'cancelOnAbort'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${typeof options[name]}`);
   }
-  if (options.limiterKey !== undefined && typeof options.limiterKey !== 'string') throw new TypeError(`limiterKey must be a string, got ${typeof options.limiterKey}`);
-  checkStore(options.store);
 }
 
 /**
@@ -159,10 +157,8 @@ export async function* streamBackgroundResponseIn<E = unknown>(ctx: RuntimeConte
   const profile = backoffProfile(ctx.tables, ctx.tables.polling.faultBackoff);
   const maxReconnects = options.maxReconnects ?? profile.maxAttempts;
   const stallMs = options.stallMs ?? 60_000;
-  const key = options.limiterKey ?? DEFAULT_LIMITER_KEY;
-  const store = options.store ?? memoryStore;
-  const limiter = options.limiter === undefined ? store.limiter(key) : options.limiter;
-  const budget = options.budget === undefined ? store.budget(key) : options.budget;
+  const limiter = limiterOf(options);
+  const budget = budgetOf(options);
   const sleep = options.sleep ?? abortableSleep;
   const signal = options.signal;
   let id = creating ? undefined : source.responseId;

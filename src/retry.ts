@@ -20,7 +20,7 @@ import { backoffProfile, isConnectionError, type FailureFacts } from './classify
 import { connectionBackoff as defaultConnectionBackoff, DEFAULT_HINT_SOURCES } from './hint-defaults.js';
 import { abortableSleep, DEFAULT_LIMITER_KEY, DEFAULT_MAX_PAUSE_MS, headersOf, type Sleep } from './limiter.js';
 import { isPacedError } from './pacing.js';
-import { checkStore, memoryStore, type Budget, type Limiter, type LimiterStore } from './store.js';
+import { budgetOf, limiterOf, type Budget, type Limiter, type LimiterStore } from './store.js';
 import { retryObservers, tell } from './observe.js';
 import type { BackoffProfile, RegistryTables } from './spec.js';
 
@@ -107,11 +107,6 @@ function statusOf(e: unknown): unknown {
   }
 }
 
-function isLimiter(x: unknown): x is Limiter {
-  const l = x as Limiter;
-  return x !== null && typeof x === 'object' && typeof l.acquire === 'function' && typeof l.recordThrottle === 'function' && typeof l.recordSuccess === 'function';
-}
-
 /** Rejects options that make no sense with a TypeError naming the option. */
 function checkRetryOptions(options: RetryOptions): void {
   if (options.maxAttempts !== undefined && !(Number.isInteger(options.maxAttempts) && options.maxAttempts >= 1)) {
@@ -120,13 +115,6 @@ function checkRetryOptions(options: RetryOptions): void {
   for (const name of ['random', 'now', 'sleep', 'onRetry', 'onGiveUp'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`${name} must be a function, got ${typeof options[name]}`);
   }
-  const budget = options.budget;
-  if (budget !== undefined && budget !== false && !(budget !== null && typeof budget === 'object' && typeof budget.tryAcquire === 'function' && typeof budget.recordSuccess === 'function')) {
-    throw new TypeError('budget must be a RetryBudget or false');
-  }
-  if (options.limiter !== undefined && options.limiter !== false && !isLimiter(options.limiter)) throw new TypeError('limiter must be an AdaptiveLimiter or false');
-  checkStore(options.store);
-  if (options.limiterKey !== undefined && typeof options.limiterKey !== 'string') throw new TypeError(`limiterKey must be a string, got ${typeof options.limiterKey}`);
   if (options.resubmitAfterOutput !== undefined && typeof options.resubmitAfterOutput !== 'boolean') throw new TypeError(`resubmitAfterOutput must be a boolean, got ${typeof options.resubmitAfterOutput}`);
 }
 
@@ -218,9 +206,8 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
     checkRetryOptions(options);
     if (options.random !== undefined) drawRandom(options); // a broken random source fails before any attempt
     const key = options.limiterKey ?? DEFAULT_LIMITER_KEY;
-    const store = options.store ?? memoryStore;
-    const budget = options.budget === undefined ? store.budget(key) : options.budget;
-    const limiter = options.limiter === undefined ? store.limiter(key) : options.limiter;
+    const budget = budgetOf(options);
+    const limiter = limiterOf(options);
     const sleep = options.sleep ?? abortableSleep;
     const now = options.now ?? Date.now;
     const callerLimit = options.maxAttempts ?? Number.POSITIVE_INFINITY;

@@ -6,7 +6,7 @@
  */
 import type { HintSources } from './backoff.js';
 import { sharedRetryBudget } from './budget.js';
-import { sharedLimiter } from './limiter.js';
+import { DEFAULT_LIMITER_KEY, sharedLimiter } from './limiter.js';
 
 /** What paces the attempts of one key: AdaptiveLimiter, or a store's shared limiter. */
 export interface Limiter {
@@ -42,6 +42,40 @@ export interface LimiterStore {
 
 /** The default store: the process-wide limiters and budgets (shared by the ESM and CommonJS copies). */
 export const memoryStore: LimiterStore = { limiter: sharedLimiter, budget: sharedRetryBudget };
+
+/** The options by which a call picks its limiter and budget (withRetry, waitForResponse, streamBackgroundResponse). */
+export interface PacingOptions {
+  readonly limiter?: Limiter | false;
+  readonly budget?: Budget | false;
+  readonly limiterKey?: string;
+  readonly store?: LimiterStore;
+}
+
+function keyOf(options: PacingOptions): string {
+  if (options.limiterKey !== undefined && typeof options.limiterKey !== 'string') throw new TypeError(`limiterKey must be a string, got ${typeof options.limiterKey}`);
+  checkStore(options.store);
+  return options.limiterKey ?? DEFAULT_LIMITER_KEY;
+}
+
+/** The call's limiter: its own (`false` for none), else the store's of its key. Bad options are a TypeError naming them. */
+export function limiterOf(options: PacingOptions): Limiter | false {
+  const key = keyOf(options);
+  const l = options.limiter;
+  if (l === undefined) return (options.store ?? memoryStore).limiter(key);
+  if (l !== false && !(l !== null && typeof l === 'object' && typeof l.acquire === 'function' && typeof l.recordThrottle === 'function' && typeof l.recordSuccess === 'function')) {
+    throw new TypeError('limiter must be an AdaptiveLimiter or false');
+  }
+  return l;
+}
+
+/** The call's retry budget: its own (`false` for none), else the store's of its key. */
+export function budgetOf(options: PacingOptions): Budget | false {
+  const key = keyOf(options);
+  const b = options.budget;
+  if (b === undefined) return (options.store ?? memoryStore).budget(key);
+  if (b !== false && !(b !== null && typeof b === 'object' && typeof b.tryAcquire === 'function' && typeof b.recordSuccess === 'function')) throw new TypeError('budget must be a RetryBudget or false');
+  return b;
+}
 
 /** Rejects a store option that is not a LimiterStore. */
 export function checkStore(store: unknown): asserts store is LimiterStore | undefined {
