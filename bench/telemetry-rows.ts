@@ -15,7 +15,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI, { RateLimitError } from 'openai';
 import { consume, median, round, type BenchRow, type RowProvider } from './framework.ts';
-import { raiseForFailedResponse, withRetry } from '../src/index.ts';
+import { addRetryObserver, raiseForFailedResponse, withRetry } from '../src/index.ts';
 import { instrumentRetries, type RetryTelemetry } from '../src/otel.ts';
 
 type Run = () => unknown;
@@ -97,6 +97,22 @@ export const telemetryRows: RowProvider & { run: (quick: boolean) => Promise<Ben
     server.closeAllConnections();
     server.close();
     const retried = await onVsOff(retry, attach, rounds, quick ? 500 : 5_000);
+    // The least any span-event telemetry costs here: the SDK's addEvent with the same attributes, and nothing else.
+    const sdkEventOnly = () => {
+      const remove = addRetryObserver({
+        retry: (e) =>
+          trace.getActiveSpan()?.addEvent('openai_error_registry.retry', {
+            'openai_error_registry.limiter_key': e.limiterKey,
+            'error.type': 'RateLimitExceededError',
+            'openai_error_registry.attempt': e.attempt,
+            'openai_error_registry.delay_ms': e.delayMs,
+            'openai_error_registry.code': 'rate_limit_exceeded',
+            'http.response.status_code': 429,
+          }),
+      });
+      return { stop: remove };
+    };
+    const floor = await onVsOff(retry, sdkEventOnly, rounds, quick ? 500 : 5_000);
     await reader.shutdown();
     metrics.disable();
     trace.disable();
@@ -104,9 +120,10 @@ export const telemetryRows: RowProvider & { run: (quick: boolean) => Promise<Ben
     const rows: BenchRow[] = [
       { what: 'telemetry on vs off: raiseForFailedResponse on a completed Response', ours: round(hot.on), baseline: round(hot.off), ratio: round(hot.ratio), target: '<= 1.05x', meets: hot.ratio <= 1.05, unit: 'us', note: `median of ${rounds} interleaved rounds; telemetry never runs on this path` },
       { what: 'telemetry on vs off: a retry through a real openai client (429, then 200 from a local server) inside an active span', ours: round(http.on), baseline: round(http.off), ratio: round(http.ratio), target: '<= 1.1x', meets: http.ratio <= 1.1, unit: 'us', note: `median of ${rounds} interleaved rounds of ${quick ? 30 : 300} retries; on: 2 attempts, a retry and a throttle counted, a span event` },
-      { what: 'telemetry on vs off: the same retry in process (a thrown 429, no network), its overhead alone', ours: round(retried.on), baseline: round(retried.off), ratio: round(retried.ratio), target: '<= 1.1x', meets: retried.ratio <= 1.1, unit: 'us', note: `median of ${rounds} interleaved rounds; what telemetry adds per retry: ${round(retried.on - retried.off)} us (the SDK's span event and four counts), against a retry loop of ${round(retried.off)} us with no request in it` },
+      { what: 'telemetry on vs off: the same retry in process (a thrown 429, no network), its overhead alone', ours: round(retried.on), baseline: round(retried.off), ratio: round(retried.ratio), target: '<= 1.1x', meets: retried.ratio <= 1.1, unit: 'us', note: `median of ${rounds} interleaved rounds; what telemetry adds per retry: ${round(retried.on - retried.off)} us (the SDK's span event and four counts), against a retry loop of ${round(retried.off)} us with no request in it; the SDK's addEvent with the same attributes and nothing else costs ${round(floor.ratio)}x on the same loop` },
     ];
     for (const r of rows) console.log(`  ${r.what}: ${r.ours} vs ${r.baseline} us (${r.ratio}x)`);
+    console.log(`  the SDK's span event alone on that loop: ${round(floor.ratio)}x`);
     return rows;
   },
 };

@@ -111,8 +111,6 @@ interface FailureName {
   readonly type: string;
   readonly code: string | undefined;
   readonly status: number | undefined;
-  /** The three as one string, to key counts by. */
-  readonly id: string;
 }
 
 function failureName(error: unknown, facts: FailureFacts | undefined): FailureName {
@@ -125,14 +123,15 @@ function failureName(error: unknown, facts: FailureFacts | undefined): FailureNa
   } catch {
     // an error whose fields throw is named by what could be read
   }
-  const name = typeof type === 'string' && type !== '' ? type : '_OTHER';
-  const code = typeof facts?.code === 'string' ? facts.code : undefined;
-  const s = typeof status === 'number' && Number.isInteger(status) ? status : undefined;
-  return { type: name, code, status: s, id: `${name}\u0000${code ?? ''}\u0000${s ?? ''}` };
+  return {
+    type: typeof type === 'string' && type !== '' ? type : '_OTHER',
+    code: typeof facts?.code === 'string' ? facts.code : undefined,
+    status: typeof status === 'number' && Number.isInteger(status) ? status : undefined,
+  };
 }
 
-function failureAttributes(key: string, f: FailureName | undefined, extra?: Attributes): Attributes {
-  const attributes: Attributes = { [`${PREFIX}.limiter_key`]: key, ...extra };
+function failureAttributes(key: string, f: FailureName | undefined): Attributes {
+  const attributes: Attributes = { [`${PREFIX}.limiter_key`]: key };
   if (f === undefined) return attributes;
   attributes['error.type'] = f.type;
   if (f.code !== undefined) attributes[`${PREFIX}.code`] = f.code;
@@ -140,22 +139,71 @@ function failureAttributes(key: string, f: FailureName | undefined, extra?: Attr
   return attributes;
 }
 
-/**
- * Counts kept here, one per set of attributes, and read by the SDK at each collection
- * (observable counters): an event costs a map lookup, not the SDK's attribute hashing.
- */
-class Tally {
-  readonly #entries = new Map<string, { readonly attributes: Attributes; value: number }>();
+/** The counts of one limiter key and one failure (or none: the successful attempts), with their attributes. */
+interface Row {
+  readonly key: string;
+  readonly name: FailureName | undefined;
+  readonly attributes: Attributes;
+  attempts: number;
+  retries: number;
+  /** Give-ups by reason, with the reason among the attributes. */
+  readonly giveUps: Map<string, { readonly attributes: Attributes; value: number }>;
+}
 
-  add(id: string, attributes: () => Attributes): void {
-    const entry = this.#entries.get(id);
-    if (entry !== undefined) entry.value++;
-    else this.#entries.set(id, { attributes: attributes(), value: 1 });
+/** The rows of one limiter key. */
+interface KeyRows {
+  readonly key: string;
+  readonly successes: Row;
+  /** Attempts answered 429, whatever the failure. */
+  throttles: number;
+  /** By error.type, then code, then status: strings the registry's tables already hold, so a lookup hashes nothing new. */
+  readonly failures: Map<string, Map<string | undefined, Map<number | undefined, Row>>>;
+}
+
+const newRow = (key: string, name: FailureName | undefined): Row => ({ key, name, attributes: failureAttributes(key, name), attempts: 0, retries: 0, giveUps: new Map() });
+
+/**
+ * The counts, kept here and read by the SDK at each collection (observable counters): an event
+ * costs a few map lookups of strings already hashed and an increment, not the SDK's attribute
+ * hashing. The row of the last failure is remembered, so its retry or give-up finds it at once.
+ */
+class Counts {
+  readonly #keys = new Map<string, KeyRows>();
+  #lastError: unknown;
+  #lastRow: Row | undefined;
+
+  keyRows(key: string): KeyRows {
+    let k = this.#keys.get(key);
+    if (k === undefined) this.#keys.set(key, (k = { key, successes: newRow(key, undefined), throttles: 0, failures: new Map() }));
+    return k;
   }
 
-  readonly observe = (result: ObservableResult): void => {
-    for (const { attributes, value } of this.#entries.values()) result.observe(value, attributes);
-  };
+  /** The row of `error` under `key`, named once per error. */
+  failure(k: KeyRows, error: unknown, facts: FailureFacts | undefined): Row {
+    const last = this.#lastRow;
+    if (last !== undefined && error === this.#lastError && last.key === k.key) return last;
+    const f = failureName(error, facts);
+    let byCode = k.failures.get(f.type);
+    if (byCode === undefined) k.failures.set(f.type, (byCode = new Map()));
+    let byStatus = byCode.get(f.code);
+    if (byStatus === undefined) byCode.set(f.code, (byStatus = new Map()));
+    let row = byStatus.get(f.status);
+    if (row === undefined) byStatus.set(f.status, (row = newRow(k.key, f)));
+    this.#lastError = error;
+    this.#lastRow = row;
+    return row;
+  }
+
+  *rows(): Generator<Row> {
+    for (const k of this.#keys.values()) {
+      yield k.successes;
+      for (const byCode of k.failures.values()) for (const byStatus of byCode.values()) yield* byStatus.values();
+    }
+  }
+
+  keys(): IterableIterator<KeyRows> {
+    return this.#keys.values();
+  }
 }
 
 /** Starts reporting every withRetry call of the process to OpenTelemetry (see the module comment). */
@@ -165,66 +213,76 @@ export function instrumentRetries(api: TelemetryApi): RetryTelemetry {
   if (meter === undefined || typeof meter.createObservableCounter !== 'function') throw new TypeError('instrumentRetries needs a Meter: pass the @opentelemetry/api module, or { meter }');
   const trace = api.trace;
   if (trace !== undefined && typeof trace.getActiveSpan !== 'function') throw new TypeError('trace must be the @opentelemetry/api trace object (with getActiveSpan)');
-  const counter = (name: string, description: string, unit: string) => {
-    const tally = new Tally();
-    const instrument = meter.createObservableCounter(`${PREFIX}.${name}`, { description, unit });
-    instrument.addCallback(tally.observe);
-    return { tally, stop: () => instrument.removeCallback(tally.observe) };
+  const counts = new Counts();
+  const detach: (() => void)[] = [];
+  const observable = (create: (name: string, options: InstrumentOptions) => ObservableLike, name: string, description: string, unit: string, observe: (result: ObservableResult) => void) => {
+    const instrument = create.call(meter, `${PREFIX}.${name}`, { description, unit });
+    instrument.addCallback(observe);
+    detach.push(() => instrument.removeCallback(observe));
   };
-  const attempts = counter('attempts', 'Attempts withRetry made, first calls included', '{attempt}');
-  const retries = counter('retries', 'Attempts withRetry resubmitted after a failure', '{retry}');
-  const throttles = counter('throttles', 'Attempts answered 429', '{attempt}');
-  const giveUps = counter('give_ups', 'withRetry calls that stopped retrying and rethrew', '{call}');
-  const waits = meter.createHistogram(`${PREFIX}.pacing.wait`, { description: 'Time an attempt that had to wait for its slot from the rate limiter waited', unit: 's' });
-  const rate = meter.createObservableGauge(`${PREFIX}.limiter.rate`, { description: "Each limiter key's learned rate", unit: '{request}/s' });
-  const observeRates = (result: ObservableResult) => {
+  const counter = meter.createObservableCounter;
+  observable(counter, 'attempts', 'Attempts withRetry made, first calls included', '{attempt}', (result) => {
+    for (const row of counts.rows()) if (row.attempts > 0) result.observe(row.attempts, row.attributes);
+  });
+  observable(counter, 'retries', 'Attempts withRetry resubmitted after a failure', '{retry}', (result) => {
+    for (const row of counts.rows()) if (row.retries > 0) result.observe(row.retries, row.attributes);
+  });
+  observable(counter, 'throttles', 'Attempts answered 429', '{attempt}', (result) => {
+    for (const k of counts.keys()) if (k.throttles > 0) result.observe(k.throttles, k.successes.attributes);
+  });
+  observable(counter, 'give_ups', 'withRetry calls that stopped retrying and rethrew', '{call}', (result) => {
+    for (const row of counts.rows()) for (const { value, attributes } of row.giveUps.values()) result.observe(value, attributes);
+  });
+  observable(meter.createObservableGauge, 'limiter.rate', "Each limiter key's learned rate", '{request}/s', (result) => {
     for (const { key, state } of limiterSnapshots()) if (Number.isFinite(state.rate)) result.observe(state.rate, { [`${PREFIX}.limiter_key`]: key });
-  };
-  rate.addCallback(observeRates);
-  const spanEvent = (name: string, attributes: Attributes) => {
+  });
+  const waits = meter.createHistogram(`${PREFIX}.pacing.wait`, { description: 'Time an attempt that had to wait for its slot from the rate limiter waited', unit: 's' });
+  /** A span event named `name` with a row's attributes and the attempt's. */
+  /** A span event named `name` with a row's attributes, the attempt, and one more (literal keys: an object V8 keeps fast). */
+  const spanEvent = (name: string, row: Row, attempt: number, moreKey: string, moreValue: string | number) => {
     try {
-      trace?.getActiveSpan()?.addEvent(name, attributes);
+      const span = trace?.getActiveSpan();
+      if (span === undefined) return;
+      const f = row.name as FailureName;
+      const attributes: Attributes = { 'openai_error_registry.limiter_key': row.key, 'error.type': f.type, 'openai_error_registry.attempt': attempt };
+      attributes[moreKey] = moreValue;
+      if (f.code !== undefined) attributes['openai_error_registry.code'] = f.code;
+      if (f.status !== undefined) attributes['http.response.status_code'] = f.status;
+      span.addEvent(name, attributes);
     } catch {
       // a tracer that fails does not fail the call
     }
   };
-  const idOf = (key: string, f: FailureName | undefined, extra = '') => (f === undefined ? key : `${key}\u0000${f.id}\u0000${extra}`);
-  // A failed attempt is followed by its retry or give-up, for the same error: it is named once.
-  let lastError: unknown;
-  let lastName: FailureName | undefined;
-  const nameOf = (error: unknown, facts: FailureFacts | undefined): FailureName => {
-    if (lastName === undefined || error !== lastError) {
-      lastName = failureName(error, facts);
-      lastError = error;
-    }
-    return lastName;
-  };
   const observer: RetryObserver = {
     attempt(e: AttemptEvent) {
-      const f = e.error === undefined ? undefined : (lastName = undefined, nameOf(e.error, e.facts));
-      attempts.tally.add(idOf(e.limiterKey, f), () => failureAttributes(e.limiterKey, f));
-      if (f?.status === 429) throttles.tally.add(e.limiterKey, () => failureAttributes(e.limiterKey, undefined));
+      const k = counts.keyRows(e.limiterKey);
+      if (e.error === undefined) k.successes.attempts++;
+      else {
+        const row = counts.failure(k, e.error, e.facts);
+        row.attempts++;
+        if (row.name?.status === 429) k.throttles++;
+      }
       // An attempt admitted at once did not wait (a resolved slot takes microseconds).
-      if (e.pacedMs >= MIN_WAIT_MS) waits.record(e.pacedMs / 1000, { [`${PREFIX}.limiter_key`]: e.limiterKey });
+      if (e.pacedMs >= MIN_WAIT_MS) waits.record(e.pacedMs / 1000, k.successes.attributes);
     },
     retry(e) {
-      const f = nameOf(e.error, e.facts);
-      retries.tally.add(idOf(e.limiterKey, f), () => failureAttributes(e.limiterKey, f));
-      if (trace !== undefined) spanEvent(`${PREFIX}.retry`, failureAttributes(e.limiterKey, f, { [`${PREFIX}.attempt`]: e.attempt, [`${PREFIX}.delay_ms`]: e.delayMs }));
+      const row = counts.failure(counts.keyRows(e.limiterKey), e.error, e.facts);
+      row.retries++;
+      if (trace !== undefined) spanEvent('openai_error_registry.retry', row, e.attempt, 'openai_error_registry.delay_ms', e.delayMs);
     },
     giveUp(e) {
-      const f = nameOf(e.error, e.facts);
-      const reason = { [`${PREFIX}.give_up_reason`]: e.reason };
-      giveUps.tally.add(idOf(e.limiterKey, f, e.reason), () => failureAttributes(e.limiterKey, f, reason));
-      if (trace !== undefined) spanEvent(`${PREFIX}.give_up`, failureAttributes(e.limiterKey, f, { ...reason, [`${PREFIX}.attempt`]: e.attempt }));
+      const row = counts.failure(counts.keyRows(e.limiterKey), e.error, e.facts);
+      const entry = row.giveUps.get(e.reason);
+      if (entry !== undefined) entry.value++;
+      else row.giveUps.set(e.reason, { attributes: { ...row.attributes, [`${PREFIX}.give_up_reason`]: e.reason }, value: 1 });
+      if (trace !== undefined) spanEvent('openai_error_registry.give_up', row, e.attempt, 'openai_error_registry.give_up_reason', e.reason);
     },
   };
   const remove = addRetryObserver(observer);
   return {
     stop() {
       remove();
-      rate.removeCallback(observeRates);
-      for (const c of [attempts, retries, throttles, giveUps]) c.stop();
+      for (const d of detach) d();
     },
   };
 }
