@@ -895,6 +895,77 @@ export const FALLBACKS: Readonly<Record<FallbackName, Outcome<ClassName, Backoff
     "status": 400,
   },
 };
+/** The http surface (in SURFACES, and in the views that read it). */
+const SURFACE_HTTP: SurfaceSpec<SurfaceName, FallbackName> = {
+  "name": "http",
+  "failedWhen": [],
+  "fields": {
+    "code": [
+      ["code"],
+      ["error", "code"],
+      ["error_code"],
+    ],
+    "message": [
+      ["error", "message"],
+      ["message"],
+    ],
+    "type": [
+      ["type"],
+      ["error", "type"],
+    ],
+    "reason": [],
+    "id": [],
+    "status": [],
+  },
+  "unknown": "http",
+  "replay": {
+    "started": false,
+    "output": [],
+    "conversation": [],
+  },
+};
+/** The response surface (in SURFACES, and in the views that read it). */
+const SURFACE_RESPONSE: SurfaceSpec<SurfaceName, FallbackName> = {
+  "name": "response",
+  "status": {
+    "path": ["status"],
+    "kinds": [
+      ["queued", "running"],
+      ["in_progress", "running"],
+      ["failed", "failed"],
+      ["incomplete", "incomplete"],
+      ["completed", "done"],
+      ["cancelled", "done"],
+    ],
+  },
+  "failedWhen": [],
+  "fields": {
+    "code": [
+      ["error", "code"],
+    ],
+    "message": [
+      ["error", "message"],
+    ],
+    "type": [
+      ["error", "type"],
+    ],
+    "reason": [
+      ["incomplete_details", "reason"],
+    ],
+    "id": [
+      ["id"],
+    ],
+    "status": [],
+  },
+  "unknown": "response",
+  "replay": {
+    "started": true,
+    "output": [],
+    "conversation": [
+      ["previous_response_id"],
+    ],
+  },
+};
 /** Surfaces in code-unit order of name; paths are split into segments. */
 export const SURFACES: readonly SurfaceSpec<SurfaceName, FallbackName>[] = [
   {
@@ -1249,34 +1320,7 @@ export const SURFACES: readonly SurfaceSpec<SurfaceName, FallbackName>[] = [
       "conversation": [],
     },
   },
-  {
-    "name": "http",
-    "failedWhen": [],
-    "fields": {
-      "code": [
-        ["code"],
-        ["error", "code"],
-        ["error_code"],
-      ],
-      "message": [
-        ["error", "message"],
-        ["message"],
-      ],
-      "type": [
-        ["type"],
-        ["error", "type"],
-      ],
-      "reason": [],
-      "id": [],
-      "status": [],
-    },
-    "unknown": "http",
-    "replay": {
-      "started": false,
-      "output": [],
-      "conversation": [],
-    },
-  },
+  SURFACE_HTTP,
   {
     "name": "realtime.error",
     "failedWhen": [],
@@ -1381,47 +1425,7 @@ export const SURFACES: readonly SurfaceSpec<SurfaceName, FallbackName>[] = [
       "conversation": [],
     },
   },
-  {
-    "name": "response",
-    "status": {
-      "path": ["status"],
-      "kinds": [
-        ["queued", "running"],
-        ["in_progress", "running"],
-        ["failed", "failed"],
-        ["incomplete", "incomplete"],
-        ["completed", "done"],
-        ["cancelled", "done"],
-      ],
-    },
-    "failedWhen": [],
-    "fields": {
-      "code": [
-        ["error", "code"],
-      ],
-      "message": [
-        ["error", "message"],
-      ],
-      "type": [
-        ["error", "type"],
-      ],
-      "reason": [
-        ["incomplete_details", "reason"],
-      ],
-      "id": [
-        ["id"],
-      ],
-      "status": [],
-    },
-    "unknown": "response",
-    "replay": {
-      "started": true,
-      "output": [],
-      "conversation": [
-        ["previous_response_id"],
-      ],
-    },
-  },
+  SURFACE_RESPONSE,
   {
     "name": "response.steer",
     "failedWhen": [],
@@ -1705,3 +1709,34 @@ export const RETRY: RetryTable = {
 export const CATEGORIES: readonly CategoryName[] = ["authentication", "cancelled", "conflict", "content_policy", "expired", "invalid_request", "not_found", "output_limit", "overloaded", "permission", "quota", "rate_limit", "server", "timeout", "unknown"];
 /** Every data table, as the runtime reads them. */
 export const TABLES: RegistryTables = { codes: CODES, surfaces: SURFACES, dispatch: DISPATCH, settled: SETTLED, fallbacks: FALLBACKS, backoff: BACKOFF, defaults: DEFAULTS, hints: HINTS, polling: POLLING };
+/** The tables a thrown error is judged by (the http surface): what classifyError and withRetry read. */
+export const HTTP_TABLES: RegistryTables = {
+  codes: CODES,
+  surfaces: [SURFACE_HTTP],
+  dispatch: [],
+  settled: [],
+  fallbacks: FALLBACKS,
+  backoff: BACKOFF,
+  defaults: DEFAULTS,
+  hints: HINTS,
+  polling: POLLING,
+};
+/** The tables of a polled Response (the http and response surfaces): what waitForResponse reads. */
+export const RESPONSE_TABLES: RegistryTables = {
+  codes: CODES,
+  surfaces: [SURFACE_HTTP, SURFACE_RESPONSE],
+  dispatch: [
+    {
+      "path": ["object"],
+      "surfaces": [
+        ["response", "response"],
+      ],
+    },
+  ],
+  settled: ["completed", "cancelled", "queued", "in_progress"],
+  fallbacks: FALLBACKS,
+  backoff: BACKOFF,
+  defaults: DEFAULTS,
+  hints: HINTS,
+  polling: POLLING,
+};

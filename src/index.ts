@@ -5,7 +5,7 @@
  * just what a program uses.
  */
 import { CLASSES } from '../generated/errors.js';
-import { RETRY, TABLES, type BackoffName, type CategoryName, type ClassName, type SurfaceName } from '../generated/registry.js';
+import { HTTP_TABLES, RESPONSE_TABLES, RETRY, TABLES, type BackoffName, type CategoryName, type ClassName, type SurfaceName } from '../generated/registry.js';
 import { classifyErrorIn, classifyFailureIn, classifyOnSurface, failureIn, thrownFrom, type FailureFacts, type RaiseOptions } from './classify.js';
 import { isRetryableWith } from './retryable.js';
 import { raiseForStreamEventsIn, waitForResponseIn, type PolledResponse, type ResponsesClient, type RuntimeContext, type WaitOptions } from './poll.js';
@@ -13,6 +13,7 @@ import { onRealtimeFailureIn, type RealtimeConnection } from './realtime.js';
 import { streamBackgroundResponseIn, type ResumableClient, type ResumeOptions, type StreamSource } from './resume.js';
 import { createRegistryRetry, type RetryOptions } from './retry.js';
 import type { Clock } from './backoff.js';
+import type { RegistryTables } from './spec.js';
 
 /** The embedded registry, as raising takes it. */
 const EMBEDDED = { tables: TABLES, classes: CLASSES };
@@ -52,7 +53,8 @@ export function classifyBatchLine(line: unknown): (RegistryFailureFacts & { read
 
 /** The registry's facts for a thrown error (a registry error or a plain openai APIError). */
 export function classifyError(e: unknown): RegistryFailureFacts | undefined {
-  return classifyErrorIn(TABLES, e) as RegistryFailureFacts | undefined;
+  // A thrown error is judged by the http surface alone (HTTP_TABLES: every code, no other surface).
+  return classifyErrorIn(HTTP_TABLES, e) as RegistryFailureFacts | undefined;
 }
 
 /** Whether resubmitting the request that produced the error may succeed. */
@@ -64,7 +66,7 @@ export function isRetryable(e: unknown): boolean {
 let built: ReturnType<typeof createRegistryRetry> | undefined;
 /** The retry functions over the embedded registry, built on first use (nothing runs at import). */
 function retry(): ReturnType<typeof createRegistryRetry> {
-  built ??= createRegistryRetry(TABLES, classifyError);
+  built ??= createRegistryRetry(HTTP_TABLES, classifyError);
   return built;
 }
 
@@ -85,8 +87,9 @@ export function withRetry<T>(fn: (attempt: number) => Promise<T>, options?: Retr
   return retry().withRetry(fn, options);
 }
 
-function context(): RuntimeContext {
-  return { tables: TABLES, classes: CLASSES, serverHintMs: retry().serverHintMs };
+/** What the polling and stream functions run on: `tables` (a view of them where a function reads only some surfaces) and every class. */
+function context(tables: RegistryTables): RuntimeContext {
+  return { tables, classes: CLASSES, serverHintMs: retry().serverHintMs };
 }
 
 /**
@@ -94,7 +97,7 @@ function context(): RuntimeContext {
  * Resolves to the client's own `Response` type (inferred from `client.responses.retrieve`).
  */
 export function waitForResponse<TData>(client: ResponsesClient<TData>, id: string, options?: WaitOptions): Promise<PolledResponse<TData>> {
-  return waitForResponseIn(context(), { client, id }, options);
+  return waitForResponseIn(context(RESPONSE_TABLES), { client, id }, options);
 }
 
 /**
@@ -104,12 +107,12 @@ export function waitForResponse<TData>(client: ResponsesClient<TData>, id: strin
  * when the response fails. Pass the event type as `E` (openai's `ResponseStreamEvent`).
  */
 export function streamBackgroundResponse<E = unknown>(client: ResumableClient, source: StreamSource, options?: ResumeOptions): AsyncGenerator<E, void, undefined> {
-  return streamBackgroundResponseIn<E>(context(), client, source, options);
+  return streamBackgroundResponseIn<E>(context(TABLES), client, source, options);
 }
 
 /** Passes stream events through; throws the typed error for response.failed and error events. */
 export function raiseForStreamEvents<T>(stream: AsyncIterable<T>, options?: RaiseOptions): AsyncGenerator<T, void, undefined> {
-  return raiseForStreamEventsIn(context(), stream, options);
+  return raiseForStreamEventsIn(context(TABLES), stream, options);
 }
 
 /**

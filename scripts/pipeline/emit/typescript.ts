@@ -191,6 +191,21 @@ export function runtimeTables(registry: Registry) {
   return { ...tables, retry };
 }
 
+/**
+ * Views of the tables for runtime functions that read only some surfaces: each holds every code,
+ * fallback and profile but only those surfaces (with their dispatch and settled statuses), so a
+ * bundle of the function keeps no other surface. A surface a registry lacks is left out.
+ */
+const VIEWS: readonly { readonly name: string; readonly surfaces: readonly string[]; readonly doc: string }[] = [
+  { name: 'HTTP_TABLES', surfaces: ['http'], doc: 'The tables a thrown error is judged by (the http surface): what classifyError and withRetry read.' },
+  { name: 'RESPONSE_TABLES', surfaces: ['http', 'response'], doc: 'The tables of a polled Response (the http and response surfaces): what waitForResponse reads.' },
+];
+
+/** The name of a surface's constant in registry.ts. */
+function surfaceConstant(name: string): string {
+  return `SURFACE_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
 /** registry.ts: the registry as typed, exhaustive runtime tables. */
 function emitTables(registry: Registry, project: Project, command?: string): OutputFile {
   const classes = classPlans(registry).map((p) => p.name);
@@ -200,6 +215,22 @@ function emitTables(registry: Registry, project: Project, command?: string): Out
     `/** ${commentText(doc)} */\nexport const ${name}${type === '' ? '' : `: ${type}`} = ${value};`;
   const alias = (name: string, type: string, doc: string): StatementStructures => ({ kind: StructureKind.TypeAlias, isExported: true, name, type, docs: [doc] });
   const { codes, fallbacks, backoff, hints, polling, surfaces, dispatch, settled, retry } = runtimeTables(registry);
+  // A surface a view reads is a constant of its own, which SURFACES and the view share; the rest stay inline.
+  const viewed = new Set(VIEWS.flatMap((v) => v.surfaces));
+  const shared = surfaces.filter((x) => viewed.has(x.name));
+  const names = shared.map((x) => surfaceConstant(x.name));
+  const clash = names.find((n, i) => names.indexOf(n) !== i);
+  if (clash !== undefined) throw new Error(`two surfaces share the constant name ${clash} in registry.ts`);
+  const surfaceConstants = shared.map((x) => `/** The ${commentText(x.name)} surface (in SURFACES, and in the views that read it). */\nconst ${surfaceConstant(x.name)}: SurfaceSpec<SurfaceName, FallbackName> = ${tsValue(x)};`);
+  const nested = (value: string) => value.replaceAll('\n', '\n  ');
+  const surfaceList = `[\n${surfaces.map((x) => `  ${viewed.has(x.name) ? surfaceConstant(x.name) : nested(tsValue(x))},`).join('\n')}\n]`;
+  const views = VIEWS.map((v) => {
+    const kept = registry.surfaces.filter((x) => v.surfaces.includes(x.name));
+    const only = { ...registry, surfaces: kept };
+    const members = `[${kept.map((x) => surfaceConstant(x.name)).join(', ')}]`;
+    const fields = [`codes: CODES`, `surfaces: ${members}`, `dispatch: ${nested(tsValue(dispatchIndex(only)))}`, `settled: ${tsValue(settledStatuses(only))}`, 'fallbacks: FALLBACKS', 'backoff: BACKOFF', 'defaults: DEFAULTS', 'hints: HINTS', 'polling: POLLING'];
+    return constant(v.name, 'RegistryTables', `{\n${fields.map((f) => `  ${f},`).join('\n')}\n}`, v.doc);
+  });
 
   return print(project, 'registry.ts', registry, command, [
     {
@@ -219,7 +250,8 @@ function emitTables(registry: Registry, project: Project, command?: string): Out
     constant('BACKOFF', 'Readonly<Record<BackoffName, BackoffProfile>>', tsValue(backoff), 'Backoff profiles by name.'),
     constant('CODES', 'Readonly<Record<Code, CodeSpec<Code, ClassName, BackoffName, SurfaceName>>>', tsValue(codes), "Each code's class, category, retryability, backoff, surfaces, per-surface differences and refinements."),
     constant('FALLBACKS', 'Readonly<Record<FallbackName, Outcome<ClassName, BackoffName>>>', tsValue(fallbacks), 'What a null or unknown code becomes, per fallback.'),
-    constant('SURFACES', 'readonly SurfaceSpec<SurfaceName, FallbackName>[]', tsValue(surfaces), 'Surfaces in code-unit order of name; paths are split into segments.'),
+    ...surfaceConstants,
+    constant('SURFACES', 'readonly SurfaceSpec<SurfaceName, FallbackName>[]', surfaceList, 'Surfaces in code-unit order of name; paths are split into segments.'),
     constant('DISPATCH', 'readonly DispatchSpec<SurfaceName>[]', tsValue(dispatch), 'Surfaces indexed by the value that recognises their objects (object or type).'),
     constant('SETTLED', 'readonly string[]', tsValue(settled), 'Top-level statuses that are not a failure on any surface, the most widely used first.'),
     constant('DEFAULTS', 'DefaultsSpec<BackoffName>', tsValue(registry.defaults), 'The status fallback for unknown synchronous HTTP errors.'),
@@ -233,6 +265,7 @@ function emitTables(registry: Registry, project: Project, command?: string): Out
       '{ codes: CODES, surfaces: SURFACES, dispatch: DISPATCH, settled: SETTLED, fallbacks: FALLBACKS, backoff: BACKOFF, defaults: DEFAULTS, hints: HINTS, polling: POLLING }',
       'Every data table, as the runtime reads them.',
     ),
+    ...views,
   ]);
 }
 
@@ -240,20 +273,22 @@ function emitTables(registry: Registry, project: Project, command?: string): Out
 function emitClasses(registry: Registry, project: Project, command?: string): OutputFile {
   const plans = classPlans(registry);
   const bases = [...new Set(plans.map((p) => identifier(p.base)))].sort(byCodeUnits);
-  // A base an older openai lacks is read off the module, its stand-in extended where it is missing.
+  // Bases are read off openai's error module (a member of an import namespace is pure to a
+  // bundler, so a program that raises nothing keeps no import of it); a base an older openai lacks
+  // is its stand-in there.
   const standIns = registry.sdkClasses.filter((c) => c.standIn !== undefined && bases.includes(identifier(c.name)));
-  const imported = [...new Set([...bases.filter((b) => !standIns.some((c) => identifier(c.name) === b)), ...standIns.map((c) => identifier(c.standIn ?? '')), 'APIError'])].sort(byCodeUnits);
+  const baseOf = (name: string) => (standIns.some((c) => identifier(c.name) === name) ? name : `openaiErrors.${name}`);
   const resolved = standIns.map(
     (c) =>
       `/** openai's ${c.name} where the installed openai exports it, else ${c.standIn ?? ''}, which older openai versions throw instead. */
 ` +
-      `const ${identifier(c.name)} = ((openaiErrors as unknown as Partial<Record<string, unknown>>)[${quote(c.name)}] ?? ${identifier(c.standIn ?? '')}) as typeof APIError;`,
+      `const ${identifier(c.name)} = /* @__PURE__ */ (() => ((openaiErrors as unknown as Partial<Record<string, unknown>>)[${quote(c.name)}] ?? openaiErrors.${identifier(c.standIn ?? '')}) as typeof APIError)();`,
   );
   const classes: ClassDeclarationStructure[] = plans.map((p) => ({
     kind: StructureKind.Class,
     name: identifier(p.name),
     isExported: true,
-    extends: `/* @__PURE__ */ failureClass(${identifier(p.base)}, ${quote(p.name)}, ${String(statusOf(registry, p.base))})`,
+    extends: `/* @__PURE__ */ failureClass(${baseOf(identifier(p.base))}, ${quote(p.name)}, ${String(statusOf(registry, p.base))})`,
     docs: [commentText(p.doc)],
     properties:
       p.codes.length === 0
@@ -263,14 +298,14 @@ function emitClasses(registry: Registry, project: Project, command?: string): Ou
   const guards = registry.categories.map(
     (c) =>
       `/** ${commentText(`True when the registry puts \`e\` (a registry error, or a plain openai error judged by its code and status) in the ${c.name} category: ${c.description}`)} */\n` +
-      `export function is${identifier(pascal(c.name))}Failure(e: unknown): e is APIError {\n  return categoryOf(TABLES, e) === ${quote(c.name)};\n}`,
+      `export function is${identifier(pascal(c.name))}Failure(e: unknown): e is APIError {\n  return categoryOf(HTTP_TABLES, e) === ${quote(c.name)};\n}`,
   );
   return print(project, 'errors.ts', registry, command, [
-    { kind: StructureKind.ImportDeclaration, moduleSpecifier: 'openai/core/error', namedImports: imported },
-    ...(standIns.length === 0 ? [] : [{ kind: StructureKind.ImportDeclaration, moduleSpecifier: 'openai/core/error', namespaceImport: 'openaiErrors' } as const]),
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: 'openai/core/error', namespaceImport: 'openaiErrors' },
+    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: 'openai/core/error', namedImports: ['APIError'] },
     { kind: StructureKind.ImportDeclaration, moduleSpecifier: RUNTIME_MODULE, namedImports: ['categoryOf', 'failureClass'] },
     { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: RUNTIME_MODULE, namedImports: ['FailureClass'] },
-    { kind: StructureKind.ImportDeclaration, moduleSpecifier: './registry.js', namedImports: ['TABLES'] },
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: './registry.js', namedImports: ['HTTP_TABLES'] },
     { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: './registry.js', namedImports: ['ClassName'] },
     ...resolved,
     ...classes,
