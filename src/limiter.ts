@@ -17,7 +17,8 @@
  *   least), else over the last window, else (none) half the rate it sent at (source "429s"):
  *   with many processes on one quota, that is this process's share. A 429 of an attempt
  *   sent before the rate last changed teaches nothing more: a crowd of simultaneous 429s lowers
- *   the rate once, not once each.
+ *   the rate once, not once each. Nor does the pause it imposes: successes are measured from
+ *   the end of such a pause (the unpaced first wave's 429s), not across it.
  * - While callers queue and the server says it has room (remaining > 0, or no headers at all),
  *   the rate grows (source "ramp"), up to the ceiling, in three zones around G, the rate the
  *   server granted at the last 429: below throttleFactor x G it doubles every growthSeconds (a
@@ -233,6 +234,12 @@ export class AdaptiveLimiter {
   #granted = 0;
   /** When the current run of 429s began, and the last 429. */
   #episodeAt = Number.NEGATIVE_INFINITY;
+  /**
+   * When the last pause a stale 429 imposed ends: successes are measured from then on. The
+   * attempts sent before the rate last changed (the unpaced first wave) were answered 429 and
+   * paused the key; that pause says nothing of what the server grants at the current rate.
+   */
+  #measureFrom = Number.NEGATIVE_INFINITY;
   #throttledAt = Number.NEGATIVE_INFINITY;
   #activeAt: number;
   #successTimes: number[] = [];
@@ -363,7 +370,9 @@ export class AdaptiveLimiter {
     if (now - this.#throttledAt > this.windowMs) this.#episodeAt = now;
     this.#throttledAt = now;
     this.#roomy = false;
-    if ((sentAt ?? now) >= this.#rateSince) {
+    const stale = (sentAt ?? now) < this.#rateSince;
+    if (stale && hinted) this.#measureFrom = Math.max(this.#measureFrom, now + Math.min(hintMs, this.maxPauseMs));
+    if (!stale) {
       const measured = this.#measuredRate(now);
       // What the server granted: successes since the bucket ran dry, else those of the last window (0: none).
       const granted = measured > 0 ? measured : this.#roughRate(now);
@@ -465,7 +474,7 @@ export class AdaptiveLimiter {
   /** Successes per second since the bucket ran dry (the episode's first 429) or over the window, whichever is later; 0 for fewer than MIN_SAMPLES. */
   #measuredRate(now: number): number {
     this.#dropOldSuccesses(now);
-    const from = Math.max(this.#episodeAt, now - this.windowMs);
+    const from = Math.max(this.#episodeAt, this.#measureFrom, now - this.windowMs);
     let at = this.#successTimes.length;
     while (at > this.#successHead && (this.#successTimes[at - 1] as number) > from) at--;
     const count = this.#successTimes.length - at;
@@ -473,13 +482,19 @@ export class AdaptiveLimiter {
     return count >= MIN_SAMPLES && spanMs >= this.windowMs / 10 ? (count * 1000) / spanMs : 0;
   }
 
-  /** Successes per second over the window, the server's burst included; a moment counts as a tenth of the window. */
+  /**
+   * Successes per second over the window, the server's burst included, from the first success
+   * after a stale 429's pause if there is one (else the window's first); a moment counts as a
+   * tenth of the window.
+   */
   #roughRate(now: number): number {
     this.#dropOldSuccesses(now);
-    const count = this.#successTimes.length - this.#successHead;
+    const times = this.#successTimes;
+    let at = this.#successHead;
+    if (at < times.length && (times[times.length - 1] as number) >= this.#measureFrom) while ((times[at] as number) < this.#measureFrom) at++;
+    const count = times.length - at;
     if (count === 0) return 0;
-    const first = this.#successTimes[this.#successHead] as number;
-    return (count * 1000) / Math.max(now - first, this.windowMs / 10);
+    return (count * 1000) / Math.max(now - (times[at] as number), this.windowMs / 10);
   }
 
   /** Notes activity; past the TTL of idleness first forgets everything learned. */
@@ -492,7 +507,7 @@ export class AdaptiveLimiter {
       this.#exhausted = this.#roomy = false;
       this.#rateSince = Number.NEGATIVE_INFINITY;
       this.#granted = 0;
-      this.#episodeAt = this.#throttledAt = Number.NEGATIVE_INFINITY;
+      this.#episodeAt = this.#throttledAt = this.#measureFrom = Number.NEGATIVE_INFINITY;
       this.#pausedUntil = 0;
       this.#tokens = 0;
       this.#successTimes = [];

@@ -13,7 +13,8 @@
  * semantic conventions; the rest are this package's, under `openai_error_registry.`):
  * - `openai_error_registry.attempts`, `.retries`, `.throttles` (attempts answered 429) and
  *   `.give_ups` (with `openai_error_registry.give_up_reason`): monotonic counters, kept here and
- *   read by the SDK at each collection (asynchronous counters), so counting costs a map lookup;
+ *   read by the SDK at each collection (asynchronous counters), so counting costs a few map
+ *   lookups and an increment;
  * - `openai_error_registry.pacing.wait`: a histogram of the seconds an attempt waited for its
  *   slot, for the attempts that waited (0.5 ms or more);
  * - `openai_error_registry.limiter.rate`: a gauge of each process-wide limiter key's learned rate

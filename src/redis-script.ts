@@ -27,7 +27,7 @@ local op = ARGV[1]
 local minRate, factor, growthMs, burstSec = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local maxPause, W, ttl, capacity = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local INF = math.huge
-local F = {'r', 'src', 'c', 'b', 'tk', 'ra', 'p', 'rs', 'ga', 'g', 'ep', 'th', 'ec', 'ws', 'wc', 'wp', 'x', 'ro', 'bt', 'ns', 'nt', 'fs'}
+local F = {'r', 'src', 'c', 'b', 'tk', 'ra', 'p', 'rs', 'ga', 'g', 'ep', 'th', 'ec', 'ws', 'wc', 'wp', 'x', 'ro', 'bt', 'ns', 'nt', 'fs', 'mf', 'mc', 'mq'}
 local v = redis.call('HMGET', key, unpack(F))
 local s = {}
 for i, f in ipairs(F) do s[f] = tonumber(v[i]) end
@@ -41,6 +41,9 @@ local rateSince, grownAt, granted = n('rs', -INF), n('ga', 0), n('g', 0)
 local episodeAt, throttledAt, episodeCount = n('ep', -INF), n('th', -INF), n('ec', 0)
 local winAt, winCount, prevCount, firstAt = n('ws', now), n('wc', 0), n('wp', 0), n('fs', -INF)
 local exhausted, roomy = n('x', 0) == 1, n('ro', 0) == 1
+-- When the last pause a stale 429 (of an attempt sent before the rate last changed) imposed ends,
+-- the successes since then, and the first of them: what the server grants is measured from there.
+local measureFrom, sinceCount, sinceFirst = n('mf', -INF), n('mc', 0), n('mq', -INF)
 local src = s.src
 
 local function burstSize() if burst > 0 then return burst end return math.max(1, rate * burstSec) end
@@ -92,6 +95,9 @@ local function save()
   if th > -INF then table.insert(out, 'th'); table.insert(out, fmt(th)) end
   if rs > -INF then table.insert(out, 'rs'); table.insert(out, fmt(rs)) end
   if firstAt > -INF then table.insert(out, 'fs'); table.insert(out, fmt(firstAt)) end
+  if measureFrom > -INF then
+    for _, kv in ipairs({{'mf', measureFrom}, {'mc', sinceCount}, {'mq', sinceFirst}}) do table.insert(out, kv[1]); table.insert(out, fmt(kv[2])) end
+  end
   if s.bt ~= nil then table.insert(out, 'bt'); table.insert(out, fmt(s.bt)) end
   redis.call('HSET', key, unpack(out))
   redis.call('PEXPIRE', key, math.ceil(ttl))
@@ -147,6 +153,10 @@ local function success(queued)
   episodeCount = episodeCount + 1
   -- The first success of a run: the span a rough rate is measured over (none older than two windows).
   if now - firstAt > 2 * W then firstAt = now end
+  if measureFrom > -INF and now >= measureFrom then
+    sinceCount = sinceCount + 1
+    if sinceFirst == -INF then sinceFirst = now end
+  end
   local step = math.min(250, now - grownAt)
   grownAt = now
   if rate ~= INF and queued > 0 and not exhausted and rate < ceil and step > 0 then
@@ -169,15 +179,26 @@ local function throttle(hint, sentAt)
   if now - throttledAt > W then episodeAt = now; episodeCount = 0 end
   throttledAt = now
   roomy = false
-  if sentAt >= rateSince then
+  local stale = sentAt < rateSince
+  if stale and hinted then
+    measureFrom = math.max(measureFrom, now + math.min(hint, maxPause))
+    sinceCount, sinceFirst = 0, -INF
+  end
+  -- Within a window of a stale pause's end, successes count from there (older ones are out of the window after it).
+  local since = measureFrom > now - W
+  if not stale then
     local measured = 0
     local count, span = windowCount(), W
     if episodeAt > now - W then count, span = episodeCount, now - episodeAt end
+    if since and measureFrom > now - span then count, span = sinceCount, now - measureFrom end
     if count >= 8 and span >= W / 10 then measured = count * 1000 / span end
     local got = measured
     if got <= 0 then
-      local c = windowCount()
-      if c > 0 then got = c * 1000 / math.max(math.min(now - firstAt, W), W / 10) end
+      if since and sinceCount > 0 then got = sinceCount * 1000 / math.max(now - sinceFirst, W / 10)
+      else
+        local c = windowCount()
+        if c > 0 then got = c * 1000 / math.max(math.min(now - firstAt, W), W / 10) end
+      end
     end
     local paced = rate ~= INF
     local nextRate

@@ -81,6 +81,30 @@ describe('AdaptiveLimiter learning', () => {
     }
   });
 
+  it('measures what the server grants from the end of the pause the first wave\'s 429s imposed, not across it', () => {
+    let t = 0;
+    const limiter = new AdaptiveLimiter({ now: () => t });
+    const headers = new Headers({ 'x-ratelimit-limit-requests': '600', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '100ms' });
+    // The unpaced first wave goes out at 0; its first answer (a success) sets the rate at 50.
+    t = 50;
+    limiter.learnFromHeaders(headers);
+    limiter.recordSuccess(0);
+    expect(limiter.rate).toBe(10);
+    // The rest of the wave is answered 429 with a 200 ms hint: stale (sent before the rate), a pause to 255.
+    t = 55;
+    limiter.recordThrottle(200, 0);
+    expect(limiter.rate).toBe(10);
+    // Paced again from 255: one success, then a near miss of an attempt sent under the rate.
+    t = 260;
+    limiter.recordSuccess(255);
+    t = 360;
+    limiter.recordThrottle(1, 355);
+    // One success in the 100 ms since the pause: 10/s granted, 9/s paced. Across the pause it
+    // would read 2 successes in 310 ms, 6.5/s, and pace at 5.8/s.
+    expect(limiter.rate).toBeCloseTo(9, 6);
+    expect(limiter.snapshot().source).toBe('429s');
+  });
+
   it('a 429 hint pauses the key until it has passed, then paces; a pause is capped at maxPauseMs', async () => {
     const time = new VirtualTime();
     const limiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep, maxPauseMs: 5000 });
