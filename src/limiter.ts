@@ -234,13 +234,13 @@ export class AdaptiveLimiter {
   #granted = 0;
   /** When the current run of 429s began, and the last 429. */
   #episodeAt = Number.NEGATIVE_INFINITY;
+  #throttledAt = Number.NEGATIVE_INFINITY;
   /**
    * When the last pause a stale 429 imposed ends: successes are measured from then on. The
    * attempts sent before the rate last changed (the unpaced first wave) were answered 429 and
    * paused the key; that pause says nothing of what the server grants at the current rate.
    */
   #measureFrom = Number.NEGATIVE_INFINITY;
-  #throttledAt = Number.NEGATIVE_INFINITY;
   #activeAt: number;
   #successTimes: number[] = [];
   #successHead = 0;

@@ -131,11 +131,12 @@ function failureName(error: unknown, facts: FailureFacts | undefined): FailureNa
   };
 }
 
+/** A failure's attributes under `key` (literal keys: an object V8 keeps fast, built per span event too). */
 function failureAttributes(key: string, f: FailureName | undefined): Attributes {
-  const attributes: Attributes = { [`${PREFIX}.limiter_key`]: key };
+  const attributes: Attributes = { 'openai_error_registry.limiter_key': key };
   if (f === undefined) return attributes;
   attributes['error.type'] = f.type;
-  if (f.code !== undefined) attributes[`${PREFIX}.code`] = f.code;
+  if (f.code !== undefined) attributes['openai_error_registry.code'] = f.code;
   if (f.status !== undefined) attributes['http.response.status_code'] = f.status;
   return attributes;
 }
@@ -238,17 +239,14 @@ export function instrumentRetries(api: TelemetryApi): RetryTelemetry {
     for (const { key, state } of limiterSnapshots()) if (Number.isFinite(state.rate)) result.observe(state.rate, { [`${PREFIX}.limiter_key`]: key });
   });
   const waits = meter.createHistogram(`${PREFIX}.pacing.wait`, { description: 'Time an attempt that had to wait for its slot from the rate limiter waited', unit: 's' });
-  /** A span event named `name` with a row's attributes and the attempt's. */
-  /** A span event named `name` with a row's attributes, the attempt, and one more (literal keys: an object V8 keeps fast). */
+  /** A span event named `name`: a row's attributes, the attempt, and one more. */
   const spanEvent = (name: string, row: Row, attempt: number, moreKey: string, moreValue: string | number) => {
     try {
       const span = trace?.getActiveSpan();
       if (span === undefined) return;
-      const f = row.name as FailureName;
-      const attributes: Attributes = { 'openai_error_registry.limiter_key': row.key, 'error.type': f.type, 'openai_error_registry.attempt': attempt };
+      const attributes = failureAttributes(row.key, row.name);
+      attributes['openai_error_registry.attempt'] = attempt;
       attributes[moreKey] = moreValue;
-      if (f.code !== undefined) attributes['openai_error_registry.code'] = f.code;
-      if (f.status !== undefined) attributes['http.response.status_code'] = f.status;
       span.addEvent(name, attributes);
     } catch {
       // a tracer that fails does not fail the call
