@@ -171,6 +171,20 @@ export function bodyHintMs(error: unknown, clock: Clock = {}, sources: HintSourc
   return undefined;
 }
 
+/**
+ * The server's requested delay for a thrown error: its delay headers first, then its body fields,
+ * then its message; undefined when none is usable (or the error's fields throw).
+ */
+export function errorHintMs(error: unknown, clock: Clock = {}, sources: HintSources = DEFAULT_HINT_SOURCES): number | undefined {
+  if (error === null || typeof error !== 'object') return undefined;
+  try {
+    const e = error as { headers?: unknown; message?: unknown };
+    return headerHintMs(e.headers, clock, sources) ?? bodyHintMs(error, clock, sources) ?? messageHintMs(e.message, sources);
+  } catch {
+    return undefined; // an error whose fields throw gives no hint
+  }
+}
+
 /** Units a message may use. A Map, so "5constructor" finds no unit (nothing inherited is a unit). */
 const MESSAGE_UNITS: ReadonlyMap<string, number> = new Map([
   ['ns', 1e-6],

@@ -11,9 +11,10 @@
 import type { FailureFacts } from './failure-record.generated.js';
 import { redactSecrets } from './redact.js';
 import { firstString, readAt, readString } from './read.js';
-import { MAX_CODE, MAX_MESSAGE, decideRetry, isApiErrorShaped, isConnectionError, isRetryableWith, retryTableIn } from './retryable.js';
+import { readHeader } from './backoff.js';
+import { MAX_CODE, MAX_MESSAGE, isApiErrorShaped, isConnectionError } from './retryable.js';
 import { isOpenAIFailure, type FailureClass, type FailureInit, type FailureKind } from './failure.js';
-import type { BackoffProfile, CodeSpec, DispatchSpec, Outcome, PathSegments, RegistryTables, RetryTable, StatusKind, SurfaceSpec } from './spec.js';
+import type { BackoffProfile, CodeSpec, DispatchSpec, Outcome, PathSegments, RegistryTables, StatusKind, SurfaceSpec } from './spec.js';
 
 export type { FailureFacts };
 export { MAX_CODE, MAX_MESSAGE, isApiErrorShaped, isConnectionError, readString };
@@ -432,59 +433,58 @@ function factsOfFailure(e: Error & { facts?: unknown }): FailureFacts | undefine
   return f !== null && typeof f === 'object' ? (f as FailureFacts) : undefined;
 }
 
-/** A plain openai error read as a synchronous HTTP failure, and the decision about it. */
-function judge(tables: RegistryTables, e: Error & { status: unknown; headers: unknown }): { ix: Index; reading: Reading; decision: Decision; retryable: boolean } | undefined {
-  const ix = indexOf(tables);
-  const http = ix.surfaces.get('http');
-  if (http === undefined) return undefined;
-  const status = typeof e.status === 'number' ? e.status : undefined;
-  const reading: Reading = {
-    surface: http,
-    kind: 'http',
-    code: firstString(e, http.spec.fields.code),
-    type: firstString(e, http.spec.fields.type),
-    message: firstString(e, http.spec.fields.message),
-    objectId: undefined,
-    httpStatus: status,
-    transportStatus: status ?? null,
-    fallback: statusFallback(ix, http, status),
-    obj: e,
-  };
-  const decision = decide(ix, reading);
-  const { retryable } = decideRetry(retryTableIn(tables), e);
-  return { ix, reading, decision, retryable };
+/** A header of a thrown error; undefined when absent or when its headers cannot be read. */
+function headerOf(e: { readonly headers: unknown }, name: string): string | undefined {
+  try {
+    return readHeader(e.headers, name);
+  } catch {
+    return undefined; // headers that cannot be read say nothing; the code still decides
+  }
 }
 
 /**
  * The registry's facts for a thrown error: a registry error answers for itself; a plain openai
  * APIError is judged by its code and type (a 429 insufficient_quota is not retryable), then by
- * its HTTP status, and the server's should-retry header has the last word. Undefined for anything
- * that is not an API error with a status (connection errors and timeouts included: see withRetry).
+ * its HTTP status, and the server's should-retry header has the last word: false always wins,
+ * true upgrades only an unknown code's decision (to the tables' shouldRetryBackoff). Undefined for
+ * anything that is not an API error with a status (connection errors and timeouts included: see
+ * withRetry). isRetryable's table (retryTableOf) decides the same; a test holds the two together.
  */
 export function classifyErrorIn(tables: RegistryTables, e: unknown): FailureFacts | undefined {
   try {
     if (isOpenAIFailure(e)) return factsOfFailure(e);
     if (!isApiErrorShaped(e) || isConnectionError(e)) return undefined;
-    const j = judge(tables, e);
-    if (j === undefined) return undefined;
-    const f = factsOf(j.ix, j.reading, j.decision);
+    const ix = indexOf(tables);
+    const http = ix.surfaces.get('http');
+    if (http === undefined) return undefined;
+    const status = typeof e.status === 'number' ? e.status : undefined;
+    const reading: Reading = {
+      surface: http,
+      kind: 'http',
+      code: firstString(e, http.spec.fields.code),
+      type: firstString(e, http.spec.fields.type),
+      message: firstString(e, http.spec.fields.message),
+      objectId: undefined,
+      httpStatus: status,
+      transportStatus: status ?? null,
+      fallback: statusFallback(ix, http, status),
+      obj: e,
+    };
+    const decision = decide(ix, reading);
+    const f = factsOf(ix, reading, decision);
+    const should = headerOf(e, tables.hints.shouldRetryHeader);
+    const retryable = should === 'false' ? false : should === 'true' && decision.hit === undefined ? true : f.retryable;
+    const backoff = retryable && !f.retryable ? profileOf(ix, tables.hints.shouldRetryBackoff) : f.backoff;
     const requestID = (e as { requestID?: unknown }).requestID;
-    const backoff = j.retryable && !f.retryable ? profileOf(j.ix, tables.hints.shouldRetryBackoff) : f.backoff;
-    return { ...f, retryable: j.retryable, backoff, requestID: typeof requestID === 'string' ? requestID : null };
+    return { ...f, retryable, backoff, requestID: typeof requestID === 'string' ? requestID : null };
   } catch {
     return undefined;
   }
 }
 
-/** Whether resubmitting the request that produced `e` may succeed: classifyErrorIn's answer, without assembling the facts. */
+/** Whether resubmitting the request that produced `e` may succeed: classifyErrorIn's answer. Never throws. */
 export function isRetryableIn(tables: RegistryTables, e: unknown): boolean {
-  let t: RetryTable;
-  try {
-    t = retryTableIn(tables);
-  } catch {
-    return false; // tables without an http surface judge no plain error
-  }
-  return isRetryableWith(t, e);
+  return classifyErrorIn(tables, e)?.retryable === true;
 }
 
 /** The category the registry puts a thrown error in; undefined when it is not an API error. */

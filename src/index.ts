@@ -89,7 +89,7 @@ export function withRetry<T>(fn: (attempt: number) => Promise<T>, options?: Retr
 
 /** What the polling and stream functions run on: `tables` (a view of them where a function reads only some surfaces) and every class. */
 function context(tables: RegistryTables): RuntimeContext {
-  return { tables, classes: CLASSES, serverHintMs: retry().serverHintMs };
+  return { tables, classes: CLASSES };
 }
 
 /**

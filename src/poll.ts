@@ -5,7 +5,7 @@
  * intervals and the poll-after header are registry data (surfaces.response, polling).
  */
 import { MAX_MESSAGE, backoffProfile, classifyErrorIn, eventShowsOutput, isApiErrorShaped, isConnectionError, isTransportFailure, raiseIn, readString, runningStatuses, type RaiseOptions } from './classify.js';
-import { clockOf, profileDelayMs, type Clock } from './backoff.js';
+import { clockOf, errorHintMs, profileDelayMs, type Clock } from './backoff.js';
 import { isOpenAIFailure, type FailureClass } from './failure.js';
 import { redactSecrets } from './redact.js';
 import { MAX_TIMER_MS, abortableSleep, checkNumber, headersOf } from './limiter.js';
@@ -16,12 +16,10 @@ import type { RegistryTables } from './spec.js';
 /** Node's util.inspect hook. */
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
-/** What the polling and stream helpers work from: a registry's tables and classes, and the hint reader. */
+/** What the polling and stream helpers work from: a registry's tables and classes. */
 export interface RuntimeContext {
   readonly tables: RegistryTables;
   readonly classes: Readonly<Record<string, FailureClass>>;
-  /** The server's requested delay for an error (headers, body, message), if any. */
-  readonly serverHintMs: (error: unknown, clock?: Clock) => number | undefined;
 }
 
 /** The headers of a poll's HTTP response (Web Headers fit). */
@@ -270,7 +268,7 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
       const transient = facts === undefined ? unreadable : facts.retryable;
       if (!transient) throw fault;
       if (++faults > maxFaults) throw new PollFaultError(id, lastStatus, faults, { cause: fault });
-      const hint = ctx.serverHintMs(fault, options);
+      const hint = errorHintMs(fault, options, ctx.tables.hints);
       pacedUpstream ||= isPacedError(fault);
       if (limiter !== false && !pacedUpstream) {
         limiter.learnFromHeaders(headersOf(fault), ctx.tables.hints);

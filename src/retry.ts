@@ -5,17 +5,7 @@
  * - an adaptive rate limiter (src/limiter.ts) that paces every attempt of a key before it is sent;
  * - a retry budget shared by the whole process per key, so that many clients cannot multiply it.
  */
-import {
-  bodyHintMs,
-  drawRandom,
-  headerHintMs,
-  isHint,
-  messageHintMs,
-  clockOf,
-  profileDelayMs,
-  type Clock,
-  type HintSources,
-} from './backoff.js';
+import { clockOf, drawRandom, errorHintMs, isHint, profileDelayMs, type Clock, type HintSources } from './backoff.js';
 import { backoffProfile, isConnectionError, type FailureFacts } from './classify.js';
 import { connectionBackoff as defaultConnectionBackoff, DEFAULT_HINT_SOURCES } from './hint-defaults.js';
 import { abortableSleep, DEFAULT_LIMITER_KEY, DEFAULT_MAX_PAUSE_MS, headersOf, type Sleep } from './limiter.js';
@@ -143,15 +133,7 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
   const connectionBackoff = createOptions.connectionBackoff ?? defaultConnectionBackoff();
 
   /** The server's requested delay for an error: headers first, then the error body, then the message. */
-  function serverHintMs(error: unknown, clock: Clock = {}): number | undefined {
-    if (error === null || typeof error !== 'object') return undefined;
-    try {
-      const e = error as { headers?: unknown; message?: unknown };
-      return headerHintMs(e.headers, clock, sources) ?? bodyHintMs(error, clock, sources) ?? messageHintMs(e.message, sources);
-    } catch {
-      return undefined; // an error whose fields throw gives no hint
-    }
-  }
+  const serverHintMs = (error: unknown, clock: Clock = {}): number | undefined => errorHintMs(error, clock, sources);
 
   function learn(limiter: Limiter, headers: unknown): void {
     try {

@@ -1,7 +1,7 @@
 /**
  * Whether a thrown error is worth resubmitting. The decision reads one small table (RetryTable),
- * so `isRetryable` alone bundles without the registry's other tables and classes; classifyError
- * takes its `retryable` from the same decision, so the two never disagree.
+ * so `isRetryable` alone bundles without the registry's other tables and classes. classifyError
+ * reaches the same decision from the whole tables (test/retry-table.test.ts holds the two together).
  */
 import { readHeader } from './backoff.js';
 import { isOpenAIFailure } from './failure.js';
@@ -66,18 +66,6 @@ export function retryTableOf(tables: RegistryTables): RetryTable {
     statuses: tables.defaults.retryableStatuses.map((s) => ({ ...(s.status === undefined ? {} : { status: s.status }), ...(s.from === undefined ? {} : { from: s.from }) })),
     header: tables.hints.shouldRetryHeader,
   };
-}
-
-const derived = new WeakMap<RegistryTables, RetryTable>();
-
-/** retryTableOf, derived once per tables object (classifyError and a runtime's isRetryable read it). */
-export function retryTableIn(tables: RegistryTables): RetryTable {
-  let t = derived.get(tables);
-  if (t === undefined) {
-    t = retryTableOf(tables);
-    derived.set(tables, t);
-  }
-  return t;
 }
 
 /** A table's lookups, built on first use. */

@@ -80,7 +80,7 @@ export function createRuntime(registry: RuntimeRegistry) {
   const { tables, classes } = registry;
   const classifyError = (e: unknown): FailureFacts | undefined => classifyErrorIn(tables, e);
   const retry = createRegistryRetry(tables, classifyError);
-  const ctx: RuntimeContext = { tables, classes, serverHintMs: retry.serverHintMs };
+  const ctx: RuntimeContext = { tables, classes };
   function raiseForFailedResponse<T>(obj: T, options?: RaiseOptions): T {
     const e = failureIn(registry, obj, options);
     if (e === undefined) return obj;
