@@ -3,14 +3,17 @@
  * functions that take a registry's data and are called without one (headerHintMs, pacedFetch,
  * a limiter learning from headers). Registry data, read from the generated tables.
  */
-import { BACKOFF, DEFAULTS, HINTS, RETRY } from '../generated/registry.js';
-import type { BackoffProfile, HintSources, RetryTable } from './spec.js';
+import { BACKOFF, DEFAULTS } from '../generated/registry.js';
+import type { BackoffProfile } from './spec.js';
 
-/** OpenAI's hint sources (registry/openai.yaml `hints:`). */
-export const DEFAULT_HINT_SOURCES: HintSources = HINTS;
-
-/** OpenAI's should-retry table (generated RETRY): which 429s are throttles and which are terminal (quota). */
-export const DEFAULT_RETRY_TABLE: RetryTable = RETRY;
+// Re-exported as live bindings, read only when a function runs: the generated tables import the
+// runtime (unpackCodes), so nothing here may read them while the modules load.
+export {
+  /** OpenAI's hint sources (registry/openai.yaml `hints:`). */
+  HINTS as DEFAULT_HINT_SOURCES,
+  /** OpenAI's should-retry table (generated RETRY): which 429s are throttles and which are terminal (quota). */
+  RETRY as DEFAULT_RETRY_TABLE,
+} from '../generated/registry.js';
 
 /**
  * The backoff for connection errors and timeouts, which carry no code (registry

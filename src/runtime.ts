@@ -3,6 +3,8 @@
  * `generate --out DIR` writes import from here (never from the package's source), and
  * createRuntime turns a registry's tables and classes into the full API.
  */
+// First, so that the generated tables, which call it while loading, find it before the modules below load them.
+export { unpackCodes } from './spec.js';
 import { classifyErrorIn, classifyFailureIn, classifyOnSurface, failureIn, isRetryableIn, thrownFrom, type FailureFacts, type RaiseOptions } from './classify.js';
 import type { FailureClass } from './failure.js';
 import { raiseForStreamEventsIn, waitForResponseIn, type PolledResponse, type ResponsesClient, type RuntimeContext, type WaitOptions } from './poll.js';

@@ -49,6 +49,42 @@ export interface CodeSpec<TCode extends string = string, TClass extends string =
   readonly bySurface?: Readonly<Partial<Record<TSurface, Outcome<TClass, TBackoff>>>>;
 }
 
+/**
+ * The class a code's failures get when the registry names none of its own: the code in
+ * PascalCase, then Error (`account_deactivated` -> `AccountDeactivatedError`).
+ */
+export function codeClassName(code: string): string {
+  return `${code
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('')}Error`;
+}
+
+/**
+ * One code's facts as registry.ts writes them, a tuple the runtime unpacks into a CodeSpec:
+ * class (0: codeClassName of the code), category, retryable, backoff, status, and then its
+ * refinements and per-surface facts, when it has any.
+ */
+export type PackedCode<TCode extends string = string, TClass extends string = string, TBackoff extends string = string, TSurface extends string = string> = readonly [
+  cls: TClass | 0,
+  category: string,
+  retryable: boolean,
+  backoff: TBackoff,
+  status: number | null,
+  more?: Pick<CodeSpec<TCode, TClass, TBackoff, TSurface>, 'refinements' | 'bySurface'>,
+];
+
+/** The CodeSpec of every packed code (registry.ts's CODES), as own properties: a code named __proto__ is a key like any other. */
+export function unpackCodes<TCode extends string, TClass extends string, TBackoff extends string, TSurface extends string>(
+  packed: Readonly<Record<TCode, PackedCode<TCode, TClass, TBackoff, TSurface>>>,
+): Readonly<Record<TCode, CodeSpec<TCode, TClass, TBackoff, TSurface>>> {
+  const entries = Object.entries<PackedCode<TCode, TClass, TBackoff, TSurface>>(packed).map(([code, [cls, category, retryable, backoff, status, more]]) => [
+    code,
+    { class: cls === 0 ? (codeClassName(code) as TClass) : cls, category, retryable, backoff, status, ...more },
+  ]);
+  return Object.fromEntries(entries) as Record<TCode, CodeSpec<TCode, TClass, TBackoff, TSurface>>;
+}
+
 /** Where a surface keeps its status and failure details. */
 export interface SurfaceSpec<TSurface extends string = string, TFallback extends string = string> {
   readonly name: TSurface;

@@ -8,6 +8,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { APIError } from 'openai/core/error';
 import * as sdkErrors from 'openai/core/error';
 import { emitAll } from '../scripts/pipeline/generate.ts';
+import { runtimeTables } from '../scripts/pipeline/emit/typescript.ts';
 import { createRuntime } from '../src/runtime.ts';
 import { raiseForFailedResponse } from '../src/index.ts';
 import type { RegistryTables } from '../src/spec.ts';
@@ -127,6 +128,13 @@ describe('a hostile registry generates safe code', SLOW, () => {
     expect(e).toBeInstanceOf(sdkErrors.RateLimitError);
     expect((e as { code: unknown }).code).toBe('__proto__');
     expect(() => runtime.raiseForFailedResponse({ object: 'job', status: 'failed', errors: [{ code: 'toString' }] })).toThrow(errors.UnknownFailureError);
+  });
+
+  it('unpacks CODES to the facts of every code in the model, __proto__ an own key', async () => {
+    const { tables } = await runtimeOf(out);
+    expect(Object.hasOwn(tables.codes, '__proto__')).toBe(true);
+    expect(tables.codes).toEqual(runtimeTables(registry).codes);
+    expect(Object.keys(tables.codes)).toEqual(registry.codes.map((c) => c.code));
   });
 
   it('writes the registry.json with __proto__ as an own key', () => {

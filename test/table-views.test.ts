@@ -5,10 +5,26 @@ import { APIError } from 'openai';
 import { describe, expect, it } from 'vitest';
 import { CODES, HTTP_TABLES, RESPONSE_TABLES, TABLES } from '../generated/registry.js';
 import { classifyErrorIn, classifyFailureIn } from '../src/classify.js';
+import { codeClassName } from '../src/spec.js';
+import { runtimeTables } from '../scripts/pipeline/emit/typescript.ts';
+import { modelOf } from './helpers.ts';
 
 const codes = Object.keys(CODES);
 const messages = ['Please try again in 2s.', 'Request too large for gpt-4o', 'Timeout while downloading https://example.com/a.png', ''];
 const statuses = [400, 401, 403, 404, 409, 429, 500, 503];
+
+describe('CODES', () => {
+  it("unpacks to each code's facts as the model gives them, a class named only where it is not the code's own name", () => {
+    const model = modelOf('registry/openai.yaml');
+    expect(CODES).toEqual(runtimeTables(model).codes);
+    const named = model.codes.filter((c) => c.class !== codeClassName(c.code)).map((c) => c.code);
+    // 429 (AzureRateLimitError) and a few codes whose class says more than the code.
+    expect(named).toContain('429');
+    expect(named.length).toBeLessThan(model.codes.length / 4);
+    expect(codeClassName('account_deactivated')).toBe('AccountDeactivatedError');
+    expect(codeClassName('DeploymentNotFound')).toBe('DeploymentNotFoundError');
+  });
+});
 
 describe('table views', () => {
   it('HTTP_TABLES judges every thrown error as TABLES does', () => {

@@ -22,7 +22,7 @@ import {
 import type { CodeEntry, Outcome, Registry, Surface } from '../model.ts';
 import { byCodeUnits } from '../model.ts';
 import { retryTableOf } from '../../../src/retryable.ts';
-import { STATUS_KINDS, type PathSegments, type RegistryTables } from '../../../src/spec.ts';
+import { STATUS_KINDS, codeClassName, type PackedCode, type PathSegments, type RegistryTables } from '../../../src/spec.ts';
 import { commentText, headerLines, identifier, pathSegments, quote, tsValue, type OutputFile } from './common.ts';
 
 /** The public subpath generated code imports the runtime from. */
@@ -191,6 +191,20 @@ export function runtimeTables(registry: Registry) {
   return { ...tables, retry };
 }
 
+/** CODES as registry.ts writes it: each code's facts packed (PackedCode), the class left out where codeClassName gives it. */
+function packedCodes(codes: ReturnType<typeof runtimeTables>['codes']): string {
+  const lines = Object.entries(codes).map(([code, c]) => {
+    const { refinements, bySurface } = c;
+    const cls = c.class === codeClassName(code) ? 0 : c.class;
+    const packed: PackedCode =
+      refinements === undefined && bySurface === undefined
+        ? [cls, c.category, c.retryable, c.backoff, c.status]
+        : [cls, c.category, c.retryable, c.backoff, c.status, { ...(refinements && { refinements }), ...(bySurface && { bySurface }) }];
+    return `  ${code === '__proto__' ? `[${quote(code)}]` : quote(code)}: ${tsValue(packed, '  ')},`;
+  });
+  return `/* @__PURE__ */ unpackCodes<Code, ClassName, BackoffName, SurfaceName>({\n${lines.join('\n')}\n})`;
+}
+
 /**
  * Views of the tables for runtime functions that read only some surfaces: each holds every code,
  * fallback and profile but only those surfaces (with their dispatch and settled statuses), so a
@@ -233,6 +247,7 @@ function emitTables(registry: Registry, project: Project, command?: string): Out
   });
 
   return print(project, 'registry.ts', registry, command, [
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: RUNTIME_MODULE, namedImports: ['unpackCodes'] },
     {
       kind: StructureKind.ImportDeclaration,
       isTypeOnly: true,
@@ -248,7 +263,7 @@ function emitTables(registry: Registry, project: Project, command?: string): Out
     alias('CategoryName', unionOf(registry.categories.map((c) => c.name)), 'Every failure category.'),
     alias('FallbackName', unionOf(registry.fallbacks.map((f) => f.name)), 'Every unknown-code fallback.'),
     constant('BACKOFF', 'Readonly<Record<BackoffName, BackoffProfile>>', tsValue(backoff), 'Backoff profiles by name.'),
-    constant('CODES', 'Readonly<Record<Code, CodeSpec<Code, ClassName, BackoffName, SurfaceName>>>', tsValue(codes), "Each code's class, category, retryability, backoff, surfaces, per-surface differences and refinements."),
+    constant('CODES', 'Readonly<Record<Code, CodeSpec<Code, ClassName, BackoffName, SurfaceName>>>', packedCodes(codes), "Each code's class (0: the code's own name, codeClassName), category, retryability, backoff and nominal status, then its refinements and per-surface differences, packed (PackedCode)."),
     constant('FALLBACKS', 'Readonly<Record<FallbackName, Outcome<ClassName, BackoffName>>>', tsValue(fallbacks), 'What a null or unknown code becomes, per fallback.'),
     ...surfaceConstants,
     constant('SURFACES', 'readonly SurfaceSpec<SurfaceName, FallbackName>[]', surfaceList, 'Surfaces in code-unit order of name; paths are split into segments.'),
