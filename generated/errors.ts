@@ -3,7 +3,7 @@
 // Regenerate: npm run generate
 import * as openaiErrors from "openai/core/error";
 import type { APIError } from "openai/core/error";
-import { categoryOf, failureClass } from "openai-error-registry/runtime";
+import { categoryOf, classTable, failureClass } from "openai-error-registry/runtime";
 import type { FailureClass } from "openai-error-registry/runtime";
 import { HTTP_TABLES } from "./registry.js";
 import type { ClassName } from "./registry.js";
@@ -1073,7 +1073,7 @@ export class WebsocketConnectionLimitReachedError extends /* @__PURE__ */ failur
 }
 
 /** Every generated class by name; raising builds failures through this table. */
-export const CLASSES: Readonly<Record<ClassName, FailureClass>> = {
+export const CLASSES: Readonly<Record<ClassName, FailureClass>> = /* @__PURE__ */ classTable<ClassName>([
   AccountDeactivatedError,
   ActiveTurnNotSteerableError,
   AgentAuthenticationError,
@@ -1182,7 +1182,7 @@ export const CLASSES: Readonly<Record<ClassName, FailureClass>> = {
   UsageNotIncludedError,
   VectorStoreTimeoutError,
   WebsocketConnectionLimitReachedError,
-};
+]);
 /** True when the registry puts `e` (a registry error, or a plain openai error judged by its code and status) in the authentication category: The credentials are missing, invalid or deactivated. */
 export function isAuthenticationFailure(e: unknown): e is APIError {
   return categoryOf(HTTP_TABLES, e) === "authentication";

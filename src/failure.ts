@@ -157,3 +157,11 @@ export function isOpenAIFailure(e: unknown): e is APIError & OpenAIFailure {
 
 /** A generated error class: constructed by the runtime from a FailureInit. */
 export type FailureClass = new (init: FailureInit) => APIError & OpenAIFailure;
+
+/**
+ * The class-name -> class table raising dispatches through (errors.ts's CLASSES), keyed by the
+ * name failureClass fixed on each class's prototype, so no name is written twice.
+ */
+export function classTable<TName extends string>(classes: readonly FailureClass[]): Readonly<Record<TName, FailureClass>> {
+  return Object.fromEntries(classes.map((c) => [(c.prototype as { name: string }).name, c])) as Record<TName, FailureClass>;
+}

@@ -318,14 +318,14 @@ function emitClasses(registry: Registry, project: Project, command?: string): Ou
   return print(project, 'errors.ts', registry, command, [
     { kind: StructureKind.ImportDeclaration, moduleSpecifier: 'openai/core/error', namespaceImport: 'openaiErrors' },
     { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: 'openai/core/error', namedImports: ['APIError'] },
-    { kind: StructureKind.ImportDeclaration, moduleSpecifier: RUNTIME_MODULE, namedImports: ['categoryOf', 'failureClass'] },
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: RUNTIME_MODULE, namedImports: ['categoryOf', 'classTable', 'failureClass'] },
     { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: RUNTIME_MODULE, namedImports: ['FailureClass'] },
     { kind: StructureKind.ImportDeclaration, moduleSpecifier: './registry.js', namedImports: ['HTTP_TABLES'] },
     { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: './registry.js', namedImports: ['ClassName'] },
     ...resolved,
     ...classes,
     '/** Every generated class by name; raising builds failures through this table. */\n' +
-      `export const CLASSES: Readonly<Record<ClassName, FailureClass>> = {\n${plans.map((p) => `  ${identifier(p.name)},`).join('\n')}\n};`,
+      `export const CLASSES: Readonly<Record<ClassName, FailureClass>> = /* @__PURE__ */ classTable<ClassName>([\n${plans.map((p) => `  ${identifier(p.name)},`).join('\n')}\n]);`,
     ...guards,
   ]);
 }
