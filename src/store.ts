@@ -61,7 +61,9 @@ function keyOf(options: PacingOptions): string {
 export function limiterOf(options: PacingOptions): Limiter | false {
   const key = keyOf(options);
   const l = options.limiter;
-  if (l === undefined) return (options.store ?? memoryStore).limiter(key);
+  // The process's own limiter by name, not through memoryStore, so that a bundle that paces but
+  // never retries (waitForResponse) keeps no retry budget.
+  if (l === undefined) return options.store === undefined ? sharedLimiter(key) : options.store.limiter(key);
   if (l !== false && !(l !== null && typeof l === 'object' && typeof l.acquire === 'function' && typeof l.recordThrottle === 'function' && typeof l.recordSuccess === 'function')) {
     throw new TypeError('limiter must be an AdaptiveLimiter or false');
   }
@@ -72,7 +74,7 @@ export function limiterOf(options: PacingOptions): Limiter | false {
 export function budgetOf(options: PacingOptions): Budget | false {
   const key = keyOf(options);
   const b = options.budget;
-  if (b === undefined) return (options.store ?? memoryStore).budget(key);
+  if (b === undefined) return options.store === undefined ? sharedRetryBudget(key) : options.store.budget(key);
   if (b !== false && !(b !== null && typeof b === 'object' && typeof b.tryAcquire === 'function' && typeof b.recordSuccess === 'function')) throw new TypeError('budget must be a RetryBudget or false');
   return b;
 }
