@@ -33,3 +33,13 @@ describe('README code blocks', () => {
     ]);
   });
 });
+
+describe('README facts', () => {
+  it('counts the codes and surfaces the embedded registry has', () => {
+    const json = JSON.parse(readFileSync(resolve(import.meta.dirname, '../generated/registry.json'), 'utf8')) as { codes: object; surfaces: object };
+    const said = /maps each of (\d+) failure codes on (\d+) surfaces/.exec(readme);
+    expect(said, 'the sentence that counts them').not.toBeNull();
+    expect(Number(said?.[1])).toBe(Object.keys(json.codes).length);
+    expect(Number(said?.[2])).toBe(Object.keys(json.surfaces).length);
+  });
+});
