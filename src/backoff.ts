@@ -74,6 +74,15 @@ function clamp(x: number, lo: number, hi: number): number {
   return Number.isNaN(x) ? lo : Math.min(hi, Math.max(lo, x));
 }
 
+/** An error's headers (openai puts the answer's on its errors); undefined when it has none or they cannot be read. */
+export function headersOf(e: unknown): unknown {
+  try {
+    return e !== null && typeof e === 'object' ? (e as { headers?: unknown }).headers : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads one header from Web Headers or a plain object; undefined when absent or unreadable. */
 export function readHeader(headers: unknown, name: string): string | undefined {
   try {

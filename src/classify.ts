@@ -11,10 +11,10 @@
 import type { FailureFacts } from './failure-record.generated.js';
 import { redactSecrets } from './redact.js';
 import { firstString, readAt, readString } from './read.js';
-import { readHeader } from './backoff.js';
-import { MAX_CODE, MAX_MESSAGE, isApiErrorShaped, isConnectionError } from './retryable.js';
+import { headersOf, readHeader } from './backoff.js';
+import { MAX_CODE, MAX_MESSAGE, isApiErrorShaped, isConnectionError, isRetryableWith, retryTableIn } from './retryable.js';
 import { isOpenAIFailure, type FailureClass, type FailureInit, type FailureKind } from './failure.js';
-import type { BackoffProfile, CodeSpec, DispatchSpec, Outcome, PathSegments, RegistryTables, StatusKind, SurfaceSpec } from './spec.js';
+import type { BackoffProfile, CodeSpec, DispatchSpec, Outcome, PathSegments, RegistryTables, RetryTable, StatusKind, SurfaceSpec } from './spec.js';
 
 export type { FailureFacts };
 export { MAX_CODE, MAX_MESSAGE, isApiErrorShaped, isConnectionError, readString };
@@ -433,15 +433,6 @@ function factsOfFailure(e: Error & { facts?: unknown }): FailureFacts | undefine
   return f !== null && typeof f === 'object' ? (f as FailureFacts) : undefined;
 }
 
-/** A header of a thrown error; undefined when absent or when its headers cannot be read. */
-function headerOf(e: { readonly headers: unknown }, name: string): string | undefined {
-  try {
-    return readHeader(e.headers, name);
-  } catch {
-    return undefined; // headers that cannot be read say nothing; the code still decides
-  }
-}
-
 /**
  * The registry's facts for a thrown error: a registry error answers for itself; a plain openai
  * APIError is judged by its code and type (a 429 insufficient_quota is not retryable), then by
@@ -472,7 +463,8 @@ export function classifyErrorIn(tables: RegistryTables, e: unknown): FailureFact
     };
     const decision = decide(ix, reading);
     const f = factsOf(ix, reading, decision);
-    const should = headerOf(e, tables.hints.shouldRetryHeader);
+    // Headers that cannot be read say nothing; the code still decides.
+    const should = readHeader(headersOf(e), tables.hints.shouldRetryHeader);
     const retryable = should === 'false' ? false : should === 'true' && decision.hit === undefined ? true : f.retryable;
     const backoff = retryable && !f.retryable ? profileOf(ix, tables.hints.shouldRetryBackoff) : f.backoff;
     const requestID = (e as { requestID?: unknown }).requestID;
@@ -482,9 +474,18 @@ export function classifyErrorIn(tables: RegistryTables, e: unknown): FailureFact
   }
 }
 
-/** Whether resubmitting the request that produced `e` may succeed: classifyErrorIn's answer. Never throws. */
+/**
+ * Whether resubmitting the request that produced `e` may succeed: classifyErrorIn's answer, read
+ * off the tables' should-retry table without assembling the facts. Never throws.
+ */
 export function isRetryableIn(tables: RegistryTables, e: unknown): boolean {
-  return classifyErrorIn(tables, e)?.retryable === true;
+  let t: RetryTable;
+  try {
+    t = retryTableIn(tables);
+  } catch {
+    return false; // tables without an http surface judge no plain error
+  }
+  return isRetryableWith(t, e);
 }
 
 /** The category the registry puts a thrown error in; undefined when it is not an API error. */

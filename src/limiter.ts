@@ -155,15 +155,6 @@ function headerCount(headers: unknown, name: string): number {
   return text !== undefined && /^\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
 }
 
-/** An error's headers (openai puts the answer's on its errors); undefined when it has none or they cannot be read. */
-export function headersOf(e: unknown): unknown {
-  try {
-    return e !== null && typeof e === 'object' ? (e as { headers?: unknown }).headers : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** What x-ratelimit-* headers say, in the terms learnFromHeaders acts on. */
 export interface RateHeaders {
   /** x-ratelimit-limit-requests (per minute); NaN when absent, malformed, or the set is inconsistent (remaining above it, or not a count). */

@@ -5,10 +5,10 @@
  * intervals and the poll-after header are registry data (surfaces.response, polling).
  */
 import { MAX_MESSAGE, backoffProfile, classifyErrorIn, eventShowsOutput, isApiErrorShaped, isConnectionError, isTransportFailure, raiseIn, readString, runningStatuses, type RaiseOptions } from './classify.js';
-import { clockOf, errorHintMs, profileDelayMs, type Clock } from './backoff.js';
+import { clockOf, errorHintMs, headersOf, profileDelayMs, type Clock } from './backoff.js';
 import { isOpenAIFailure, type FailureClass } from './failure.js';
 import { redactSecrets } from './redact.js';
-import { MAX_TIMER_MS, abortableSleep, checkNumber, headersOf } from './limiter.js';
+import { MAX_TIMER_MS, abortableSleep, checkNumber } from './limiter.js';
 import { limiterOf, type Limiter, type LimiterStore } from './store.js';
 import { isPacedError, isPacedHeaders } from './pacing.js';
 import type { RegistryTables } from './spec.js';

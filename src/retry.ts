@@ -5,10 +5,10 @@
  * - an adaptive rate limiter (src/limiter.ts) that paces every attempt of a key before it is sent;
  * - a retry budget shared by the whole process per key, so that many clients cannot multiply it.
  */
-import { clockOf, drawRandom, errorHintMs, isHint, profileDelayMs, type Clock, type HintSources } from './backoff.js';
+import { clockOf, drawRandom, errorHintMs, headersOf, isHint, profileDelayMs, type Clock, type HintSources } from './backoff.js';
 import { backoffProfile, isConnectionError, type FailureFacts } from './classify.js';
 import { connectionBackoff as defaultConnectionBackoff, DEFAULT_HINT_SOURCES } from './hint-defaults.js';
-import { abortableSleep, DEFAULT_LIMITER_KEY, DEFAULT_MAX_PAUSE_MS, headersOf, type Sleep } from './limiter.js';
+import { abortableSleep, DEFAULT_LIMITER_KEY, DEFAULT_MAX_PAUSE_MS, type Sleep } from './limiter.js';
 import { isPacedError } from './pacing.js';
 import { budgetOf, limiterOf, type Budget, type Limiter, type LimiterStore } from './store.js';
 import { retryObservers, tell } from './observe.js';

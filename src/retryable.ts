@@ -3,7 +3,7 @@
  * so `isRetryable` alone bundles without the registry's other tables and classes. classifyError
  * reaches the same decision from the whole tables (test/retry-table.test.ts holds the two together).
  */
-import { readHeader } from './backoff.js';
+import { headersOf, readHeader } from './backoff.js';
 import { isOpenAIFailure } from './failure.js';
 import { firstString } from './read.js';
 import type { RegistryTables, RetryTable } from './spec.js';
@@ -68,6 +68,18 @@ export function retryTableOf(tables: RegistryTables): RetryTable {
   };
 }
 
+const derived = new WeakMap<RegistryTables, RetryTable>();
+
+/** retryTableOf, derived once per tables object (a runtime's isRetryable reads it). */
+export function retryTableIn(tables: RegistryTables): RetryTable {
+  let t = derived.get(tables);
+  if (t === undefined) {
+    t = retryTableOf(tables);
+    derived.set(tables, t);
+  }
+  return t;
+}
+
 /** A table's lookups, built on first use. */
 interface Lookup {
   readonly codes: Map<string, boolean>;
@@ -129,13 +141,8 @@ export function decideRetry(t: RetryTable, e: { readonly status: unknown; readon
       }
     }
   }
-  let headers: unknown;
-  try {
-    headers = e.headers;
-  } catch {
-    headers = undefined; // headers that cannot be read say nothing; the code still decides
-  }
-  const should = readHeader(headers, t.header);
+  // Headers that cannot be read say nothing; the code still decides.
+  const should = readHeader(headersOf(e), t.header);
   return { retryable: should === 'false' ? false : should === 'true' && known === undefined ? true : retryable, known: known !== undefined };
 }
 

@@ -90,6 +90,9 @@ export function identifier(name: string): string {
   return name;
 }
 
+/** An object literal's key for `k`: quoted, and computed for __proto__ (which a plain key would make the prototype). */
+export const tsKey = (k: string): string => (k === '__proto__' ? `[${quote(k)}]` : quote(k));
+
 /**
  * A TypeScript expression for plain data (strings, numbers, booleans, null, arrays, objects),
  * indented by two spaces, keys quoted, and `__proto__` as a computed key so it stays an own
@@ -107,8 +110,7 @@ export function tsValue(value: unknown, indent = ''): string {
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
     if (entries.length === 0) return '{}';
-    const key = (k: string) => (k === '__proto__' ? `[${quote(k)}]` : quote(k));
-    return `{\n${entries.map(([k, v]) => `${inner}${key(k)}: ${tsValue(v, inner)},`).join('\n')}\n${indent}}`;
+    return `{\n${entries.map(([k, v]) => `${inner}${tsKey(k)}: ${tsValue(v, inner)},`).join('\n')}\n${indent}}`;
   }
   throw new Error(`cannot emit a ${typeof value}`);
 }

@@ -23,7 +23,7 @@ import type { CodeEntry, Outcome, Registry, Surface } from '../model.ts';
 import { byCodeUnits } from '../model.ts';
 import { retryTableOf } from '../../../src/retryable.ts';
 import { STATUS_KINDS, codeClassName, type PackedCode, type PathSegments, type RegistryTables } from '../../../src/spec.ts';
-import { commentText, headerLines, identifier, pathSegments, quote, tsValue, type OutputFile } from './common.ts';
+import { commentText, headerLines, identifier, pathSegments, quote, tsKey, tsValue, type OutputFile } from './common.ts';
 
 /** The public subpath generated code imports the runtime from. */
 export const RUNTIME_MODULE = 'openai-error-registry/runtime';
@@ -200,7 +200,7 @@ function packedCodes(codes: ReturnType<typeof runtimeTables>['codes']): string {
       refinements === undefined && bySurface === undefined
         ? [cls, c.category, c.retryable, c.backoff, c.status]
         : [cls, c.category, c.retryable, c.backoff, c.status, { ...(refinements && { refinements }), ...(bySurface && { bySurface }) }];
-    return `  ${code === '__proto__' ? `[${quote(code)}]` : quote(code)}: ${tsValue(packed, '  ')},`;
+    return `  ${tsKey(code)}: ${tsValue(packed, '  ')},`;
   });
   return `/* @__PURE__ */ unpackCodes<Code, ClassName, BackoffName, SurfaceName>({\n${lines.join('\n')}\n})`;
 }
