@@ -3,1186 +3,1310 @@
 // Regenerate: npm run generate
 import * as openaiErrors from "openai/core/error";
 import type { APIError } from "openai/core/error";
-import { categoryOf, classTable, failureClass } from "openai-error-registry/runtime";
-import type { FailureClass } from "openai-error-registry/runtime";
-import { HTTP_TABLES } from "./registry.js";
+import { categoryOf, errorClass, failureClasses } from "openai-error-registry/runtime";
+import type { FailureClass, RegistryErrorClass } from "openai-error-registry/runtime";
+import { CODES, FALLBACKS, HTTP_TABLES } from "./registry.js";
 import type { ClassName } from "./registry.js";
 /** openai's OAuthError where the installed openai exports it, else AuthenticationError, which older openai versions throw instead. */
 const OAuthError = /* @__PURE__ */ (() => ((openaiErrors as unknown as Partial<Record<string, unknown>>)["OAuthError"] ?? openaiErrors.AuthenticationError) as typeof APIError)();
-
+/** Every generated class by name, built from the tables (CODES and FALLBACKS name each class and its status) on the openai class it extends; raising builds failures through this table. */
+export const CLASSES: Readonly<Record<ClassName, FailureClass>> = /* @__PURE__ */ failureClasses<ClassName>(CODES, FALLBACKS, [openaiErrors.APIError, openaiErrors.AuthenticationError, openaiErrors.BadRequestError, openaiErrors.ConflictError, openaiErrors.InternalServerError, openaiErrors.NotFoundError, OAuthError, openaiErrors.PermissionDeniedError, openaiErrors.RateLimitError], "851310282422208222222028222222841222622222222262200000022252882888453035000444448080224882722288842442020042");
 /**
  * The key belongs to a deactivated account. Resubmitting fails again.
  *
  * Code: account_deactivated. Category: authentication. Retryable: no. Backoff: none. Surfaces: http. The AuthenticationError base: arrives as HTTP 401
  */
-export class AccountDeactivatedError extends /* @__PURE__ */ failureClass(openaiErrors.AuthenticationError, "AccountDeactivatedError", 401) {
-  /** The code the API sent. */
-  declare readonly code: "account_deactivated";
-}
-
+export const AccountDeactivatedError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.AuthenticationError, "account_deactivated">>(CLASSES, "AccountDeactivatedError");
+/**
+ * The key belongs to a deactivated account. Resubmitting fails again.
+ *
+ * Code: account_deactivated. Category: authentication. Retryable: no. Backoff: none. Surfaces: http. The AuthenticationError base: arrives as HTTP 401
+ */
+export type AccountDeactivatedError = InstanceType<typeof AccountDeactivatedError>;
 /**
  * The session cannot take more input while a turn is running. Sending the input again once the turn has finished succeeds.
  *
  * Code: active_turn_not_steerable. Category: conflict. Retryable: yes. Backoff: busy. Surfaces: beta.agents.turn, beta.agents.turn_event. The ConflictError base: Not seen over HTTP under this code; the resource's current state forbids the request, which openai answers with 409.
  */
-export class ActiveTurnNotSteerableError extends /* @__PURE__ */ failureClass(openaiErrors.ConflictError, "ActiveTurnNotSteerableError", 409) {
-  /** The code the API sent. */
-  declare readonly code: "active_turn_not_steerable";
-}
-
+export const ActiveTurnNotSteerableError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.ConflictError, "active_turn_not_steerable">>(CLASSES, "ActiveTurnNotSteerableError");
+/**
+ * The session cannot take more input while a turn is running. Sending the input again once the turn has finished succeeds.
+ *
+ * Code: active_turn_not_steerable. Category: conflict. Retryable: yes. Backoff: busy. Surfaces: beta.agents.turn, beta.agents.turn_event. The ConflictError base: Not seen over HTTP under this code; the resource's current state forbids the request, which openai answers with 409.
+ */
+export type ActiveTurnNotSteerableError = InstanceType<typeof ActiveTurnNotSteerableError>;
 /**
  * The credentials are invalid or lack the required access. Resubmitting with the same credentials fails again.
  *
  * Code: authentication_error. Category: authentication. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event. The AuthenticationError base: Not seen over HTTP under this code; an authentication failure, which openai answers with 401.
  */
-export class AgentAuthenticationError extends /* @__PURE__ */ failureClass(openaiErrors.AuthenticationError, "AgentAuthenticationError", 401) {
-  /** The code the API sent. */
-  declare readonly code: "authentication_error";
-}
-
+export const AgentAuthenticationError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.AuthenticationError, "authentication_error">>(CLASSES, "AgentAuthenticationError");
+/**
+ * The credentials are invalid or lack the required access. Resubmitting with the same credentials fails again.
+ *
+ * Code: authentication_error. Category: authentication. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event. The AuthenticationError base: Not seen over HTTP under this code; an authentication failure, which openai answers with 401.
+ */
+export type AgentAuthenticationError = InstanceType<typeof AgentAuthenticationError>;
 /**
  * Azure OpenAI's rate limit, sent with the code "429" as a string and a "Please retry after N seconds" message. Retried after the hinted delay.
  *
  * Code: 429. Category: rate_limit. Retryable: yes. Backoff: rate_limit. Surfaces: http. The RateLimitError base: arrives as HTTP 429
  */
-export class AzureRateLimitError extends /* @__PURE__ */ failureClass(openaiErrors.RateLimitError, "AzureRateLimitError", 429) {
-  /** The code the API sent. */
-  declare readonly code: "429";
-}
-
+export const AzureRateLimitError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.RateLimitError, "429">>(CLASSES, "AzureRateLimitError");
+/**
+ * Azure OpenAI's rate limit, sent with the code "429" as a string and a "Please retry after N seconds" message. Retried after the hinted delay.
+ *
+ * Code: 429. Category: rate_limit. Retryable: yes. Backoff: rate_limit. Surfaces: http. The RateLimitError base: arrives as HTTP 429
+ */
+export type AzureRateLimitError = InstanceType<typeof AzureRateLimitError>;
 /**
  * One request of a batch did not run before the batch's completion window closed. It was never executed (nor billed): resubmit that line in a new batch.
  *
  * Code: batch_expired. Category: expired. Retryable: yes. Backoff: default. Surfaces: batch.line. The APIError base: An expired line of a batch error file, never an HTTP error: the request never ran before the window closed, so no status class applies.
  */
-export class BatchLineExpiredError extends /* @__PURE__ */ failureClass(openaiErrors.APIError, "BatchLineExpiredError", null) {
-  /** The code the API sent. */
-  declare readonly code: "batch_expired";
-}
-
+export const BatchLineExpiredError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.APIError, "batch_expired">>(CLASSES, "BatchLineExpiredError");
+/**
+ * One request of a batch did not run before the batch's completion window closed. It was never executed (nor billed): resubmit that line in a new batch.
+ *
+ * Code: batch_expired. Category: expired. Retryable: yes. Backoff: default. Surfaces: batch.line. The APIError base: An expired line of a batch error file, never an HTTP error: the request never ran before the window closed, so no status class applies.
+ */
+export type BatchLineExpiredError = InstanceType<typeof BatchLineExpiredError>;
 /**
  * The billing hard limit of the account is reached ("Billing hard limit has been reached"), seen on image generation and older chat requests. It arrives as HTTP 400; nothing changes until the limit is raised.
  *
  * Code: billing_hard_limit_reached. Category: quota. Retryable: no. Backoff: none. Surfaces: http. The BadRequestError base: arrives as HTTP 400
  */
-export class BillingHardLimitReachedError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "BillingHardLimitReachedError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "billing_hard_limit_reached";
-}
-
+export const BillingHardLimitReachedError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "billing_hard_limit_reached">>(CLASSES, "BillingHardLimitReachedError");
+/**
+ * The billing hard limit of the account is reached ("Billing hard limit has been reached"), seen on image generation and older chat requests. It arrives as HTTP 400; nothing changes until the limit is raised.
+ *
+ * Code: billing_hard_limit_reached. Category: quota. Retryable: no. Backoff: none. Surfaces: http. The BadRequestError base: arrives as HTTP 400
+ */
+export type BillingHardLimitReachedError = InstanceType<typeof BillingHardLimitReachedError>;
 /**
  * Billing is not active for the account. It arrives on HTTP 429, so status-based clients retry it; nothing changes until billing is fixed.
  *
  * Code: billing_not_active. Category: quota. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event, http. The RateLimitError base: arrives as HTTP 429
  */
-export class BillingNotActiveError extends /* @__PURE__ */ failureClass(openaiErrors.RateLimitError, "BillingNotActiveError", 429) {
-  /** The code the API sent. */
-  declare readonly code: "billing_not_active";
-}
-
+export const BillingNotActiveError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.RateLimitError, "billing_not_active">>(CLASSES, "BillingNotActiveError");
+/**
+ * Billing is not active for the account. It arrives on HTTP 429, so status-based clients retry it; nothing changes until billing is fixed.
+ *
+ * Code: billing_not_active. Category: quota. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event, http. The RateLimitError base: arrives as HTTP 429
+ */
+export type BillingNotActiveError = InstanceType<typeof BillingNotActiveError>;
 /**
  * The request was refused by the biological-safety policy. Deterministic for the same input: resubmitting is refused again.
  *
  * Code: bio_policy. Category: content_policy. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; a policy refusal of the input, which openai answers with 400 (as content_policy_violation).
  */
-export class BioPolicyError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "BioPolicyError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "bio_policy";
-}
-
+export const BioPolicyError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "bio_policy">>(CLASSES, "BioPolicyError");
+/**
+ * The request was refused by the biological-safety policy. Deterministic for the same input: resubmitting is refused again.
+ *
+ * Code: bio_policy. Category: content_policy. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; a policy refusal of the input, which openai answers with 400 (as content_policy_violation).
+ */
+export type BioPolicyError = InstanceType<typeof BioPolicyError>;
 /**
  * The service could not connect to the model service. Transient: resubmitting usually succeeds.
  *
  * Code: connection_failed. Category: server. Retryable: yes. Backoff: default. Surfaces: beta.agents.turn, beta.agents.turn_event. The InternalServerError base: Not seen over HTTP under this code; the service failed after accepting the request, which openai reports as a 5xx.
  */
-export class ConnectionFailedError extends /* @__PURE__ */ failureClass(openaiErrors.InternalServerError, "ConnectionFailedError", 500) {
-  /** The code the API sent. */
-  declare readonly code: "connection_failed";
-}
-
+export const ConnectionFailedError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.InternalServerError, "connection_failed">>(CLASSES, "ConnectionFailedError");
+/**
+ * The service could not connect to the model service. Transient: resubmitting usually succeeds.
+ *
+ * Code: connection_failed. Category: server. Retryable: yes. Backoff: default. Surfaces: beta.agents.turn, beta.agents.turn_event. The InternalServerError base: Not seen over HTTP under this code; the service failed after accepting the request, which openai reports as a 5xx.
+ */
+export type ConnectionFailedError = InstanceType<typeof ConnectionFailedError>;
 /**
  * Content was refused or cut off by the content filter: an incomplete reason on responses, messages, chat and legacy completion choices, and an HTTP 400 from Azure OpenAI (inner error ResponsibleAIPolicyViolation). Resubmitting the same request is filtered again.
  *
  * Code: content_filter. Category: content_policy. Retryable: no. Backoff: none. Surfaces: assistants.message, chat.completion, completion, http, realtime.response, realtime.response.done, response, response.stream. The BadRequestError base: arrives as HTTP 400
  */
-export class ContentFilterError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "ContentFilterError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "content_filter";
-}
-
+export const ContentFilterError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "content_filter">>(CLASSES, "ContentFilterError");
+/**
+ * Content was refused or cut off by the content filter: an incomplete reason on responses, messages, chat and legacy completion choices, and an HTTP 400 from Azure OpenAI (inner error ResponsibleAIPolicyViolation). Resubmitting the same request is filtered again.
+ *
+ * Code: content_filter. Category: content_policy. Retryable: no. Backoff: none. Surfaces: assistants.message, chat.completion, completion, http, realtime.response, realtime.response.done, response, response.stream. The BadRequestError base: arrives as HTTP 400
+ */
+export type ContentFilterError = InstanceType<typeof ContentFilterError>;
 /**
  * The request was rejected by the safety system (image generation). The server's message says a retry may sometimes succeed, but it is not retried automatically: most resubmissions are rejected again.
  *
  * Code: content_policy_violation. Category: content_policy. Retryable: no. Backoff: none. Surfaces: http. The BadRequestError base: arrives as HTTP 400
  */
-export class ContentPolicyViolationError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "ContentPolicyViolationError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "content_policy_violation";
-}
-
+export const ContentPolicyViolationError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "content_policy_violation">>(CLASSES, "ContentPolicyViolationError");
+/**
+ * The request was rejected by the safety system (image generation). The server's message says a retry may sometimes succeed, but it is not retried automatically: most resubmissions are rejected again.
+ *
+ * Code: content_policy_violation. Category: content_policy. Retryable: no. Backoff: none. Surfaces: http. The BadRequestError base: arrives as HTTP 400
+ */
+export type ContentPolicyViolationError = InstanceType<typeof ContentPolicyViolationError>;
 /**
  * The input exceeds the model's context window. Resubmitting the same input fails the same way; shorten it or pick a model with a larger window.
  *
  * Code: context_length_exceeded. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: batch.line, beta.agents.turn, beta.agents.turn_event, http, response, response.stream, response.stream.error. The BadRequestError base: arrives as HTTP 400
  */
-export class ContextLengthExceededError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "ContextLengthExceededError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "context_length_exceeded";
-}
-
+export const ContextLengthExceededError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "context_length_exceeded">>(CLASSES, "ContextLengthExceededError");
+/**
+ * The input exceeds the model's context window. Resubmitting the same input fails the same way; shorten it or pick a model with a larger window.
+ *
+ * Code: context_length_exceeded. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: batch.line, beta.agents.turn, beta.agents.turn_event, http, response, response.stream, response.stream.error. The BadRequestError base: arrives as HTTP 400
+ */
+export type ContextLengthExceededError = InstanceType<typeof ContextLengthExceededError>;
 /**
  * A response.create arrived while the conversation already had a response in progress (often one the server created itself, after server VAD or a tool result). Usually harmless: the model is already answering, and the session stays open. Not retried: sending response.create again once that response is done makes a second reply, which only the caller can want.
  *
  * Code: conversation_already_has_active_response. Category: conflict. Retryable: no. Backoff: none. Surfaces: realtime.error. The APIError base: A Realtime server event, never an HTTP error: it arrives on the session's WebSocket, so no status class applies.
  */
-export class ConversationAlreadyHasActiveResponseError extends /* @__PURE__ */ failureClass(openaiErrors.APIError, "ConversationAlreadyHasActiveResponseError", null) {
-  /** The code the API sent. */
-  declare readonly code: "conversation_already_has_active_response";
-}
-
+export const ConversationAlreadyHasActiveResponseError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.APIError, "conversation_already_has_active_response">>(CLASSES, "ConversationAlreadyHasActiveResponseError");
+/**
+ * A response.create arrived while the conversation already had a response in progress (often one the server created itself, after server VAD or a tool result). Usually harmless: the model is already answering, and the session stays open. Not retried: sending response.create again once that response is done makes a second reply, which only the caller can want.
+ *
+ * Code: conversation_already_has_active_response. Category: conflict. Retryable: no. Backoff: none. Surfaces: realtime.error. The APIError base: A Realtime server event, never an HTTP error: it arrives on the session's WebSocket, so no status class applies.
+ */
+export type ConversationAlreadyHasActiveResponseError = InstanceType<typeof ConversationAlreadyHasActiveResponseError>;
 /**
  * The prepaid credit balance is used up. It arrives as HTTP 429 with type insufficient_quota, so status-based clients retry it; nothing changes until credits are added.
  *
  * Code: credit_balance_exhausted. Category: quota. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event, http, response, response.stream, response.stream.error. The RateLimitError base: arrives as HTTP 429
  */
-export class CreditBalanceExhaustedError extends /* @__PURE__ */ failureClass(openaiErrors.RateLimitError, "CreditBalanceExhaustedError", 429) {
-  /** The code the API sent. */
-  declare readonly code: "credit_balance_exhausted";
-}
-
+export const CreditBalanceExhaustedError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.RateLimitError, "credit_balance_exhausted">>(CLASSES, "CreditBalanceExhaustedError");
+/**
+ * The prepaid credit balance is used up. It arrives as HTTP 429 with type insufficient_quota, so status-based clients retry it; nothing changes until credits are added.
+ *
+ * Code: credit_balance_exhausted. Category: quota. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event, http, response, response.stream, response.stream.error. The RateLimitError base: arrives as HTTP 429
+ */
+export type CreditBalanceExhaustedError = InstanceType<typeof CreditBalanceExhaustedError>;
 /**
  * The request was flagged for possible cybersecurity risk and refused by a safety policy. Resubmitting is refused again.
  *
  * Code: cyber_policy. Category: content_policy. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event, http, response, response.stream, response.stream.error. The BadRequestError base: arrives as HTTP 400
  */
-export class CyberPolicyError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "CyberPolicyError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "cyber_policy";
-}
-
+export const CyberPolicyError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "cyber_policy">>(CLASSES, "CyberPolicyError");
+/**
+ * The request was flagged for possible cybersecurity risk and refused by a safety policy. Resubmitting is refused again.
+ *
+ * Code: cyber_policy. Category: content_policy. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event, http, response, response.stream, response.stream.error. The BadRequestError base: arrives as HTTP 400
+ */
+export type CyberPolicyError = InstanceType<typeof CyberPolicyError>;
 /**
  * The request's data residency requirements do not match the project or region that served it. A configuration problem: resubmitting to the same endpoint fails again.
  *
  * Code: data_residency_mismatch. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
  */
-export class DataResidencyMismatchError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "DataResidencyMismatchError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "data_residency_mismatch";
-}
-
+export const DataResidencyMismatchError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "data_residency_mismatch">>(CLASSES, "DataResidencyMismatchError");
+/**
+ * The request's data residency requirements do not match the project or region that served it. A configuration problem: resubmitting to the same endpoint fails again.
+ *
+ * Code: data_residency_mismatch. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
+ */
+export type DataResidencyMismatchError = InstanceType<typeof DataResidencyMismatchError>;
 /**
  * Azure OpenAI: the deployment named in the request does not exist, usually a wrong deployment name. Not retried; a deployment created minutes ago may need a moment, which a caller can retry by hand.
  *
  * Code: DeploymentNotFound. Category: not_found. Retryable: no. Backoff: none. Surfaces: http. The NotFoundError base: arrives as HTTP 404
  */
-export class DeploymentNotFoundError extends /* @__PURE__ */ failureClass(openaiErrors.NotFoundError, "DeploymentNotFoundError", 404) {
-  /** The code the API sent. */
-  declare readonly code: "DeploymentNotFound";
-}
-
+export const DeploymentNotFoundError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.NotFoundError, "DeploymentNotFound">>(CLASSES, "DeploymentNotFoundError");
+/**
+ * Azure OpenAI: the deployment named in the request does not exist, usually a wrong deployment name. Not retried; a deployment created minutes ago may need a moment, which a caller can retry by hand.
+ *
+ * Code: DeploymentNotFound. Category: not_found. Retryable: no. Backoff: none. Surfaces: http. The NotFoundError base: arrives as HTTP 404
+ */
+export type DeploymentNotFoundError = InstanceType<typeof DeploymentNotFoundError>;
 /**
  * Two requests of the batch input file share a custom_id. Submitting the same file again fails the same way.
  *
  * Code: duplicate_custom_id. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: batch. The BadRequestError base: Not seen over HTTP; a batch's input file failed validation, a problem of the request's input, which openai answers with 400.
  */
-export class DuplicateCustomIdError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "DuplicateCustomIdError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "duplicate_custom_id";
-}
-
+export const DuplicateCustomIdError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "duplicate_custom_id">>(CLASSES, "DuplicateCustomIdError");
+/**
+ * Two requests of the batch input file share a custom_id. Submitting the same file again fails the same way.
+ *
+ * Code: duplicate_custom_id. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: batch. The BadRequestError base: Not seen over HTTP; a batch's input file failed validation, a problem of the request's input, which openai answers with 400.
+ */
+export type DuplicateCustomIdError = InstanceType<typeof DuplicateCustomIdError>;
 /**
  * The batch input file is empty. Submitting the same file again fails the same way.
  *
  * Code: empty_file. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: batch. The BadRequestError base: Not seen over HTTP; a batch's input file failed validation, a problem of the request's input, which openai answers with 400.
  */
-export class EmptyFileError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "EmptyFileError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "empty_file";
-}
-
+export const EmptyFileError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "empty_file">>(CLASSES, "EmptyFileError");
+/**
+ * The batch input file is empty. Submitting the same file again fails the same way.
+ *
+ * Code: empty_file. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: batch. The BadRequestError base: Not seen over HTTP; a batch's input file failed validation, a problem of the request's input, which openai answers with 400.
+ */
+export type EmptyFileError = InstanceType<typeof EmptyFileError>;
 /**
  * An input image file is empty. The request's input has to change; resubmitting it unchanged fails the same way.
  *
  * Code: empty_image_file. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
  */
-export class EmptyImageFileError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "EmptyImageFileError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "empty_image_file";
-}
-
+export const EmptyImageFileError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "empty_image_file">>(CLASSES, "EmptyImageFileError");
+/**
+ * An input image file is empty. The request's input has to change; resubmitting it unchanged fails the same way.
+ *
+ * Code: empty_image_file. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
+ */
+export type EmptyImageFileError = InstanceType<typeof EmptyImageFileError>;
 /**
  * The executor must be upgraded before it can run this turn. Resubmitting fails until it is upgraded.
  *
  * Code: executor_version_incompatible. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
  */
-export class ExecutorVersionIncompatibleError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "ExecutorVersionIncompatibleError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "executor_version_incompatible";
-}
-
+export const ExecutorVersionIncompatibleError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "executor_version_incompatible">>(CLASSES, "ExecutorVersionIncompatibleError");
+/**
+ * The executor must be upgraded before it can run this turn. Resubmitting fails until it is upgraded.
+ *
+ * Code: executor_version_incompatible. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
+ */
+export type ExecutorVersionIncompatibleError = InstanceType<typeof ExecutorVersionIncompatibleError>;
 /**
  * The object reached an expired status without an error code: a run that passed expires_at, or a batch not finished within its completion window. Submitting it again may succeed.
  *
  * Code: expired. Category: expired. Retryable: yes. Backoff: default. Surfaces: assistants.run, assistants.run_step, batch. The APIError base: An expired status, never an HTTP error: the work was not finished within its window, so no status class applies.
  */
-export class ExpiredError extends /* @__PURE__ */ failureClass(openaiErrors.APIError, "ExpiredError", null) {
-  /** The code the API sent. */
-  declare readonly code: "expired";
-}
-
+export const ExpiredError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.APIError, "expired">>(CLASSES, "ExpiredError");
+/**
+ * The object reached an expired status without an error code: a run that passed expires_at, or a batch not finished within its completion window. Submitting it again may succeed.
+ *
+ * Code: expired. Category: expired. Retryable: yes. Backoff: default. Surfaces: assistants.run, assistants.run_step, batch. The APIError base: An expired status, never an HTTP error: the work was not finished within its window, so no status class applies.
+ */
+export type ExpiredError = InstanceType<typeof ExpiredError>;
 /**
  * An input image URL could not be downloaded. The remote host may recover, but nothing in the request changes by itself, so it is not retried automatically. The request's input has to change; resubmitting it unchanged fails the same way.
  *
  * Code: failed_to_download_image. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
  */
-export class FailedToDownloadImageError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "FailedToDownloadImageError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "failed_to_download_image";
-}
-
+export const FailedToDownloadImageError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "failed_to_download_image">>(CLASSES, "FailedToDownloadImageError");
+/**
+ * An input image URL could not be downloaded. The remote host may recover, but nothing in the request changes by itself, so it is not retried automatically. The request's input has to change; resubmitting it unchanged fails the same way.
+ *
+ * Code: failed_to_download_image. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
+ */
+export type FailedToDownloadImageError = InstanceType<typeof FailedToDownloadImageError>;
 /**
  * A chat or legacy completion stopped at the max_tokens limit; the partial output is returned. Resubmitting the same request stops at the same limit.
  *
  * Code: length. Category: output_limit. Retryable: no. Backoff: none. Surfaces: chat.completion, completion. The APIError base: An incomplete or finish reason, never an HTTP error: the work ended with partial output inside a 200, so no status class applies.
  */
-export class FinishReasonLengthError extends /* @__PURE__ */ failureClass(openaiErrors.APIError, "FinishReasonLengthError", null) {
-  /** The code the API sent. */
-  declare readonly code: "length";
-}
-
+export const FinishReasonLengthError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.APIError, "length">>(CLASSES, "FinishReasonLengthError");
+/**
+ * A chat or legacy completion stopped at the max_tokens limit; the partial output is returned. Resubmitting the same request stops at the same limit.
+ *
+ * Code: length. Category: output_limit. Retryable: no. Backoff: none. Surfaces: chat.completion, completion. The APIError base: An incomplete or finish reason, never an HTTP error: the work ended with partial output inside a 200, so no status class applies.
+ */
+export type FinishReasonLengthError = InstanceType<typeof FinishReasonLengthError>;
 /**
  * Flex processing is temporarily unavailable. Resubmitting later, or on the default tier, may succeed.
  *
  * Code: flex_unavailable. Category: overloaded. Retryable: yes. Backoff: overloaded. Surfaces: beta.agents.turn, beta.agents.turn_event. The RateLimitError base: Not seen over HTTP under this code; flex processing reports missing capacity over HTTP as 429 Resource Unavailable.
  */
-export class FlexUnavailableError extends /* @__PURE__ */ failureClass(openaiErrors.RateLimitError, "FlexUnavailableError", 429) {
-  /** The code the API sent. */
-  declare readonly code: "flex_unavailable";
-}
-
+export const FlexUnavailableError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.RateLimitError, "flex_unavailable">>(CLASSES, "FlexUnavailableError");
+/**
+ * Flex processing is temporarily unavailable. Resubmitting later, or on the default tier, may succeed.
+ *
+ * Code: flex_unavailable. Category: overloaded. Retryable: yes. Backoff: overloaded. Surfaces: beta.agents.turn, beta.agents.turn_event. The RateLimitError base: Not seen over HTTP under this code; flex processing reports missing capacity over HTTP as 429 Resource Unavailable.
+ */
+export type FlexUnavailableError = InstanceType<typeof FlexUnavailableError>;
 /**
  * An input image was refused by the content policy. The request's input has to change; resubmitting it unchanged fails the same way.
  *
  * Code: image_content_policy_violation. Category: content_policy. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; a policy refusal of the input, which openai answers with 400 (as content_policy_violation).
  */
-export class ImageContentPolicyViolationError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "ImageContentPolicyViolationError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "image_content_policy_violation";
-}
-
+export const ImageContentPolicyViolationError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "image_content_policy_violation">>(CLASSES, "ImageContentPolicyViolationError");
+/**
+ * An input image was refused by the content policy. The request's input has to change; resubmitting it unchanged fails the same way.
+ *
+ * Code: image_content_policy_violation. Category: content_policy. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; a policy refusal of the input, which openai answers with 400 (as content_policy_violation).
+ */
+export type ImageContentPolicyViolationError = InstanceType<typeof ImageContentPolicyViolationError>;
 /**
  * The service timed out downloading an input image. Often transient: the same URL downloads on a later attempt, unless the host is unreachable from the service.
  *
  * A refinement of invalid_image_url, when its message contains "timeout while downloading". Code: invalid_image_url. Category: timeout. Retryable: yes. Backoff: default. Surfaces: response, response.stream. The BadRequestError base: arrives as HTTP 400
  */
-export class ImageDownloadTimeoutError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "ImageDownloadTimeoutError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "invalid_image_url";
-}
-
+export const ImageDownloadTimeoutError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "invalid_image_url">>(CLASSES, "ImageDownloadTimeoutError");
+/**
+ * The service timed out downloading an input image. Often transient: the same URL downloads on a later attempt, unless the host is unreachable from the service.
+ *
+ * A refinement of invalid_image_url, when its message contains "timeout while downloading". Code: invalid_image_url. Category: timeout. Retryable: yes. Backoff: default. Surfaces: response, response.stream. The BadRequestError base: arrives as HTTP 400
+ */
+export type ImageDownloadTimeoutError = InstanceType<typeof ImageDownloadTimeoutError>;
 /**
  * An input image file id does not exist. The request's input has to change; resubmitting it unchanged fails the same way.
  *
  * Code: image_file_not_found. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
  */
-export class ImageFileNotFoundError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "ImageFileNotFoundError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "image_file_not_found";
-}
-
+export const ImageFileNotFoundError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "image_file_not_found">>(CLASSES, "ImageFileNotFoundError");
+/**
+ * An input image file id does not exist. The request's input has to change; resubmitting it unchanged fails the same way.
+ *
+ * Code: image_file_not_found. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
+ */
+export type ImageFileNotFoundError = InstanceType<typeof ImageFileNotFoundError>;
 /**
  * An input image file exceeds the maximum file size. The request's input has to change; resubmitting it unchanged fails the same way.
  *
  * Code: image_file_too_large. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
  */
-export class ImageFileTooLargeError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "ImageFileTooLargeError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "image_file_too_large";
-}
-
+export const ImageFileTooLargeError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "image_file_too_large">>(CLASSES, "ImageFileTooLargeError");
+/**
+ * An input image file exceeds the maximum file size. The request's input has to change; resubmitting it unchanged fails the same way.
+ *
+ * Code: image_file_too_large. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
+ */
+export type ImageFileTooLargeError = InstanceType<typeof ImageFileTooLargeError>;
 /**
  * An input image could not be parsed. The request's input has to change; resubmitting it unchanged fails the same way.
  *
  * Code: image_parse_error. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
  */
-export class ImageParseError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "ImageParseError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "image_parse_error";
-}
-
+export const ImageParseError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "image_parse_error">>(CLASSES, "ImageParseError");
+/**
+ * An input image could not be parsed. The request's input has to change; resubmitting it unchanged fails the same way.
+ *
+ * Code: image_parse_error. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
+ */
+export type ImageParseError = InstanceType<typeof ImageParseError>;
 /**
  * An input image exceeds the maximum dimensions. The request's input has to change; resubmitting it unchanged fails the same way.
  *
  * Code: image_too_large. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
  */
-export class ImageTooLargeError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "ImageTooLargeError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "image_too_large";
-}
-
+export const ImageTooLargeError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "image_too_large">>(CLASSES, "ImageTooLargeError");
+/**
+ * An input image exceeds the maximum dimensions. The request's input has to change; resubmitting it unchanged fails the same way.
+ *
+ * Code: image_too_large. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
+ */
+export type ImageTooLargeError = InstanceType<typeof ImageTooLargeError>;
 /**
  * An input image is below the minimum dimensions. The request's input has to change; resubmitting it unchanged fails the same way.
  *
  * Code: image_too_small. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
  */
-export class ImageTooSmallError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "ImageTooSmallError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "image_too_small";
-}
-
+export const ImageTooSmallError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "image_too_small">>(CLASSES, "ImageTooSmallError");
+/**
+ * An input image is below the minimum dimensions. The request's input has to change; resubmitting it unchanged fails the same way.
+ *
+ * Code: image_too_small. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
+ */
+export type ImageTooSmallError = InstanceType<typeof ImageTooSmallError>;
 /**
  * The account has exceeded its quota; check the plan and billing details. It arrives on HTTP 429, so status-based clients (openai's own included) retry it; nothing changes until billing does. Older bodies carry it in type with a null code.
  *
  * Code: insufficient_quota. Category: quota. Retryable: no. Backoff: none. Surfaces: http, response, response.stream, response.stream.error. The RateLimitError base: arrives as HTTP 429
  */
-export class InsufficientQuotaError extends /* @__PURE__ */ failureClass(openaiErrors.RateLimitError, "InsufficientQuotaError", 429) {
-  /** The code the API sent. */
-  declare readonly code: "insufficient_quota";
-}
-
+export const InsufficientQuotaError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.RateLimitError, "insufficient_quota">>(CLASSES, "InsufficientQuotaError");
+/**
+ * The account has exceeded its quota; check the plan and billing details. It arrives on HTTP 429, so status-based clients (openai's own included) retry it; nothing changes until billing does. Older bodies carry it in type with a null code.
+ *
+ * Code: insufficient_quota. Category: quota. Retryable: no. Backoff: none. Surfaces: http, response, response.stream, response.stream.error. The RateLimitError base: arrives as HTTP 429
+ */
+export type InsufficientQuotaError = InstanceType<typeof InsufficientQuotaError>;
 /**
  * An unexpected internal error stopped the session request. Transient like server_error: resubmitting usually succeeds.
  *
  * Code: internal_error. Category: server. Retryable: yes. Backoff: default. Surfaces: beta.agents.turn, beta.agents.turn_event. The InternalServerError base: Not seen over HTTP under this code; the service failed after accepting the request, which openai reports as a 5xx.
  */
-export class InternalError extends /* @__PURE__ */ failureClass(openaiErrors.InternalServerError, "InternalError", 500) {
-  /** The code the API sent. */
-  declare readonly code: "internal_error";
-}
-
+export const InternalError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.InternalServerError, "internal_error">>(CLASSES, "InternalError");
+/**
+ * An unexpected internal error stopped the session request. Transient like server_error: resubmitting usually succeeds.
+ *
+ * Code: internal_error. Category: server. Retryable: yes. Backoff: default. Surfaces: beta.agents.turn, beta.agents.turn_event. The InternalServerError base: Not seen over HTTP under this code; the service failed after accepting the request, which openai reports as a 5xx.
+ */
+export type InternalError = InstanceType<typeof InternalError>;
 /**
  * The API key is incorrect. Resubmitting with the same key fails again.
  *
  * Code: invalid_api_key. Category: authentication. Retryable: no. Backoff: none. Surfaces: http. The AuthenticationError base: arrives as HTTP 401
  */
-export class InvalidApiKeyError extends /* @__PURE__ */ failureClass(openaiErrors.AuthenticationError, "InvalidApiKeyError", 401) {
-  /** The code the API sent. */
-  declare readonly code: "invalid_api_key";
-}
-
+export const InvalidApiKeyError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.AuthenticationError, "invalid_api_key">>(CLASSES, "InvalidApiKeyError");
+/**
+ * The API key is incorrect. Resubmitting with the same key fails again.
+ *
+ * Code: invalid_api_key. Category: authentication. Retryable: no. Backoff: none. Surfaces: http. The AuthenticationError base: arrives as HTTP 401
+ */
+export type InvalidApiKeyError = InstanceType<typeof InvalidApiKeyError>;
 /**
  * An input image's base64 data could not be decoded. The request's input has to change; resubmitting it unchanged fails the same way.
  *
  * Code: invalid_base64_image. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
  */
-export class InvalidBase64ImageError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "InvalidBase64ImageError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "invalid_base64_image";
-}
-
+export const InvalidBase64ImageError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "invalid_base64_image">>(CLASSES, "InvalidBase64ImageError");
+/**
+ * An input image's base64 data could not be decoded. The request's input has to change; resubmitting it unchanged fails the same way.
+ *
+ * Code: invalid_base64_image. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
+ */
+export type InvalidBase64ImageError = InstanceType<typeof InvalidBase64ImageError>;
 /**
  * Encrypted reasoning content sent back with the request could not be verified or decrypted. The same content fails again; drop the reasoning items or start a new conversation.
  *
  * Code: invalid_encrypted_content. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: http, response.stream.error. The BadRequestError base: arrives as HTTP 400
  */
-export class InvalidEncryptedContentError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "InvalidEncryptedContentError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "invalid_encrypted_content";
-}
-
+export const InvalidEncryptedContentError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "invalid_encrypted_content">>(CLASSES, "InvalidEncryptedContentError");
+/**
+ * Encrypted reasoning content sent back with the request could not be verified or decrypted. The same content fails again; drop the reasoning items or start a new conversation.
+ *
+ * Code: invalid_encrypted_content. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: http, response.stream.error. The BadRequestError base: arrives as HTTP 400
+ */
+export type InvalidEncryptedContentError = InstanceType<typeof InvalidEncryptedContentError>;
 /**
  * The file could not be parsed (for example because it is too large). Uploading the same file fails again.
  *
  * Code: invalid_file. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: vector_store.file. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
  */
-export class InvalidFileError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "InvalidFileError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "invalid_file";
-}
-
+export const InvalidFileError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "invalid_file">>(CLASSES, "InvalidFileError");
+/**
+ * The file could not be parsed (for example because it is too large). Uploading the same file fails again.
+ *
+ * Code: invalid_file. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: vector_store.file. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
+ */
+export type InvalidFileError = InstanceType<typeof InvalidFileError>;
 /**
  * An input image is invalid. The request's input has to change; resubmitting it unchanged fails the same way.
  *
  * Code: invalid_image. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
  */
-export class InvalidImageError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "InvalidImageError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "invalid_image";
-}
-
+export const InvalidImageError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "invalid_image">>(CLASSES, "InvalidImageError");
+/**
+ * An input image is invalid. The request's input has to change; resubmitting it unchanged fails the same way.
+ *
+ * Code: invalid_image. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
+ */
+export type InvalidImageError = InstanceType<typeof InvalidImageError>;
 /**
  * An input image is in a format the model does not accept. The request's input has to change; resubmitting it unchanged fails the same way.
  *
  * Code: invalid_image_format. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
  */
-export class InvalidImageFormatError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "InvalidImageFormatError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "invalid_image_format";
-}
-
+export const InvalidImageFormatError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "invalid_image_format">>(CLASSES, "InvalidImageFormatError");
+/**
+ * An input image is in a format the model does not accept. The request's input has to change; resubmitting it unchanged fails the same way.
+ *
+ * Code: invalid_image_format. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
+ */
+export type InvalidImageFormatError = InstanceType<typeof InvalidImageFormatError>;
 /**
  * An input image uses a colour mode the model does not accept. The request's input has to change; resubmitting it unchanged fails the same way.
  *
  * Code: invalid_image_mode. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
  */
-export class InvalidImageModeError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "InvalidImageModeError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "invalid_image_mode";
-}
-
+export const InvalidImageModeError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "invalid_image_mode">>(CLASSES, "InvalidImageModeError");
+/**
+ * An input image uses a colour mode the model does not accept. The request's input has to change; resubmitting it unchanged fails the same way.
+ *
+ * Code: invalid_image_mode. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
+ */
+export type InvalidImageModeError = InstanceType<typeof InvalidImageModeError>;
 /**
  * An input image URL is not valid. The request's input has to change; resubmitting it unchanged fails the same way.
  *
  * Code: invalid_image_url. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: arrives as HTTP 400
  */
-export class InvalidImageUrlError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "InvalidImageUrlError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "invalid_image_url";
-}
-
+export const InvalidImageUrlError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "invalid_image_url">>(CLASSES, "InvalidImageUrlError");
+/**
+ * An input image URL is not valid. The request's input has to change; resubmitting it unchanged fails the same way.
+ *
+ * Code: invalid_image_url. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: arrives as HTTP 400
+ */
+export type InvalidImageUrlError = InstanceType<typeof InvalidImageUrlError>;
 /**
  * A line of the batch input file is not valid JSON. Submitting the same file again fails the same way.
  *
  * Code: invalid_json_line. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: batch. The BadRequestError base: Not seen over HTTP; a batch's input file failed validation, a problem of the request's input, which openai answers with 400.
  */
-export class InvalidJsonLineError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "InvalidJsonLineError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "invalid_json_line";
-}
-
+export const InvalidJsonLineError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "invalid_json_line">>(CLASSES, "InvalidJsonLineError");
+/**
+ * A line of the batch input file is not valid JSON. Submitting the same file again fails the same way.
+ *
+ * Code: invalid_json_line. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: batch. The BadRequestError base: Not seen over HTTP; a batch's input file failed validation, a problem of the request's input, which openai answers with 400.
+ */
+export type InvalidJsonLineError = InstanceType<typeof InvalidJsonLineError>;
 /**
  * The prompt was rejected as invalid (for example by a usage policy check). The same prompt fails the same way; change the input.
  *
  * Code: invalid_prompt. Category: content_policy. Retryable: no. Backoff: none. Surfaces: assistants.run, response, response.stream. The BadRequestError base: arrives as HTTP 400
  */
-export class InvalidPromptError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "InvalidPromptError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "invalid_prompt";
-}
-
+export const InvalidPromptError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "invalid_prompt">>(CLASSES, "InvalidPromptError");
+/**
+ * The prompt was rejected as invalid (for example by a usage policy check). The same prompt fails the same way; change the input.
+ *
+ * Code: invalid_prompt. Category: content_policy. Retryable: no. Backoff: none. Surfaces: assistants.run, response, response.stream. The BadRequestError base: arrives as HTTP 400
+ */
+export type InvalidPromptError = InstanceType<typeof InvalidPromptError>;
 /**
  * The request contains invalid input or configuration. Resubmitting it unchanged fails again.
  *
  * Code: invalid_request. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
  */
-export class InvalidRequestError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "InvalidRequestError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "invalid_request";
-}
-
+export const InvalidRequestError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "invalid_request">>(CLASSES, "InvalidRequestError");
+/**
+ * The request contains invalid input or configuration. Resubmitting it unchanged fails again.
+ *
+ * Code: invalid_request. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
+ */
+export type InvalidRequestError = InstanceType<typeof InvalidRequestError>;
 /**
  * The fine-tuning job failed validating its training file (a malformed example, a message without a role, an invalid token). Resubmitting the job with the same file fails again; fix the file the error's param names and upload it anew.
  *
  * Code: invalid_training_file. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: fine_tuning.job. The BadRequestError base: A failed job, never an HTTP error under this code; the job's own input (its training file) is at fault, which openai answers with 400 when it checks the input up front.
  */
-export class InvalidTrainingFileError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "InvalidTrainingFileError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "invalid_training_file";
-}
-
+export const InvalidTrainingFileError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "invalid_training_file">>(CLASSES, "InvalidTrainingFileError");
+/**
+ * The fine-tuning job failed validating its training file (a malformed example, a message without a role, an invalid token). Resubmitting the job with the same file fails again; fix the file the error's param names and upload it anew.
+ *
+ * Code: invalid_training_file. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: fine_tuning.job. The BadRequestError base: A failed job, never an HTTP error under this code; the job's own input (its training file) is at fault, which openai answers with 400 when it checks the input up front.
+ */
+export type InvalidTrainingFileError = InstanceType<typeof InvalidTrainingFileError>;
 /**
  * A parameter has a value the API does not accept (the message names it and, for an enum, the values it supports; `param` points at it). The request has to change: resubmitting the same input, or a history that still holds the bad item, fails the same way.
  *
  * Code: invalid_value. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: http. The BadRequestError base: arrives as HTTP 400
  */
-export class InvalidValueError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "InvalidValueError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "invalid_value";
-}
-
+export const InvalidValueError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "invalid_value">>(CLASSES, "InvalidValueError");
+/**
+ * A parameter has a value the API does not accept (the message names it and, for an enum, the values it supports; `param` points at it). The request has to change: resubmitting the same input, or a history that still holds the bad item, fails the same way.
+ *
+ * Code: invalid_value. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: http. The BadRequestError base: arrives as HTTP 400
+ */
+export type InvalidValueError = InstanceType<typeof InvalidValueError>;
 /**
  * The run stopped at the max_completion_tokens budget set by the caller. Resubmitting with the same budget stops again; raise it.
  *
  * Code: max_completion_tokens. Category: output_limit. Retryable: no. Backoff: none. Surfaces: assistants.run. The APIError base: An incomplete or finish reason, never an HTTP error: the work ended with partial output inside a 200, so no status class applies.
  */
-export class MaxCompletionTokensError extends /* @__PURE__ */ failureClass(openaiErrors.APIError, "MaxCompletionTokensError", null) {
-  /** The code the API sent. */
-  declare readonly code: "max_completion_tokens";
-}
-
+export const MaxCompletionTokensError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.APIError, "max_completion_tokens">>(CLASSES, "MaxCompletionTokensError");
+/**
+ * The run stopped at the max_completion_tokens budget set by the caller. Resubmitting with the same budget stops again; raise it.
+ *
+ * Code: max_completion_tokens. Category: output_limit. Retryable: no. Backoff: none. Surfaces: assistants.run. The APIError base: An incomplete or finish reason, never an HTTP error: the work ended with partial output inside a 200, so no status class applies.
+ */
+export type MaxCompletionTokensError = InstanceType<typeof MaxCompletionTokensError>;
 /**
  * The response stopped at its message limit (openai 7). Resubmitting the same request stops at the same limit.
  *
  * Code: max_messages. Category: output_limit. Retryable: no. Backoff: none. Surfaces: response, response.stream. The APIError base: An incomplete or finish reason, never an HTTP error: the work ended with partial output inside a 200, so no status class applies.
  */
-export class MaxMessagesError extends /* @__PURE__ */ failureClass(openaiErrors.APIError, "MaxMessagesError", null) {
-  /** The code the API sent. */
-  declare readonly code: "max_messages";
-}
-
+export const MaxMessagesError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.APIError, "max_messages">>(CLASSES, "MaxMessagesError");
+/**
+ * The response stopped at its message limit (openai 7). Resubmitting the same request stops at the same limit.
+ *
+ * Code: max_messages. Category: output_limit. Retryable: no. Backoff: none. Surfaces: response, response.stream. The APIError base: An incomplete or finish reason, never an HTTP error: the work ended with partial output inside a 200, so no status class applies.
+ */
+export type MaxMessagesError = InstanceType<typeof MaxMessagesError>;
 /**
  * Generation stopped at the output token limit. The partial output is often usable; resubmitting the same request stops at the same limit, so raise max_output_tokens instead.
  *
  * Code: max_output_tokens. Category: output_limit. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event, realtime.response, realtime.response.done, response, response.stream. The APIError base: An incomplete or finish reason, never an HTTP error: the work ended with partial output inside a 200, so no status class applies.
  */
-export class MaxOutputTokensError extends /* @__PURE__ */ failureClass(openaiErrors.APIError, "MaxOutputTokensError", null) {
-  /** The code the API sent. */
-  declare readonly code: "max_output_tokens";
-}
-
+export const MaxOutputTokensError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.APIError, "max_output_tokens">>(CLASSES, "MaxOutputTokensError");
+/**
+ * Generation stopped at the output token limit. The partial output is often usable; resubmitting the same request stops at the same limit, so raise max_output_tokens instead.
+ *
+ * Code: max_output_tokens. Category: output_limit. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event, realtime.response, realtime.response.done, response, response.stream. The APIError base: An incomplete or finish reason, never an HTTP error: the work ended with partial output inside a 200, so no status class applies.
+ */
+export type MaxOutputTokensError = InstanceType<typeof MaxOutputTokensError>;
 /**
  * The run stopped at the max_prompt_tokens budget set by the caller. Resubmitting with the same budget stops again; raise it or shorten the thread.
  *
  * Code: max_prompt_tokens. Category: output_limit. Retryable: no. Backoff: none. Surfaces: assistants.run. The APIError base: An incomplete or finish reason, never an HTTP error: the work ended with partial output inside a 200, so no status class applies.
  */
-export class MaxPromptTokensError extends /* @__PURE__ */ failureClass(openaiErrors.APIError, "MaxPromptTokensError", null) {
-  /** The code the API sent. */
-  declare readonly code: "max_prompt_tokens";
-}
-
+export const MaxPromptTokensError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.APIError, "max_prompt_tokens">>(CLASSES, "MaxPromptTokensError");
+/**
+ * The run stopped at the max_prompt_tokens budget set by the caller. Resubmitting with the same budget stops again; raise it or shorten the thread.
+ *
+ * Code: max_prompt_tokens. Category: output_limit. Retryable: no. Backoff: none. Surfaces: assistants.run. The APIError base: An incomplete or finish reason, never an HTTP error: the work ended with partial output inside a 200, so no status class applies.
+ */
+export type MaxPromptTokensError = InstanceType<typeof MaxPromptTokensError>;
 /**
  * The message stopped at its token limit. Resubmitting with the same limit stops again.
  *
  * Code: max_tokens. Category: output_limit. Retryable: no. Backoff: none. Surfaces: assistants.message. The APIError base: An incomplete or finish reason, never an HTTP error: the work ended with partial output inside a 200, so no status class applies.
  */
-export class MaxTokensError extends /* @__PURE__ */ failureClass(openaiErrors.APIError, "MaxTokensError", null) {
-  /** The code the API sent. */
-  declare readonly code: "max_tokens";
-}
-
+export const MaxTokensError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.APIError, "max_tokens">>(CLASSES, "MaxTokensError");
+/**
+ * The message stopped at its token limit. Resubmitting with the same limit stops again.
+ *
+ * Code: max_tokens. Category: output_limit. Retryable: no. Backoff: none. Surfaces: assistants.message. The APIError base: An incomplete or finish reason, never an HTTP error: the work ended with partial output inside a 200, so no status class applies.
+ */
+export type MaxTokensError = InstanceType<typeof MaxTokensError>;
 /**
  * The request was blocked by the safety systems. Resubmitting the same request is blocked again.
  *
  * Code: misalignment_policy_violation. Category: content_policy. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event, response, response.stream. The BadRequestError base: Not seen over HTTP under this code; a policy refusal of the input, which openai answers with 400 (as content_policy_violation).
  */
-export class MisalignmentPolicyViolationError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "MisalignmentPolicyViolationError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "misalignment_policy_violation";
-}
-
+export const MisalignmentPolicyViolationError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "misalignment_policy_violation">>(CLASSES, "MisalignmentPolicyViolationError");
+/**
+ * The request was blocked by the safety systems. Resubmitting the same request is blocked again.
+ *
+ * Code: misalignment_policy_violation. Category: content_policy. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event, response, response.stream. The BadRequestError base: Not seen over HTTP under this code; a policy refusal of the input, which openai answers with 400 (as content_policy_violation).
+ */
+export type MisalignmentPolicyViolationError = InstanceType<typeof MisalignmentPolicyViolationError>;
 /**
  * A required parameter is missing from the request (the message and `param` name it). The request has to change: resubmitting it unchanged fails the same way.
  *
  * Code: missing_required_parameter. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: http. The BadRequestError base: arrives as HTTP 400
  */
-export class MissingRequiredParameterError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "MissingRequiredParameterError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "missing_required_parameter";
-}
-
+export const MissingRequiredParameterError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "missing_required_parameter">>(CLASSES, "MissingRequiredParameterError");
+/**
+ * A required parameter is missing from the request (the message and `param` name it). The request has to change: resubmitting it unchanged fails the same way.
+ *
+ * Code: missing_required_parameter. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: http. The BadRequestError base: arrives as HTTP 400
+ */
+export type MissingRequiredParameterError = InstanceType<typeof MissingRequiredParameterError>;
 /**
  * Requests of one batch name different models. Submitting the same file again fails the same way.
  *
  * Code: model_mismatch. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: batch. The BadRequestError base: Not seen over HTTP; a batch's input file failed validation, a problem of the request's input, which openai answers with 400.
  */
-export class ModelMismatchError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "ModelMismatchError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "model_mismatch";
-}
-
+export const ModelMismatchError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "model_mismatch">>(CLASSES, "ModelMismatchError");
+/**
+ * Requests of one batch name different models. Submitting the same file again fails the same way.
+ *
+ * Code: model_mismatch. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: batch. The BadRequestError base: Not seen over HTTP; a batch's input file failed validation, a problem of the request's input, which openai answers with 400.
+ */
+export type ModelMismatchError = InstanceType<typeof ModelMismatchError>;
 /**
  * The model does not exist or the caller has no access to it. Resubmitting fails the same way.
  *
  * Code: model_not_found. Category: not_found. Retryable: no. Backoff: none. Surfaces: http, response, response.stream.error. The NotFoundError base: arrives as HTTP 404
  */
-export class ModelNotFoundError extends /* @__PURE__ */ failureClass(openaiErrors.NotFoundError, "ModelNotFoundError", 404) {
-  /** The code the API sent. */
-  declare readonly code: "model_not_found";
-}
-
+export const ModelNotFoundError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.NotFoundError, "model_not_found">>(CLASSES, "ModelNotFoundError");
+/**
+ * The model does not exist or the caller has no access to it. Resubmitting fails the same way.
+ *
+ * Code: model_not_found. Category: not_found. Retryable: no. Backoff: none. Surfaces: http, response, response.stream.error. The NotFoundError base: arrives as HTTP 404
+ */
+export type ModelNotFoundError = InstanceType<typeof ModelNotFoundError>;
 /**
  * Image generation was rejected by the safety system, at the input or the output stage (moderation_details). The same prompt or image is rejected again, even when the rejection is a false positive.
  *
  * Code: moderation_blocked. Category: content_policy. Retryable: no. Backoff: none. Surfaces: http. The BadRequestError base: arrives as HTTP 400
  */
-export class ModerationBlockedError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "ModerationBlockedError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "moderation_blocked";
-}
-
+export const ModerationBlockedError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "moderation_blocked">>(CLASSES, "ModerationBlockedError");
+/**
+ * Image generation was rejected by the safety system, at the input or the output stage (moderation_details). The same prompt or image is rejected again, even when the rejection is a false positive.
+ *
+ * Code: moderation_blocked. Category: content_policy. Retryable: no. Backoff: none. Surfaces: http. The BadRequestError base: arrives as HTTP 400
+ */
+export type ModerationBlockedError = InstanceType<typeof ModerationBlockedError>;
 /**
  * The OAuth token exchange rejected the identity grant (workload identity federation). A fresh subject token is needed; resubmitting the same one fails again.
  *
  * Code: invalid_grant. Category: authentication. Retryable: no. Backoff: none. Surfaces: http. The OAuthError base: openai throws OAuthError (openai 6.34 and later) for token-exchange answers of 400, 401 and 403, whatever the status; with an older openai, which has no OAuthError, the class extends AuthenticationError, its stand-in.
  */
-export class OAuthInvalidGrantError extends /* @__PURE__ */ failureClass(OAuthError, "OAuthInvalidGrantError", null) {
-  /** The code the API sent. */
-  declare readonly code: "invalid_grant";
-}
-
+export const OAuthInvalidGrantError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof OAuthError, "invalid_grant">>(CLASSES, "OAuthInvalidGrantError");
+/**
+ * The OAuth token exchange rejected the identity grant (workload identity federation). A fresh subject token is needed; resubmitting the same one fails again.
+ *
+ * Code: invalid_grant. Category: authentication. Retryable: no. Backoff: none. Surfaces: http. The OAuthError base: openai throws OAuthError (openai 6.34 and later) for token-exchange answers of 400, 401 and 403, whatever the status; with an older openai, which has no OAuthError, the class extends AuthenticationError, its stand-in.
+ */
+export type OAuthInvalidGrantError = InstanceType<typeof OAuthInvalidGrantError>;
 /**
  * The subject token sent to the OAuth token exchange is malformed or expired. Get a new one from the identity provider; resubmitting fails again.
  *
  * Code: invalid_subject_token. Category: authentication. Retryable: no. Backoff: none. Surfaces: http. The OAuthError base: openai throws OAuthError (openai 6.34 and later) for token-exchange answers of 400, 401 and 403, whatever the status; with an older openai, which has no OAuthError, the class extends AuthenticationError, its stand-in.
  */
-export class OAuthInvalidSubjectTokenError extends /* @__PURE__ */ failureClass(OAuthError, "OAuthInvalidSubjectTokenError", null) {
-  /** The code the API sent. */
-  declare readonly code: "invalid_subject_token";
-}
-
+export const OAuthInvalidSubjectTokenError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof OAuthError, "invalid_subject_token">>(CLASSES, "OAuthInvalidSubjectTokenError");
+/**
+ * The subject token sent to the OAuth token exchange is malformed or expired. Get a new one from the identity provider; resubmitting fails again.
+ *
+ * Code: invalid_subject_token. Category: authentication. Retryable: no. Backoff: none. Surfaces: http. The OAuthError base: openai throws OAuthError (openai 6.34 and later) for token-exchange answers of 400, 401 and 403, whatever the status; with an older openai, which has no OAuthError, the class extends AuthenticationError, its stand-in.
+ */
+export type OAuthInvalidSubjectTokenError = InstanceType<typeof OAuthInvalidSubjectTokenError>;
 /**
  * The organization reached its enforced spend limit. Resubmitting fails until the limit is raised.
  *
  * Code: organization_spend_limit_exceeded. Category: quota. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event. The RateLimitError base: arrives as HTTP 429
  */
-export class OrganizationSpendLimitExceededError extends /* @__PURE__ */ failureClass(openaiErrors.RateLimitError, "OrganizationSpendLimitExceededError", 429) {
-  /** The code the API sent. */
-  declare readonly code: "organization_spend_limit_exceeded";
-}
-
+export const OrganizationSpendLimitExceededError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.RateLimitError, "organization_spend_limit_exceeded">>(CLASSES, "OrganizationSpendLimitExceededError");
+/**
+ * The organization reached its enforced spend limit. Resubmitting fails until the limit is raised.
+ *
+ * Code: organization_spend_limit_exceeded. Category: quota. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event. The RateLimitError base: arrives as HTTP 429
+ */
+export type OrganizationSpendLimitExceededError = InstanceType<typeof OrganizationSpendLimitExceededError>;
 /**
  * The organization reached its OpenAI-assigned usage limit. Resubmitting fails until the limit is raised.
  *
  * Code: organization_usage_limit_exceeded. Category: quota. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event. The RateLimitError base: arrives as HTTP 429
  */
-export class OrganizationUsageLimitExceededError extends /* @__PURE__ */ failureClass(openaiErrors.RateLimitError, "OrganizationUsageLimitExceededError", 429) {
-  /** The code the API sent. */
-  declare readonly code: "organization_usage_limit_exceeded";
-}
-
+export const OrganizationUsageLimitExceededError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.RateLimitError, "organization_usage_limit_exceeded">>(CLASSES, "OrganizationUsageLimitExceededError");
+/**
+ * The organization reached its OpenAI-assigned usage limit. Resubmitting fails until the limit is raised.
+ *
+ * Code: organization_usage_limit_exceeded. Category: quota. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event. The RateLimitError base: arrives as HTTP 429
+ */
+export type OrganizationUsageLimitExceededError = InstanceType<typeof OrganizationUsageLimitExceededError>;
 /**
  * The previous_response_id the request continues does not exist (for example, the earlier response was created with store: false). Resubmitting fails the same way; send the full conversation instead.
  *
  * Code: previous_response_not_found. Category: not_found. Retryable: no. Backoff: none. Surfaces: http, response.stream.error. The BadRequestError base: arrives as HTTP 400
  */
-export class PreviousResponseNotFoundError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "PreviousResponseNotFoundError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "previous_response_not_found";
-}
-
+export const PreviousResponseNotFoundError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "previous_response_not_found">>(CLASSES, "PreviousResponseNotFoundError");
+/**
+ * The previous_response_id the request continues does not exist (for example, the earlier response was created with store: false). Resubmitting fails the same way; send the full conversation instead.
+ *
+ * Code: previous_response_not_found. Category: not_found. Retryable: no. Backoff: none. Surfaces: http, response.stream.error. The BadRequestError base: arrives as HTTP 400
+ */
+export type PreviousResponseNotFoundError = InstanceType<typeof PreviousResponseNotFoundError>;
 /**
  * The project reached its enforced spend limit. Resubmitting fails until the limit is raised.
  *
  * Code: project_spend_limit_exceeded. Category: quota. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event. The RateLimitError base: Not seen over HTTP under this code (inferred, not shown); a spend limit of the insufficient_quota family, which arrives as HTTP 429.
  */
-export class ProjectSpendLimitExceededError extends /* @__PURE__ */ failureClass(openaiErrors.RateLimitError, "ProjectSpendLimitExceededError", 429) {
-  /** The code the API sent. */
-  declare readonly code: "project_spend_limit_exceeded";
-}
-
+export const ProjectSpendLimitExceededError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.RateLimitError, "project_spend_limit_exceeded">>(CLASSES, "ProjectSpendLimitExceededError");
+/**
+ * The project reached its enforced spend limit. Resubmitting fails until the limit is raised.
+ *
+ * Code: project_spend_limit_exceeded. Category: quota. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event. The RateLimitError base: Not seen over HTTP under this code (inferred, not shown); a spend limit of the insufficient_quota family, which arrives as HTTP 429.
+ */
+export type ProjectSpendLimitExceededError = InstanceType<typeof ProjectSpendLimitExceededError>;
 /**
  * A request or token rate limit of the organization or project was reached. Resubmitting after the hinted delay ("Please try again in 20s", retry-after headers) usually succeeds.
  *
  * Code: rate_limit_exceeded. Category: rate_limit. Retryable: yes. Backoff: rate_limit. Surfaces: assistants.run, assistants.run_step, beta.agents.turn, beta.agents.turn_event, http, response, response.stream, response.stream.error. The RateLimitError base: arrives as HTTP 429
  */
-export class RateLimitExceededError extends /* @__PURE__ */ failureClass(openaiErrors.RateLimitError, "RateLimitExceededError", 429) {
-  /** The code the API sent. */
-  declare readonly code: "rate_limit_exceeded";
-}
-
+export const RateLimitExceededError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.RateLimitError, "rate_limit_exceeded">>(CLASSES, "RateLimitExceededError");
+/**
+ * A request or token rate limit of the organization or project was reached. Resubmitting after the hinted delay ("Please try again in 20s", retry-after headers) usually succeeds.
+ *
+ * Code: rate_limit_exceeded. Category: rate_limit. Retryable: yes. Backoff: rate_limit. Surfaces: assistants.run, assistants.run_step, beta.agents.turn, beta.agents.turn_event, http, response, response.stream, response.stream.error. The RateLimitError base: arrives as HTTP 429
+ */
+export type RateLimitExceededError = InstanceType<typeof RateLimitExceededError>;
 /**
  * The request timed out before the model service answered. Transient: resubmitting usually succeeds.
  *
  * Code: request_timeout. Category: timeout. Retryable: yes. Backoff: default. Surfaces: batch.line, beta.agents.turn, beta.agents.turn_event. The InternalServerError base: Not seen over HTTP under this code; the service failed after accepting the request, which openai reports as a 5xx.
  */
-export class RequestTimeoutError extends /* @__PURE__ */ failureClass(openaiErrors.InternalServerError, "RequestTimeoutError", 500) {
-  /** The code the API sent. */
-  declare readonly code: "request_timeout";
-}
-
+export const RequestTimeoutError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.InternalServerError, "request_timeout">>(CLASSES, "RequestTimeoutError");
+/**
+ * The request timed out before the model service answered. Transient: resubmitting usually succeeds.
+ *
+ * Code: request_timeout. Category: timeout. Retryable: yes. Backoff: default. Surfaces: batch.line, beta.agents.turn, beta.agents.turn_event. The InternalServerError base: Not seen over HTTP under this code; the service failed after accepting the request, which openai reports as a 5xx.
+ */
+export type RequestTimeoutError = InstanceType<typeof RequestTimeoutError>;
 /**
  * The request alone needs more tokens than the per-minute limit allows, so no window can ever fit it and waiting cannot help. Shorten the input or lower max output tokens.
  *
  * A refinement of rate_limit_exceeded, when its message contains "request too large". Code: rate_limit_exceeded. Category: rate_limit. Retryable: no. Backoff: none. Surfaces: assistants.run, assistants.run_step, beta.agents.turn, beta.agents.turn_event, http, response, response.stream, response.stream.error. The RateLimitError base: arrives as HTTP 429
  */
-export class RequestTooLargeError extends /* @__PURE__ */ failureClass(openaiErrors.RateLimitError, "RequestTooLargeError", 429) {
-  /** The code the API sent. */
-  declare readonly code: "rate_limit_exceeded";
-}
-
+export const RequestTooLargeError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.RateLimitError, "rate_limit_exceeded">>(CLASSES, "RequestTooLargeError");
+/**
+ * The request alone needs more tokens than the per-minute limit allows, so no window can ever fit it and waiting cannot help. Shorten the input or lower max output tokens.
+ *
+ * A refinement of rate_limit_exceeded, when its message contains "request too large". Code: rate_limit_exceeded. Category: rate_limit. Retryable: no. Backoff: none. Surfaces: assistants.run, assistants.run_step, beta.agents.turn, beta.agents.turn_event, http, response, response.stream, response.stream.error. The RateLimitError base: arrives as HTTP 429
+ */
+export type RequestTooLargeError = InstanceType<typeof RequestTooLargeError>;
 /**
  * The requested model or resource is unavailable. Resubmitting the same request fails again.
  *
  * Code: resource_not_found. Category: not_found. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event. The NotFoundError base: Not seen over HTTP under this code; a missing resource, which openai answers with 404.
  */
-export class ResourceNotFoundError extends /* @__PURE__ */ failureClass(openaiErrors.NotFoundError, "ResourceNotFoundError", 404) {
-  /** The code the API sent. */
-  declare readonly code: "resource_not_found";
-}
-
+export const ResourceNotFoundError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.NotFoundError, "resource_not_found">>(CLASSES, "ResourceNotFoundError");
+/**
+ * The requested model or resource is unavailable. Resubmitting the same request fails again.
+ *
+ * Code: resource_not_found. Category: not_found. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event. The NotFoundError base: Not seen over HTTP under this code; a missing resource, which openai answers with 404.
+ */
+export type ResourceNotFoundError = InstanceType<typeof ResourceNotFoundError>;
 /**
  * A response.cancel arrived with no response in progress to cancel. Harmless: the session stays open, and sending the cancel again finds nothing to cancel either.
  *
  * Code: response_cancel_not_active. Category: conflict. Retryable: no. Backoff: none. Surfaces: realtime.error. The APIError base: A Realtime server event, never an HTTP error: it arrives on the session's WebSocket, so no status class applies.
  */
-export class ResponseCancelNotActiveError extends /* @__PURE__ */ failureClass(openaiErrors.APIError, "ResponseCancelNotActiveError", null) {
-  /** The code the API sent. */
-  declare readonly code: "response_cancel_not_active";
-}
-
+export const ResponseCancelNotActiveError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.APIError, "response_cancel_not_active">>(CLASSES, "ResponseCancelNotActiveError");
+/**
+ * A response.cancel arrived with no response in progress to cancel. Harmless: the session stays open, and sending the cancel again finds nothing to cancel either.
+ *
+ * Code: response_cancel_not_active. Category: conflict. Retryable: no. Backoff: none. Surfaces: realtime.error. The APIError base: A Realtime server event, never an HTTP error: it arrives on the session's WebSocket, so no status class applies.
+ */
+export type ResponseCancelNotActiveError = InstanceType<typeof ResponseCancelNotActiveError>;
 /**
  * The message is incomplete because its run was cancelled. Cancellation is a decision, not a fault, so it is not retried.
  *
  * Code: run_cancelled. Category: cancelled. Retryable: no. Backoff: none. Surfaces: assistants.message. The APIError base: An incomplete or finish reason, never an HTTP error: the work ended with partial output inside a 200, so no status class applies.
  */
-export class RunCancelledError extends /* @__PURE__ */ failureClass(openaiErrors.APIError, "RunCancelledError", null) {
-  /** The code the API sent. */
-  declare readonly code: "run_cancelled";
-}
-
+export const RunCancelledError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.APIError, "run_cancelled">>(CLASSES, "RunCancelledError");
+/**
+ * The message is incomplete because its run was cancelled. Cancellation is a decision, not a fault, so it is not retried.
+ *
+ * Code: run_cancelled. Category: cancelled. Retryable: no. Backoff: none. Surfaces: assistants.message. The APIError base: An incomplete or finish reason, never an HTTP error: the work ended with partial output inside a 200, so no status class applies.
+ */
+export type RunCancelledError = InstanceType<typeof RunCancelledError>;
 /**
  * The message is incomplete because its run expired before it finished (for example while waiting for tool outputs). Starting a new run may succeed.
  *
  * Code: run_expired. Category: expired. Retryable: yes. Backoff: default. Surfaces: assistants.message. The APIError base: An incomplete or finish reason, never an HTTP error: the work ended with partial output inside a 200, so no status class applies.
  */
-export class RunExpiredError extends /* @__PURE__ */ failureClass(openaiErrors.APIError, "RunExpiredError", null) {
-  /** The code the API sent. */
-  declare readonly code: "run_expired";
-}
-
+export const RunExpiredError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.APIError, "run_expired">>(CLASSES, "RunExpiredError");
+/**
+ * The message is incomplete because its run expired before it finished (for example while waiting for tool outputs). Starting a new run may succeed.
+ *
+ * Code: run_expired. Category: expired. Retryable: yes. Backoff: default. Surfaces: assistants.message. The APIError base: An incomplete or finish reason, never an HTTP error: the work ended with partial output inside a 200, so no status class applies.
+ */
+export type RunExpiredError = InstanceType<typeof RunExpiredError>;
 /**
  * The message is incomplete because its run failed. Whether to resubmit depends on the run's own last_error code: classify the run, not the message.
  *
  * Code: run_failed. Category: server. Retryable: no. Backoff: none. Surfaces: assistants.message. The APIError base: An incomplete or finish reason, never an HTTP error: the work ended with partial output inside a 200, so no status class applies.
  */
-export class RunFailedError extends /* @__PURE__ */ failureClass(openaiErrors.APIError, "RunFailedError", null) {
-  /** The code the API sent. */
-  declare readonly code: "run_failed";
-}
-
+export const RunFailedError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.APIError, "run_failed">>(CLASSES, "RunFailedError");
+/**
+ * The message is incomplete because its run failed. Whether to resubmit depends on the run's own last_error code: classify the run, not the message.
+ *
+ * Code: run_failed. Category: server. Retryable: no. Backoff: none. Surfaces: assistants.message. The APIError base: An incomplete or finish reason, never an HTTP error: the work ended with partial output inside a 200, so no status class applies.
+ */
+export type RunFailedError = InstanceType<typeof RunFailedError>;
 /**
  * The turn could not complete in its execution environment. Whether this is transient is not documented, so it is not retried automatically.
  *
  * Code: sandbox_error. Category: server. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event. The InternalServerError base: Not seen over HTTP under this code; the service failed after accepting the request, which openai reports as a 5xx.
  */
-export class SandboxError extends /* @__PURE__ */ failureClass(openaiErrors.InternalServerError, "SandboxError", 500) {
-  /** The code the API sent. */
-  declare readonly code: "sandbox_error";
-}
-
+export const SandboxError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.InternalServerError, "sandbox_error">>(CLASSES, "SandboxError");
+/**
+ * The turn could not complete in its execution environment. Whether this is transient is not documented, so it is not retried automatically.
+ *
+ * Code: sandbox_error. Category: server. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event. The InternalServerError base: Not seen over HTTP under this code; the service failed after accepting the request, which openai reports as a 5xx.
+ */
+export type SandboxError = InstanceType<typeof SandboxError>;
 /**
  * The service hit an internal error while processing the request. Transient: resubmitting the same request usually succeeds. A streamed run that already emitted output would emit it again when resubmitted.
  *
  * Code: server_error. Category: server. Retryable: yes. Backoff: default. Surfaces: assistants.run, assistants.run_step, beta.agents.turn, beta.agents.turn_event, fine_tuning.job, http, realtime.error, realtime.response, realtime.response.done, response, response.stream, response.stream.error, vector_store.file. The InternalServerError base: arrives as HTTP 500
  */
-export class ServerError extends /* @__PURE__ */ failureClass(openaiErrors.InternalServerError, "ServerError", 500) {
-  /** The code the API sent. */
-  declare readonly code: "server_error";
-}
-
+export const ServerError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.InternalServerError, "server_error">>(CLASSES, "ServerError");
+/**
+ * The service hit an internal error while processing the request. Transient: resubmitting the same request usually succeeds. A streamed run that already emitted output would emit it again when resubmitted.
+ *
+ * Code: server_error. Category: server. Retryable: yes. Backoff: default. Surfaces: assistants.run, assistants.run_step, beta.agents.turn, beta.agents.turn_event, fine_tuning.job, http, realtime.error, realtime.response, realtime.response.done, response, response.stream, response.stream.error, vector_store.file. The InternalServerError base: arrives as HTTP 500
+ */
+export type ServerError = InstanceType<typeof ServerError>;
 /**
  * The servers are overloaded. Sent as a stream error event or response.failed inside a 200, or as a 503. Resubmitting after a backoff usually succeeds; a stream that already emitted output emits it again.
  *
  * Code: server_is_overloaded. Category: overloaded. Retryable: yes. Backoff: overloaded. Surfaces: http, response, response.stream, response.stream.error. The InternalServerError base: arrives as HTTP 503
  */
-export class ServerIsOverloadedError extends /* @__PURE__ */ failureClass(openaiErrors.InternalServerError, "ServerIsOverloadedError", 500) {
-  /** The code the API sent. */
-  declare readonly code: "server_is_overloaded";
-}
-
+export const ServerIsOverloadedError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.InternalServerError, "server_is_overloaded">>(CLASSES, "ServerIsOverloadedError");
+/**
+ * The servers are overloaded. Sent as a stream error event or response.failed inside a 200, or as a 503. Resubmitting after a backoff usually succeeds; a stream that already emitted output emits it again.
+ *
+ * Code: server_is_overloaded. Category: overloaded. Retryable: yes. Backoff: overloaded. Surfaces: http, response, response.stream, response.stream.error. The InternalServerError base: arrives as HTTP 503
+ */
+export type ServerIsOverloadedError = InstanceType<typeof ServerIsOverloadedError>;
 /**
  * The model service is temporarily overloaded. Resubmitting after a backoff usually succeeds.
  *
  * Code: server_overloaded. Category: overloaded. Retryable: yes. Backoff: overloaded. Surfaces: beta.agents.turn, beta.agents.turn_event. The InternalServerError base: Not seen over HTTP under this code; the same condition as server_is_overloaded, which arrives as HTTP 503.
  */
-export class ServerOverloadedError extends /* @__PURE__ */ failureClass(openaiErrors.InternalServerError, "ServerOverloadedError", 500) {
-  /** The code the API sent. */
-  declare readonly code: "server_overloaded";
-}
-
+export const ServerOverloadedError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.InternalServerError, "server_overloaded">>(CLASSES, "ServerOverloadedError");
+/**
+ * The model service is temporarily overloaded. Resubmitting after a backoff usually succeeds.
+ *
+ * Code: server_overloaded. Category: overloaded. Retryable: yes. Backoff: overloaded. Surfaces: beta.agents.turn, beta.agents.turn_event. The InternalServerError base: Not seen over HTTP under this code; the same condition as server_is_overloaded, which arrives as HTTP 503.
+ */
+export type ServerOverloadedError = InstanceType<typeof ServerOverloadedError>;
 /**
  * An error type, not a code: the service could not take the request for now. Read when the error's code is null or unknown (a known code such as server_is_overloaded decides first). Resubmitting after a backoff usually succeeds.
  *
  * Code: service_unavailable_error. Category: overloaded. Retryable: yes. Backoff: overloaded. Surfaces: http, response, response.stream, response.stream.error. The InternalServerError base: arrives as HTTP 503
  */
-export class ServiceUnavailableError extends /* @__PURE__ */ failureClass(openaiErrors.InternalServerError, "ServiceUnavailableError", 500) {
-  /** The code the API sent. */
-  declare readonly code: "service_unavailable_error";
-}
-
+export const ServiceUnavailableError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.InternalServerError, "service_unavailable_error">>(CLASSES, "ServiceUnavailableError");
+/**
+ * An error type, not a code: the service could not take the request for now. Read when the error's code is null or unknown (a known code such as server_is_overloaded decides first). Resubmitting after a backoff usually succeeds.
+ *
+ * Code: service_unavailable_error. Category: overloaded. Retryable: yes. Backoff: overloaded. Surfaces: http, response, response.stream, response.stream.error. The InternalServerError base: arrives as HTTP 503
+ */
+export type ServiceUnavailableError = InstanceType<typeof ServiceUnavailableError>;
 /**
  * The agent session has used up its usage budget. New turns in the session fail until the budget is raised.
  *
  * Code: session_budget_exceeded. Category: quota. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event. The RateLimitError base: Not seen over HTTP under this code; a quota or spend limit of the insufficient_quota family, which arrives as HTTP 429.
  */
-export class SessionBudgetExceededError extends /* @__PURE__ */ failureClass(openaiErrors.RateLimitError, "SessionBudgetExceededError", 429) {
-  /** The code the API sent. */
-  declare readonly code: "session_budget_exceeded";
-}
-
+export const SessionBudgetExceededError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.RateLimitError, "session_budget_exceeded">>(CLASSES, "SessionBudgetExceededError");
+/**
+ * The agent session has used up its usage budget. New turns in the session fail until the budget is raised.
+ *
+ * Code: session_budget_exceeded. Category: quota. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event. The RateLimitError base: Not seen over HTTP under this code; a quota or spend limit of the insufficient_quota family, which arrives as HTTP 429.
+ */
+export type SessionBudgetExceededError = InstanceType<typeof SessionBudgetExceededError>;
 /**
  * The Realtime session hit its maximum duration (15 minutes at first, 30 later) and the server closes it. This error ends the session: nothing sent on it can succeed again. Open a new session and carry the conversation over.
  *
  * Code: session_expired. Category: expired. Retryable: no. Backoff: none. Surfaces: realtime.error. The APIError base: A Realtime server event, never an HTTP error: it arrives on the session's WebSocket, so no status class applies.
  */
-export class SessionExpiredError extends /* @__PURE__ */ failureClass(openaiErrors.APIError, "SessionExpiredError", null) {
-  /** The code the API sent. */
-  declare readonly code: "session_expired";
-}
-
+export const SessionExpiredError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.APIError, "session_expired">>(CLASSES, "SessionExpiredError");
+/**
+ * The Realtime session hit its maximum duration (15 minutes at first, 30 later) and the server closes it. This error ends the session: nothing sent on it can succeed again. Open a new session and carry the conversation over.
+ *
+ * Code: session_expired. Category: expired. Retryable: no. Backoff: none. Surfaces: realtime.error. The APIError base: A Realtime server event, never an HTTP error: it arrives on the session's WebSocket, so no status class applies.
+ */
+export type SessionExpiredError = InstanceType<typeof SessionExpiredError>;
 /**
  * Traffic grew too quickly, even within the rate limits; the service asks clients to slow down. It arrives as HTTP 429 (sometimes with the bare body {"error": "slow down"}). Resubmitting after a longer backoff, at a lower rate, succeeds.
  *
  * Code: slow_down. Category: rate_limit. Retryable: yes. Backoff: overloaded. Surfaces: http, response.stream, response.stream.error. The RateLimitError base: arrives as HTTP 429
  */
-export class SlowDownError extends /* @__PURE__ */ failureClass(openaiErrors.RateLimitError, "SlowDownError", 429) {
-  /** The code the API sent. */
-  declare readonly code: "slow_down";
-}
-
+export const SlowDownError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.RateLimitError, "slow_down">>(CLASSES, "SlowDownError");
+/**
+ * Traffic grew too quickly, even within the rate limits; the service asks clients to slow down. It arrives as HTTP 429 (sometimes with the bare body {"error": "slow down"}). Resubmitting after a longer backoff, at a lower rate, succeeds.
+ *
+ * Code: slow_down. Category: rate_limit. Retryable: yes. Backoff: overloaded. Surfaces: http, response.stream, response.stream.error. The RateLimitError base: arrives as HTTP 429
+ */
+export type SlowDownError = InstanceType<typeof SlowDownError>;
 /**
  * The steering input failed validation. Sending it unchanged fails again.
  *
  * Code: invalid_input. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response.steer. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
  */
-export class SteerInvalidInputError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "SteerInvalidInputError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "invalid_input";
-}
-
+export const SteerInvalidInputError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "invalid_input">>(CLASSES, "SteerInvalidInputError");
+/**
+ * The steering input failed validation. Sending it unchanged fails again.
+ *
+ * Code: invalid_input. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response.steer. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
+ */
+export type SteerInvalidInputError = InstanceType<typeof SteerInvalidInputError>;
 /**
  * The response has completed and no longer accepts steering. Deliver the input as a new request instead.
  *
  * Code: response_already_completed. Category: conflict. Retryable: no. Backoff: none. Surfaces: response.steer. The ConflictError base: Not seen over HTTP under this code; the resource's current state forbids the request, which openai answers with 409.
  */
-export class SteerResponseAlreadyCompletedError extends /* @__PURE__ */ failureClass(openaiErrors.ConflictError, "SteerResponseAlreadyCompletedError", 409) {
-  /** The code the API sent. */
-  declare readonly code: "response_already_completed";
-}
-
+export const SteerResponseAlreadyCompletedError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.ConflictError, "response_already_completed">>(CLASSES, "SteerResponseAlreadyCompletedError");
+/**
+ * The response has completed and no longer accepts steering. Deliver the input as a new request instead.
+ *
+ * Code: response_already_completed. Category: conflict. Retryable: no. Backoff: none. Surfaces: response.steer. The ConflictError base: Not seen over HTTP under this code; the resource's current state forbids the request, which openai answers with 409.
+ */
+export type SteerResponseAlreadyCompletedError = InstanceType<typeof SteerResponseAlreadyCompletedError>;
 /**
  * The response is no longer accepting steering. Deliver the input as a new request instead.
  *
  * Code: response_not_active. Category: conflict. Retryable: no. Backoff: none. Surfaces: response.steer. The ConflictError base: Not seen over HTTP under this code; the resource's current state forbids the request, which openai answers with 409.
  */
-export class SteerResponseNotActiveError extends /* @__PURE__ */ failureClass(openaiErrors.ConflictError, "SteerResponseNotActiveError", 409) {
-  /** The code the API sent. */
-  declare readonly code: "response_not_active";
-}
-
+export const SteerResponseNotActiveError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.ConflictError, "response_not_active">>(CLASSES, "SteerResponseNotActiveError");
+/**
+ * The response is no longer accepting steering. Deliver the input as a new request instead.
+ *
+ * Code: response_not_active. Category: conflict. Retryable: no. Backoff: none. Surfaces: response.steer. The ConflictError base: Not seen over HTTP under this code; the resource's current state forbids the request, which openai answers with 409.
+ */
+export type SteerResponseNotActiveError = InstanceType<typeof SteerResponseNotActiveError>;
 /**
  * The response to steer is not on this connection. Sending the steer again fails the same way.
  *
  * Code: response_not_found. Category: not_found. Retryable: no. Backoff: none. Surfaces: response.steer. The NotFoundError base: Not seen over HTTP under this code; a missing resource, which openai answers with 404.
  */
-export class SteerResponseNotFoundError extends /* @__PURE__ */ failureClass(openaiErrors.NotFoundError, "SteerResponseNotFoundError", 404) {
-  /** The code the API sent. */
-  declare readonly code: "response_not_found";
-}
-
+export const SteerResponseNotFoundError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.NotFoundError, "response_not_found">>(CLASSES, "SteerResponseNotFoundError");
+/**
+ * The response to steer is not on this connection. Sending the steer again fails the same way.
+ *
+ * Code: response_not_found. Category: not_found. Retryable: no. Backoff: none. Surfaces: response.steer. The NotFoundError base: Not seen over HTTP under this code; a missing resource, which openai answers with 404.
+ */
+export type SteerResponseNotFoundError = InstanceType<typeof SteerResponseNotFoundError>;
 /**
  * The response stopped at a safe boundary because it was steered (openai 7); the server can create a successor response that continues. Not a failure to resubmit: follow the successor.
  *
  * Code: steered. Category: cancelled. Retryable: no. Backoff: none. Surfaces: response, response.stream. The APIError base: An incomplete or finish reason, never an HTTP error: the work ended with partial output inside a 200, so no status class applies.
  */
-export class SteeredResponseError extends /* @__PURE__ */ failureClass(openaiErrors.APIError, "SteeredResponseError", null) {
-  /** The code the API sent. */
-  declare readonly code: "steered";
-}
-
+export const SteeredResponseError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.APIError, "steered">>(CLASSES, "SteeredResponseError");
+/**
+ * The response stopped at a safe boundary because it was steered (openai 7); the server can create a successor response that continues. Not a failure to resubmit: follow the successor.
+ *
+ * Code: steered. Category: cancelled. Retryable: no. Backoff: none. Surfaces: response, response.stream. The APIError base: An incomplete or finish reason, never an HTTP error: the work ended with partial output inside a 200, so no status class applies.
+ */
+export type SteeredResponseError = InstanceType<typeof SteeredResponseError>;
 /**
  * The model or mode does not support steering. Sending the steer again fails the same way.
  *
  * Code: steering_not_supported. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response.steer. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
  */
-export class SteeringNotSupportedError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "SteeringNotSupportedError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "steering_not_supported";
-}
-
+export const SteeringNotSupportedError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "steering_not_supported">>(CLASSES, "SteeringNotSupportedError");
+/**
+ * The model or mode does not support steering. Sending the steer again fails the same way.
+ *
+ * Code: steering_not_supported. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response.steer. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
+ */
+export type SteeringNotSupportedError = InstanceType<typeof SteeringNotSupportedError>;
 /**
  * A string in the request is longer than allowed. Resubmitting unchanged fails again.
  *
  * Code: string_above_max_length. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: http. The BadRequestError base: arrives as HTTP 400
  */
-export class StringAboveMaxLengthError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "StringAboveMaxLengthError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "string_above_max_length";
-}
-
+export const StringAboveMaxLengthError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "string_above_max_length">>(CLASSES, "StringAboveMaxLengthError");
+/**
+ * A string in the request is longer than allowed. Resubmitting unchanged fails again.
+ *
+ * Code: string_above_max_length. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: http. The BadRequestError base: arrives as HTTP 400
+ */
+export type StringAboveMaxLengthError = InstanceType<typeof StringAboveMaxLengthError>;
 /**
  * The successor response could not be created after steering. Whether this is transient is not documented, so it is not retried automatically.
  *
  * Code: successor_creation_failed. Category: server. Retryable: no. Backoff: none. Surfaces: response.steer. The InternalServerError base: Not seen over HTTP under this code; the service failed after accepting the request, which openai reports as a 5xx.
  */
-export class SuccessorCreationFailedError extends /* @__PURE__ */ failureClass(openaiErrors.InternalServerError, "SuccessorCreationFailedError", 500) {
-  /** The code the API sent. */
-  declare readonly code: "successor_creation_failed";
-}
-
+export const SuccessorCreationFailedError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.InternalServerError, "successor_creation_failed">>(CLASSES, "SuccessorCreationFailedError");
+/**
+ * The successor response could not be created after steering. Whether this is transient is not documented, so it is not retried automatically.
+ *
+ * Code: successor_creation_failed. Category: server. Retryable: no. Backoff: none. Surfaces: response.steer. The InternalServerError base: Not seen over HTTP under this code; the service failed after accepting the request, which openai reports as a 5xx.
+ */
+export type SuccessorCreationFailedError = InstanceType<typeof SuccessorCreationFailedError>;
 /**
  * A batch was refused because the organization's enqueued-token limit for the model is reached. The limit frees up as in-progress batches finish, which can take hours (a batch has up to 24 hours): the batch_queue profile waits minutes to an hour between attempts, and a longer hint is reported rather than slept.
  *
  * Code: token_limit_exceeded. Category: rate_limit. Retryable: yes. Backoff: batch_queue. Surfaces: batch. The RateLimitError base: Not seen over HTTP under this code; the batch queue's enqueued-token limit is a rate limit over queued work, which openai answers with 429.
  */
-export class TokenLimitExceededError extends /* @__PURE__ */ failureClass(openaiErrors.RateLimitError, "TokenLimitExceededError", 429) {
-  /** The code the API sent. */
-  declare readonly code: "token_limit_exceeded";
-}
-
+export const TokenLimitExceededError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.RateLimitError, "token_limit_exceeded">>(CLASSES, "TokenLimitExceededError");
+/**
+ * A batch was refused because the organization's enqueued-token limit for the model is reached. The limit frees up as in-progress batches finish, which can take hours (a batch has up to 24 hours): the batch_queue profile waits minutes to an hour between attempts, and a longer hint is reported rather than slept.
+ *
+ * Code: token_limit_exceeded. Category: rate_limit. Retryable: yes. Backoff: batch_queue. Surfaces: batch. The RateLimitError base: Not seen over HTTP under this code; the batch queue's enqueued-token limit is a rate limit over queued work, which openai answers with 429.
+ */
+export type TokenLimitExceededError = InstanceType<typeof TokenLimitExceededError>;
 /**
  * Too much steering input is pending for the response. It clears as the model consumes the pending input: sending the same steer again after a short backoff succeeds.
  *
  * Code: too_many_pending_steers. Category: rate_limit. Retryable: yes. Backoff: busy. Surfaces: response.steer. The RateLimitError base: Not seen over HTTP under this code; the response's queue of pending steers is full, a rate limit per response, which openai answers with 429.
  */
-export class TooManyPendingSteersError extends /* @__PURE__ */ failureClass(openaiErrors.RateLimitError, "TooManyPendingSteersError", 429) {
-  /** The code the API sent. */
-  declare readonly code: "too_many_pending_steers";
-}
-
+export const TooManyPendingSteersError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.RateLimitError, "too_many_pending_steers">>(CLASSES, "TooManyPendingSteersError");
+/**
+ * Too much steering input is pending for the response. It clears as the model consumes the pending input: sending the same steer again after a short backoff succeeds.
+ *
+ * Code: too_many_pending_steers. Category: rate_limit. Retryable: yes. Backoff: busy. Surfaces: response.steer. The RateLimitError base: Not seen over HTTP under this code; the response's queue of pending steers is full, a rate limit per response, which openai answers with 429.
+ */
+export type TooManyPendingSteersError = InstanceType<typeof TooManyPendingSteersError>;
 /**
  * The batch input file holds more requests than a batch allows. Submitting the same file again fails the same way.
  *
  * Code: too_many_tasks. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: batch. The BadRequestError base: Not seen over HTTP; a batch's input file failed validation, a problem of the request's input, which openai answers with 400.
  */
-export class TooManyTasksError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "TooManyTasksError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "too_many_tasks";
-}
-
+export const TooManyTasksError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "too_many_tasks">>(CLASSES, "TooManyTasksError");
+/**
+ * The batch input file holds more requests than a batch allows. Submitting the same file again fails the same way.
+ *
+ * Code: too_many_tasks. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: batch. The BadRequestError base: Not seen over HTTP; a batch's input file failed validation, a problem of the request's input, which openai answers with 400.
+ */
+export type TooManyTasksError = InstanceType<typeof TooManyTasksError>;
 /**
  * A beta agents turn that failed with a code the registry does not know. Not retried: the registry does not know whether it is transient.
  *
  * Fallback "agents" for null or unknown codes. Category: unknown. Retryable: no. Backoff: none. The InternalServerError base: The turn was accepted and failed while it ran: a failure after acceptance is the service's, which openai reports as a 5xx over HTTP.
  */
-export class UnknownAgentFailureError extends /* @__PURE__ */ failureClass(openaiErrors.InternalServerError, "UnknownAgentFailureError", 500) {
-}
-
+export const UnknownAgentFailureError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.InternalServerError>>(CLASSES, "UnknownAgentFailureError");
+/**
+ * A beta agents turn that failed with a code the registry does not know. Not retried: the registry does not know whether it is transient.
+ *
+ * Fallback "agents" for null or unknown codes. Category: unknown. Retryable: no. Backoff: none. The InternalServerError base: The turn was accepted and failed while it ran: a failure after acceptance is the service's, which openai reports as a 5xx over HTTP.
+ */
+export type UnknownAgentFailureError = InstanceType<typeof UnknownAgentFailureError>;
 /**
  * A batch, or one line of its output or error file, whose code the registry does not know. Treated as a problem of the input: resubmitting it unchanged is not retried.
  *
  * Fallback "batch" for null or unknown codes. Category: unknown. Retryable: no. Backoff: none. The BadRequestError base: A batch fails as a whole when its input file or parameters are rejected during validation (invalid_json_line, duplicate_custom_id, ...), which openai answers with 400.
  */
-export class UnknownBatchFailureError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "UnknownBatchFailureError", 400) {
-}
-
+export const UnknownBatchFailureError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError>>(CLASSES, "UnknownBatchFailureError");
+/**
+ * A batch, or one line of its output or error file, whose code the registry does not know. Treated as a problem of the input: resubmitting it unchanged is not retried.
+ *
+ * Fallback "batch" for null or unknown codes. Category: unknown. Retryable: no. Backoff: none. The BadRequestError base: A batch fails as a whole when its input file or parameters are rejected during validation (invalid_json_line, duplicate_custom_id, ...), which openai answers with 400.
+ */
+export type UnknownBatchFailureError = InstanceType<typeof UnknownBatchFailureError>;
 /**
  * A synchronous HTTP error whose code the registry does not know. Its retryability follows the HTTP status (408, 409, 429 and 5xx are retried), as openai's own client decides.
  *
  * Fallback "http" for null or unknown codes. Category: unknown. Retryable: no. Backoff: none. The APIError base: A synchronous error is already an instance of the class openai chose for its status; the registry adds no class of its own, and its retryability comes from the status (defaults).
  */
-export class UnknownFailureError extends /* @__PURE__ */ failureClass(openaiErrors.APIError, "UnknownFailureError", null) {
-}
-
+export const UnknownFailureError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.APIError>>(CLASSES, "UnknownFailureError");
+/**
+ * A synchronous HTTP error whose code the registry does not know. Its retryability follows the HTTP status (408, 409, 429 and 5xx are retried), as openai's own client decides.
+ *
+ * Fallback "http" for null or unknown codes. Category: unknown. Retryable: no. Backoff: none. The APIError base: A synchronous error is already an instance of the class openai chose for its status; the registry adds no class of its own, and its retryability comes from the status (defaults).
+ */
+export type UnknownFailureError = InstanceType<typeof UnknownFailureError>;
 /**
  * A vector store file whose ingestion failed with a code the registry does not know. Treated as a problem of the file: uploading it unchanged is not retried.
  *
  * Fallback "vector_store" for null or unknown codes. Category: unknown. Retryable: no. Backoff: none. The BadRequestError base: Every file-ingestion failure the SDK names but server_error is about the file itself (unsupported_file, invalid_file), which openai answers with 400.
  */
-export class UnknownFileIngestionError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "UnknownFileIngestionError", 400) {
-}
-
+export const UnknownFileIngestionError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError>>(CLASSES, "UnknownFileIngestionError");
+/**
+ * A vector store file whose ingestion failed with a code the registry does not know. Treated as a problem of the file: uploading it unchanged is not retried.
+ *
+ * Fallback "vector_store" for null or unknown codes. Category: unknown. Retryable: no. Backoff: none. The BadRequestError base: Every file-ingestion failure the SDK names but server_error is about the file itself (unsupported_file, invalid_file), which openai answers with 400.
+ */
+export type UnknownFileIngestionError = InstanceType<typeof UnknownFileIngestionError>;
 /**
  * A fine-tuning job that failed with a code the registry does not know. The training file or hyper-parameters are the usual cause: resubmitting the same job is not retried.
  *
  * Fallback "fine_tuning" for null or unknown codes. Category: unknown. Retryable: no. Backoff: none. The BadRequestError base: A fine-tuning job fails when its training file or hyper-parameters are at fault (the documented failure causes), which openai answers with 400.
  */
-export class UnknownFineTuningFailureError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "UnknownFineTuningFailureError", 400) {
-}
-
+export const UnknownFineTuningFailureError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError>>(CLASSES, "UnknownFineTuningFailureError");
+/**
+ * A fine-tuning job that failed with a code the registry does not know. The training file or hyper-parameters are the usual cause: resubmitting the same job is not retried.
+ *
+ * Fallback "fine_tuning" for null or unknown codes. Category: unknown. Retryable: no. Backoff: none. The BadRequestError base: A fine-tuning job fails when its training file or hyper-parameters are at fault (the documented failure causes), which openai answers with 400.
+ */
+export type UnknownFineTuningFailureError = InstanceType<typeof UnknownFineTuningFailureError>;
 /**
  * What a chat or legacy completion reason becomes when the registry lists it as incomplete but has no code for it. An unknown finish reason is an unknown status, never a failure, so this fallback applies only to a reason listed under incomplete without a code entry.
  *
  * Fallback "chat" for null or unknown codes. Category: unknown. Retryable: no. Backoff: none. The APIError base: A finish reason is never an HTTP error: the completion was returned with a 200.
  */
-export class UnknownFinishReasonError extends /* @__PURE__ */ failureClass(openaiErrors.APIError, "UnknownFinishReasonError", null) {
-}
-
+export const UnknownFinishReasonError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.APIError>>(CLASSES, "UnknownFinishReasonError");
+/**
+ * What a chat or legacy completion reason becomes when the registry lists it as incomplete but has no code for it. An unknown finish reason is an unknown status, never a failure, so this fallback applies only to a reason listed under incomplete without a code entry.
+ *
+ * Fallback "chat" for null or unknown codes. Category: unknown. Retryable: no. Backoff: none. The APIError base: A finish reason is never an HTTP error: the completion was returned with a 200.
+ */
+export type UnknownFinishReasonError = InstanceType<typeof UnknownFinishReasonError>;
 /**
  * A Realtime error event or failed response with a code the registry does not know (and no error type it knows either). Not retried: the registry does not know whether sending the client event again can succeed. The session itself usually stays open.
  *
  * Fallback "realtime" for null or unknown codes. Category: unknown. Retryable: no. Backoff: none. The APIError base: A Realtime failure arrives as a server event on the session's WebSocket or WebRTC data channel, never as an HTTP status, so no status class applies.
  */
-export class UnknownRealtimeFailureError extends /* @__PURE__ */ failureClass(openaiErrors.APIError, "UnknownRealtimeFailureError", null) {
-}
-
+export const UnknownRealtimeFailureError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.APIError>>(CLASSES, "UnknownRealtimeFailureError");
+/**
+ * A Realtime error event or failed response with a code the registry does not know (and no error type it knows either). Not retried: the registry does not know whether sending the client event again can succeed. The session itself usually stays open.
+ *
+ * Fallback "realtime" for null or unknown codes. Category: unknown. Retryable: no. Backoff: none. The APIError base: A Realtime failure arrives as a server event on the session's WebSocket or WebRTC data channel, never as an HTTP status, so no status class applies.
+ */
+export type UnknownRealtimeFailureError = InstanceType<typeof UnknownRealtimeFailureError>;
 /**
  * A response, response event or stream error whose code is null or not in the registry. The run failed on the service's side after the request was accepted. Not retried: an unknown failure is as likely to be permanent as transient (new codes have been content and prompt policies as often as overloads), and retrying a permanent one in a loop costs money and hides the cause.
  *
  * Fallback "response" for null or unknown codes. Category: unknown. Retryable: no. Backoff: none. The InternalServerError base: The request was accepted (a 200 started the run) and failed while the service processed it, which openai reports as a 5xx when it happens before a response starts.
  */
-export class UnknownResponseFailureError extends /* @__PURE__ */ failureClass(openaiErrors.InternalServerError, "UnknownResponseFailureError", 500) {
-}
-
+export const UnknownResponseFailureError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.InternalServerError>>(CLASSES, "UnknownResponseFailureError");
+/**
+ * A response, response event or stream error whose code is null or not in the registry. The run failed on the service's side after the request was accepted. Not retried: an unknown failure is as likely to be permanent as transient (new codes have been content and prompt policies as often as overloads), and retrying a permanent one in a loop costs money and hides the cause.
+ *
+ * Fallback "response" for null or unknown codes. Category: unknown. Retryable: no. Backoff: none. The InternalServerError base: The request was accepted (a 200 started the run) and failed while the service processed it, which openai reports as a 5xx when it happens before a response starts.
+ */
+export type UnknownResponseFailureError = InstanceType<typeof UnknownResponseFailureError>;
 /**
  * An Assistants run, run step or message whose failure code is null or not in the registry. Not retried: the registry does not know whether it is transient.
  *
  * Fallback "assistants" for null or unknown codes. Category: unknown. Retryable: no. Backoff: none. The InternalServerError base: The run was accepted and failed while it ran: a failure after acceptance is the service's, which openai reports as a 5xx over HTTP.
  */
-export class UnknownRunFailureError extends /* @__PURE__ */ failureClass(openaiErrors.InternalServerError, "UnknownRunFailureError", 500) {
-}
-
+export const UnknownRunFailureError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.InternalServerError>>(CLASSES, "UnknownRunFailureError");
+/**
+ * An Assistants run, run step or message whose failure code is null or not in the registry. Not retried: the registry does not know whether it is transient.
+ *
+ * Fallback "assistants" for null or unknown codes. Category: unknown. Retryable: no. Backoff: none. The InternalServerError base: The run was accepted and failed while it ran: a failure after acceptance is the service's, which openai reports as a 5xx over HTTP.
+ */
+export type UnknownRunFailureError = InstanceType<typeof UnknownRunFailureError>;
 /**
  * Requests from this country, region or territory are not supported. Resubmitting from the same place fails again.
  *
  * Code: unsupported_country_region_territory. Category: permission. Retryable: no. Backoff: none. Surfaces: http. The PermissionDeniedError base: arrives as HTTP 403
  */
-export class UnsupportedCountryRegionTerritoryError extends /* @__PURE__ */ failureClass(openaiErrors.PermissionDeniedError, "UnsupportedCountryRegionTerritoryError", 403) {
-  /** The code the API sent. */
-  declare readonly code: "unsupported_country_region_territory";
-}
-
+export const UnsupportedCountryRegionTerritoryError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.PermissionDeniedError, "unsupported_country_region_territory">>(CLASSES, "UnsupportedCountryRegionTerritoryError");
+/**
+ * Requests from this country, region or territory are not supported. Resubmitting from the same place fails again.
+ *
+ * Code: unsupported_country_region_territory. Category: permission. Retryable: no. Backoff: none. Surfaces: http. The PermissionDeniedError base: arrives as HTTP 403
+ */
+export type UnsupportedCountryRegionTerritoryError = InstanceType<typeof UnsupportedCountryRegionTerritoryError>;
 /**
  * The file type is not supported for a vector store. Uploading the same file fails again.
  *
  * Code: unsupported_file. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: vector_store.file. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
  */
-export class UnsupportedFileError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "UnsupportedFileError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "unsupported_file";
-}
-
+export const UnsupportedFileError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "unsupported_file">>(CLASSES, "UnsupportedFileError");
+/**
+ * The file type is not supported for a vector store. Uploading the same file fails again.
+ *
+ * Code: unsupported_file. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: vector_store.file. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
+ */
+export type UnsupportedFileError = InstanceType<typeof UnsupportedFileError>;
 /**
  * An input image has a media type the model does not support. The request's input has to change; resubmitting it unchanged fails the same way.
  *
  * Code: unsupported_image_media_type. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
  */
-export class UnsupportedImageMediaTypeError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "UnsupportedImageMediaTypeError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "unsupported_image_media_type";
-}
-
+export const UnsupportedImageMediaTypeError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "unsupported_image_media_type">>(CLASSES, "UnsupportedImageMediaTypeError");
+/**
+ * An input image has a media type the model does not support. The request's input has to change; resubmitting it unchanged fails the same way.
+ *
+ * Code: unsupported_image_media_type. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: response, response.stream. The BadRequestError base: Not seen over HTTP under this code; the request's own input is at fault, which openai answers with 400 when it checks the input up front.
+ */
+export type UnsupportedImageMediaTypeError = InstanceType<typeof UnsupportedImageMediaTypeError>;
 /**
  * A request's url does not match the batch's endpoint. Submitting the same file again fails the same way.
  *
  * Code: url_mismatch. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: batch. The BadRequestError base: Not seen over HTTP; a batch's input file failed validation, a problem of the request's input, which openai answers with 400.
  */
-export class UrlMismatchError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "UrlMismatchError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "url_mismatch";
-}
-
+export const UrlMismatchError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "url_mismatch">>(CLASSES, "UrlMismatchError");
+/**
+ * A request's url does not match the batch's endpoint. Submitting the same file again fails the same way.
+ *
+ * Code: url_mismatch. Category: invalid_request. Retryable: no. Backoff: none. Surfaces: batch. The BadRequestError base: Not seen over HTTP; a batch's input file failed validation, a problem of the request's input, which openai answers with 400.
+ */
+export type UrlMismatchError = InstanceType<typeof UrlMismatchError>;
 /**
  * The organization reached a usage, plan or billing limit. Resubmitting fails until the limit is raised or resets.
  *
  * Code: usage_limit_exceeded. Category: quota. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event. The RateLimitError base: Not seen over HTTP under this code; a quota or spend limit of the insufficient_quota family, which arrives as HTTP 429.
  */
-export class UsageLimitExceededError extends /* @__PURE__ */ failureClass(openaiErrors.RateLimitError, "UsageLimitExceededError", 429) {
-  /** The code the API sent. */
-  declare readonly code: "usage_limit_exceeded";
-}
-
+export const UsageLimitExceededError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.RateLimitError, "usage_limit_exceeded">>(CLASSES, "UsageLimitExceededError");
+/**
+ * The organization reached a usage, plan or billing limit. Resubmitting fails until the limit is raised or resets.
+ *
+ * Code: usage_limit_exceeded. Category: quota. Retryable: no. Backoff: none. Surfaces: beta.agents.turn, beta.agents.turn_event. The RateLimitError base: Not seen over HTTP under this code; a quota or spend limit of the insufficient_quota family, which arrives as HTTP 429.
+ */
+export type UsageLimitExceededError = InstanceType<typeof UsageLimitExceededError>;
 /**
  * A plan usage limit was reached; the body says when it resets (resets_in_seconds), often hours or days away. It arrives on HTTP 429, usually in type with no code. Not retried: wait for the reset or switch plans.
  *
  * Code: usage_limit_reached. Category: quota. Retryable: no. Backoff: none. Surfaces: http. The RateLimitError base: arrives as HTTP 429
  */
-export class UsageLimitReachedError extends /* @__PURE__ */ failureClass(openaiErrors.RateLimitError, "UsageLimitReachedError", 429) {
-  /** The code the API sent. */
-  declare readonly code: "usage_limit_reached";
-}
-
+export const UsageLimitReachedError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.RateLimitError, "usage_limit_reached">>(CLASSES, "UsageLimitReachedError");
+/**
+ * A plan usage limit was reached; the body says when it resets (resets_in_seconds), often hours or days away. It arrives on HTTP 429, usually in type with no code. Not retried: wait for the reset or switch plans.
+ *
+ * Code: usage_limit_reached. Category: quota. Retryable: no. Backoff: none. Surfaces: http. The RateLimitError base: arrives as HTTP 429
+ */
+export type UsageLimitReachedError = InstanceType<typeof UsageLimitReachedError>;
 /**
  * The plan does not include this usage (the ChatGPT/Codex backend). It arrives as HTTP 429 with the code in type; waiting does not help, changing the plan does.
  *
  * Code: usage_not_included. Category: quota. Retryable: no. Backoff: none. Surfaces: http, response, response.stream. The RateLimitError base: arrives as HTTP 429
  */
-export class UsageNotIncludedError extends /* @__PURE__ */ failureClass(openaiErrors.RateLimitError, "UsageNotIncludedError", 429) {
-  /** The code the API sent. */
-  declare readonly code: "usage_not_included";
-}
-
+export const UsageNotIncludedError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.RateLimitError, "usage_not_included">>(CLASSES, "UsageNotIncludedError");
+/**
+ * The plan does not include this usage (the ChatGPT/Codex backend). It arrives as HTTP 429 with the code in type; waiting does not help, changing the plan does.
+ *
+ * Code: usage_not_included. Category: quota. Retryable: no. Backoff: none. Surfaces: http, response, response.stream. The RateLimitError base: arrives as HTTP 429
+ */
+export type UsageNotIncludedError = InstanceType<typeof UsageNotIncludedError>;
 /**
  * A file search over a vector store timed out while the response was generated. Transient: resubmitting usually succeeds once the store answers in time.
  *
  * Code: vector_store_timeout. Category: timeout. Retryable: yes. Backoff: default. Surfaces: response, response.stream. The InternalServerError base: Not seen over HTTP under this code; the service failed after accepting the request, which openai reports as a 5xx.
  */
-export class VectorStoreTimeoutError extends /* @__PURE__ */ failureClass(openaiErrors.InternalServerError, "VectorStoreTimeoutError", 500) {
-  /** The code the API sent. */
-  declare readonly code: "vector_store_timeout";
-}
-
+export const VectorStoreTimeoutError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.InternalServerError, "vector_store_timeout">>(CLASSES, "VectorStoreTimeoutError");
+/**
+ * A file search over a vector store timed out while the response was generated. Transient: resubmitting usually succeeds once the store answers in time.
+ *
+ * Code: vector_store_timeout. Category: timeout. Retryable: yes. Backoff: default. Surfaces: response, response.stream. The InternalServerError base: Not seen over HTTP under this code; the service failed after accepting the request, which openai reports as a 5xx.
+ */
+export type VectorStoreTimeoutError = InstanceType<typeof VectorStoreTimeoutError>;
 /**
  * The Responses WebSocket connection reached its 60-minute limit. Resubmitting on a new connection succeeds at once.
  *
  * Code: websocket_connection_limit_reached. Category: expired. Retryable: yes. Backoff: default. Surfaces: response.stream.error. The BadRequestError base: Not seen over HTTP: an error frame of the Responses WebSocket mode with type invalid_request_error, which openai answers with 400.
  */
-export class WebsocketConnectionLimitReachedError extends /* @__PURE__ */ failureClass(openaiErrors.BadRequestError, "WebsocketConnectionLimitReachedError", 400) {
-  /** The code the API sent. */
-  declare readonly code: "websocket_connection_limit_reached";
-}
-
-/** Every generated class by name; raising builds failures through this table. */
-export const CLASSES: Readonly<Record<ClassName, FailureClass>> = /* @__PURE__ */ classTable<ClassName>([
-  AccountDeactivatedError,
-  ActiveTurnNotSteerableError,
-  AgentAuthenticationError,
-  AzureRateLimitError,
-  BatchLineExpiredError,
-  BillingHardLimitReachedError,
-  BillingNotActiveError,
-  BioPolicyError,
-  ConnectionFailedError,
-  ContentFilterError,
-  ContentPolicyViolationError,
-  ContextLengthExceededError,
-  ConversationAlreadyHasActiveResponseError,
-  CreditBalanceExhaustedError,
-  CyberPolicyError,
-  DataResidencyMismatchError,
-  DeploymentNotFoundError,
-  DuplicateCustomIdError,
-  EmptyFileError,
-  EmptyImageFileError,
-  ExecutorVersionIncompatibleError,
-  ExpiredError,
-  FailedToDownloadImageError,
-  FinishReasonLengthError,
-  FlexUnavailableError,
-  ImageContentPolicyViolationError,
-  ImageDownloadTimeoutError,
-  ImageFileNotFoundError,
-  ImageFileTooLargeError,
-  ImageParseError,
-  ImageTooLargeError,
-  ImageTooSmallError,
-  InsufficientQuotaError,
-  InternalError,
-  InvalidApiKeyError,
-  InvalidBase64ImageError,
-  InvalidEncryptedContentError,
-  InvalidFileError,
-  InvalidImageError,
-  InvalidImageFormatError,
-  InvalidImageModeError,
-  InvalidImageUrlError,
-  InvalidJsonLineError,
-  InvalidPromptError,
-  InvalidRequestError,
-  InvalidTrainingFileError,
-  InvalidValueError,
-  MaxCompletionTokensError,
-  MaxMessagesError,
-  MaxOutputTokensError,
-  MaxPromptTokensError,
-  MaxTokensError,
-  MisalignmentPolicyViolationError,
-  MissingRequiredParameterError,
-  ModelMismatchError,
-  ModelNotFoundError,
-  ModerationBlockedError,
-  OAuthInvalidGrantError,
-  OAuthInvalidSubjectTokenError,
-  OrganizationSpendLimitExceededError,
-  OrganizationUsageLimitExceededError,
-  PreviousResponseNotFoundError,
-  ProjectSpendLimitExceededError,
-  RateLimitExceededError,
-  RequestTimeoutError,
-  RequestTooLargeError,
-  ResourceNotFoundError,
-  ResponseCancelNotActiveError,
-  RunCancelledError,
-  RunExpiredError,
-  RunFailedError,
-  SandboxError,
-  ServerError,
-  ServerIsOverloadedError,
-  ServerOverloadedError,
-  ServiceUnavailableError,
-  SessionBudgetExceededError,
-  SessionExpiredError,
-  SlowDownError,
-  SteerInvalidInputError,
-  SteerResponseAlreadyCompletedError,
-  SteerResponseNotActiveError,
-  SteerResponseNotFoundError,
-  SteeredResponseError,
-  SteeringNotSupportedError,
-  StringAboveMaxLengthError,
-  SuccessorCreationFailedError,
-  TokenLimitExceededError,
-  TooManyPendingSteersError,
-  TooManyTasksError,
-  UnknownAgentFailureError,
-  UnknownBatchFailureError,
-  UnknownFailureError,
-  UnknownFileIngestionError,
-  UnknownFineTuningFailureError,
-  UnknownFinishReasonError,
-  UnknownRealtimeFailureError,
-  UnknownResponseFailureError,
-  UnknownRunFailureError,
-  UnsupportedCountryRegionTerritoryError,
-  UnsupportedFileError,
-  UnsupportedImageMediaTypeError,
-  UrlMismatchError,
-  UsageLimitExceededError,
-  UsageLimitReachedError,
-  UsageNotIncludedError,
-  VectorStoreTimeoutError,
-  WebsocketConnectionLimitReachedError,
-]);
+export const WebsocketConnectionLimitReachedError = /* @__PURE__ */ errorClass<RegistryErrorClass<typeof openaiErrors.BadRequestError, "websocket_connection_limit_reached">>(CLASSES, "WebsocketConnectionLimitReachedError");
+/**
+ * The Responses WebSocket connection reached its 60-minute limit. Resubmitting on a new connection succeeds at once.
+ *
+ * Code: websocket_connection_limit_reached. Category: expired. Retryable: yes. Backoff: default. Surfaces: response.stream.error. The BadRequestError base: Not seen over HTTP: an error frame of the Responses WebSocket mode with type invalid_request_error, which openai answers with 400.
+ */
+export type WebsocketConnectionLimitReachedError = InstanceType<typeof WebsocketConnectionLimitReachedError>;
 /** True when the registry puts `e` (a registry error, or a plain openai error judged by its code and status) in the authentication category: The credentials are missing, invalid or deactivated. */
 export function isAuthenticationFailure(e: unknown): e is APIError {
   return categoryOf(HTTP_TABLES, e) === "authentication";

@@ -6,7 +6,7 @@
  */
 import type { APIError } from 'openai/core/error';
 import { FAILURE_FIELDS, type FailureFacts } from './failure-record.generated.js';
-import type { BackoffProfile } from './spec.js';
+import type { BackoffProfile, CodeSpec, Outcome } from './spec.js';
 
 /** Brand shared by every copy of this package, so guards work across duplicate installs. */
 export const FAILURE_BRAND: unique symbol = Symbol.for('openai-error-registry.failure') as never;
@@ -114,6 +114,7 @@ export function failureClass<TBase extends APIErrorClass>(Base: TBase, name: str
     });
   }
   Object.defineProperty(proto, 'name', { value: name, writable: true, configurable: true });
+  Object.defineProperty(Failure, 'name', { value: name });
   Object.defineProperty(proto, FAILURE_BRAND, { value: true });
   Object.defineProperty(proto, 'toJSON', { value: toJSON, writable: true, configurable: true });
   Object.defineProperty(proto, INSPECT, { value: inspect, writable: true, configurable: true });
@@ -164,4 +165,46 @@ export type FailureClass = new (init: FailureInit) => APIError & OpenAIFailure;
  */
 export function classTable<TName extends string>(classes: readonly FailureClass[]): Readonly<Record<TName, FailureClass>> {
   return Object.fromEntries(classes.map((c) => [(c.prototype as { name: string }).name, c])) as Record<TName, FailureClass>;
+}
+
+/** A generated error class: built from a FailureInit, an instance of openai's `TBase` and of OpenAIFailure, reporting `TCode`. */
+export type RegistryErrorClass<TBase extends APIErrorClass, TCode extends string | null = string | null> = new (init: FailureInit) => InstanceType<TBase> & OpenAIFailure & { readonly code: TCode };
+
+/**
+ * Every class the tables name, each once with the first outcome that names it, in the order the
+ * generator writes each class's base in: each code's own class, its refinements', its
+ * per-surface ones, code by code in key order, then the fallbacks'.
+ */
+export function classOutcomes(codes: Readonly<Record<string, CodeSpec>>, fallbacks: Readonly<Record<string, Outcome>>): Map<string, Outcome> {
+  const named = new Map<string, Outcome>();
+  const add = (o: Outcome) => named.has(o.class) || named.set(o.class, o);
+  for (const spec of Object.values(codes)) {
+    add(spec);
+    for (const r of spec.refinements ?? []) add(r);
+    for (const o of Object.values(spec.bySurface ?? {})) add(o as Outcome);
+  }
+  for (const f of Object.values(fallbacks)) add(f);
+  return named;
+}
+
+/**
+ * The classes a registry's tables name, by class name (errors.ts's CLASSES): each extends
+ * `bases[i]`, where i is the base-36 digit of `baseDigits` at the class's place in classOutcomes,
+ * with its outcome's status as its nominal status. The names and statuses are the tables' own,
+ * so a class costs a bundle one digit.
+ */
+export function failureClasses<TName extends string>(codes: Readonly<Record<string, CodeSpec>>, fallbacks: Readonly<Record<string, Outcome>>, bases: readonly APIErrorClass[], baseDigits: string): Readonly<Record<TName, FailureClass>> {
+  const classes: Record<string, FailureClass> = {};
+  let i = 0;
+  for (const [name, o] of classOutcomes(codes, fallbacks)) {
+    const Base = bases[parseInt(baseDigits[i++] ?? '', 36)];
+    if (Base === undefined) throw new Error(`no base class for ${name}`);
+    classes[name] = failureClass(Base, name, o.status) as unknown as FailureClass;
+  }
+  return classes as Record<TName, FailureClass>;
+}
+
+/** One class of a CLASSES table, typed as the generated class it is (errors.ts's exports). */
+export function errorClass<TClass>(classes: Readonly<Record<string, FailureClass>>, name: string): TClass {
+  return classes[name] as TClass;
 }

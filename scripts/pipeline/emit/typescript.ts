@@ -16,11 +16,11 @@ import {
   Project,
   QuoteKind,
   StructureKind,
-  type ClassDeclarationStructure,
   type StatementStructures,
 } from 'ts-morph';
 import type { CodeEntry, Outcome, Registry, Surface } from '../model.ts';
 import { byCodeUnits } from '../model.ts';
+import { classOutcomes } from '../../../src/failure.ts';
 import { retryTableOf } from '../../../src/retryable.ts';
 import { STATUS_KINDS, codeClassName, type PackedCode, type PathSegments, type RegistryTables } from '../../../src/spec.ts';
 import { commentText, headerLines, identifier, pathSegments, quote, tsKey, tsValue, type OutputFile } from './common.ts';
@@ -288,6 +288,7 @@ function emitTables(registry: Registry, project: Project, command?: string): Out
 function emitClasses(registry: Registry, project: Project, command?: string): OutputFile {
   const plans = classPlans(registry);
   const bases = [...new Set(plans.map((p) => identifier(p.base)))].sort(byCodeUnits);
+  if (bases.length > 36) throw new Error(`errors.ts writes each class's base as one base-36 digit: ${bases.length} bases do not fit`);
   // Bases are read off openai's error module (a member of an import namespace is pure to a
   // bundler, so a program that raises nothing keeps no import of it); a base an older openai lacks
   // is its stand-in there.
@@ -299,17 +300,22 @@ function emitClasses(registry: Registry, project: Project, command?: string): Ou
 ` +
       `const ${identifier(c.name)} = /* @__PURE__ */ (() => ((openaiErrors as unknown as Partial<Record<string, unknown>>)[${quote(c.name)}] ?? openaiErrors.${identifier(c.standIn ?? '')}) as typeof APIError)();`,
   );
-  const classes: ClassDeclarationStructure[] = plans.map((p) => ({
-    kind: StructureKind.Class,
-    name: identifier(p.name),
-    isExported: true,
-    extends: `/* @__PURE__ */ failureClass(${baseOf(identifier(p.base))}, ${quote(p.name)}, ${String(statusOf(registry, p.base))})`,
-    docs: [commentText(p.doc)],
-    properties:
-      p.codes.length === 0
-        ? []
-        : [{ name: 'code', isReadonly: true, hasDeclareKeyword: true, type: unionOf(p.codes), docs: ['The code the API sent.'] }],
-  }));
+  // The runtime builds the classes in the order it finds them in the tables; each one's base is
+  // written as a digit in that order.
+  const { codes, fallbacks } = runtimeTables(registry);
+  const order = [...classOutcomes(codes as never, fallbacks).keys()];
+  const byName = new Map(plans.map((p) => [p.name, p]));
+  if (order.length !== plans.length || order.some((n) => !byName.has(n))) throw new Error('errors.ts: the tables name other classes than the registry plans');
+  const digits = order.map((n) => bases.indexOf(identifier(byName.get(n)?.base ?? '')).toString(36)).join('');
+  const table =
+    '/** Every generated class by name, built from the tables (CODES and FALLBACKS name each class and its status) on the openai class it extends; raising builds failures through this table. */\n' +
+    `export const CLASSES: Readonly<Record<ClassName, FailureClass>> = /* @__PURE__ */ failureClasses<ClassName>(CODES, FALLBACKS, [${bases.map(baseOf).join(', ')}], ${quote(digits)});`;
+  const classes = plans.map((p) => {
+    const doc = `/**\n${commentText(p.doc).split('\n').map((l) => (l === '' ? ' *' : ` * ${l}`)).join('\n')}\n */`;
+    const type = `RegistryErrorClass<typeof ${baseOf(identifier(p.base))}${p.codes.length === 0 ? '' : `, ${unionOf(p.codes)}`}>`;
+    const name = identifier(p.name);
+    return `${doc}\nexport const ${name} = /* @__PURE__ */ errorClass<${type}>(CLASSES, ${quote(p.name)});\n${doc}\nexport type ${name} = InstanceType<typeof ${name}>;`;
+  });
   const guards = registry.categories.map(
     (c) =>
       `/** ${commentText(`True when the registry puts \`e\` (a registry error, or a plain openai error judged by its code and status) in the ${c.name} category: ${c.description}`)} */\n` +
@@ -318,14 +324,13 @@ function emitClasses(registry: Registry, project: Project, command?: string): Ou
   return print(project, 'errors.ts', registry, command, [
     { kind: StructureKind.ImportDeclaration, moduleSpecifier: 'openai/core/error', namespaceImport: 'openaiErrors' },
     { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: 'openai/core/error', namedImports: ['APIError'] },
-    { kind: StructureKind.ImportDeclaration, moduleSpecifier: RUNTIME_MODULE, namedImports: ['categoryOf', 'classTable', 'failureClass'] },
-    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: RUNTIME_MODULE, namedImports: ['FailureClass'] },
-    { kind: StructureKind.ImportDeclaration, moduleSpecifier: './registry.js', namedImports: ['HTTP_TABLES'] },
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: RUNTIME_MODULE, namedImports: ['categoryOf', 'errorClass', 'failureClasses'] },
+    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: RUNTIME_MODULE, namedImports: ['FailureClass', 'RegistryErrorClass'] },
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: './registry.js', namedImports: ['CODES', 'FALLBACKS', 'HTTP_TABLES'] },
     { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: './registry.js', namedImports: ['ClassName'] },
     ...resolved,
+    table,
     ...classes,
-    '/** Every generated class by name; raising builds failures through this table. */\n' +
-      `export const CLASSES: Readonly<Record<ClassName, FailureClass>> = /* @__PURE__ */ classTable<ClassName>([\n${plans.map((p) => `  ${identifier(p.name)},`).join('\n')}\n]);`,
     ...guards,
   ]);
 }
