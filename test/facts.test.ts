@@ -17,6 +17,7 @@ import {
   raiseForFailedResponse,
   raiseForStreamEvents,
 } from '../src/index.ts';
+import * as exported from '../src/index.ts';
 import { buildFailure, classifyOnSurface, MAX_CODE } from '../src/classify.ts';
 import { CODES, TABLES } from '../generated/registry.ts';
 import type { FailureClass } from '../src/failure.ts';
@@ -299,5 +300,31 @@ describe('the settled fast path', () => {
     expect(reads.length).toBeGreaterThan(1);
     expect(TABLES.settled).toContain('completed');
     expect(TABLES.settled).not.toContain('failed');
+  });
+});
+
+describe('the generated classes', () => {
+  type Named = { class: string; extends: string };
+  const json = JSON.parse(readFileSync('generated/registry.json', 'utf8')) as {
+    codes: Record<string, Named & { refinements?: Named[]; overrides?: Record<string, Named> }>;
+    fallbacks: Record<string, Named>;
+  };
+  const named: Named[] = [...Object.values(json.fallbacks)];
+  for (const c of Object.values(json.codes)) named.push(c, ...(c.refinements ?? []), ...Object.values(c.overrides ?? {}));
+  // A refinement `as:` another code names no class of its own.
+  const bases = new Map(named.filter((n) => n.class !== undefined).map((n) => [n.class, n.extends]));
+
+  it.each([...bases].sort(([a], [b]) => (a < b ? -1 : 1)))('%s extends the openai class registry.json names (%s), directly, and is the export of its name', (name, base) => {
+    const cls = classes[name] ?? expect.unreachable(`no class ${name}`);
+    // OAuthError stands in for AuthenticationError where the installed openai lacks it.
+    const sdk = sdkClass(base) ?? sdkClass(base === 'OAuthError' ? 'AuthenticationError' : '');
+    expect(Object.getPrototypeOf(cls.prototype)).toBe(sdk.prototype);
+    expect(cls.name).toBe(name);
+    expect((cls.prototype as { name: string }).name).toBe(name);
+    expect((exported as Record<string, unknown>)[name]).toBe(cls);
+  });
+
+  it('are exactly the classes registry.json names', () => {
+    expect(Object.keys(CLASSES).sort()).toEqual([...bases.keys()].sort());
   });
 });
