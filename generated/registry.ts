@@ -272,6 +272,22 @@ export const CODES: Readonly<Record<Code, CodeSpec<Code, ClassName, BackoffName,
   "vector_store_timeout": [0, "timeout", true, "default", 500],
   "websocket_connection_limit_reached": [0, "expired", true, "default", 400],
 });
+/** The http fallback (in FALLBACKS, and in the views whose surfaces name it). */
+const FALLBACK_HTTP: Outcome<ClassName, BackoffName> = {
+  "class": "UnknownFailureError",
+  "category": "unknown",
+  "retryable": false,
+  "backoff": "none",
+  "status": null,
+};
+/** The response fallback (in FALLBACKS, and in the views whose surfaces name it). */
+const FALLBACK_RESPONSE: Outcome<ClassName, BackoffName> = {
+  "class": "UnknownResponseFailureError",
+  "category": "unknown",
+  "retryable": false,
+  "backoff": "none",
+  "status": 500,
+};
 /** What a null or unknown code becomes, per fallback. */
 export const FALLBACKS: Readonly<Record<FallbackName, Outcome<ClassName, BackoffName>>> = {
   "agents": {
@@ -309,13 +325,7 @@ export const FALLBACKS: Readonly<Record<FallbackName, Outcome<ClassName, Backoff
     "backoff": "none",
     "status": 400,
   },
-  "http": {
-    "class": "UnknownFailureError",
-    "category": "unknown",
-    "retryable": false,
-    "backoff": "none",
-    "status": null,
-  },
+  "http": FALLBACK_HTTP,
   "realtime": {
     "class": "UnknownRealtimeFailureError",
     "category": "unknown",
@@ -323,13 +333,7 @@ export const FALLBACKS: Readonly<Record<FallbackName, Outcome<ClassName, Backoff
     "backoff": "none",
     "status": null,
   },
-  "response": {
-    "class": "UnknownResponseFailureError",
-    "category": "unknown",
-    "retryable": false,
-    "backoff": "none",
-    "status": 500,
-  },
+  "response": FALLBACK_RESPONSE,
   "vector_store": {
     "class": "UnknownFileIngestionError",
     "category": "unknown",
@@ -1158,7 +1162,7 @@ export const HTTP_TABLES: RegistryTables = {
   surfaces: [SURFACE_HTTP],
   dispatch: [],
   settled: [],
-  fallbacks: FALLBACKS,
+  fallbacks: { "http": FALLBACK_HTTP },
   backoff: BACKOFF,
   defaults: DEFAULTS,
   hints: HINTS,
@@ -1177,7 +1181,7 @@ export const RESPONSE_TABLES: RegistryTables = {
     },
   ],
   settled: ["completed", "cancelled", "queued", "in_progress"],
-  fallbacks: FALLBACKS,
+  fallbacks: { "http": FALLBACK_HTTP, "response": FALLBACK_RESPONSE },
   backoff: BACKOFF,
   defaults: DEFAULTS,
   hints: HINTS,

@@ -206,9 +206,10 @@ function packedCodes(codes: ReturnType<typeof runtimeTables>['codes']): string {
 }
 
 /**
- * Views of the tables for runtime functions that read only some surfaces: each holds every code,
- * fallback and profile but only those surfaces (with their dispatch and settled statuses), so a
- * bundle of the function keeps no other surface. A surface a registry lacks is left out.
+ * Views of the tables for runtime functions that read only some surfaces: each holds every code
+ * and profile but only those surfaces (with their dispatch and settled statuses) and the
+ * fallbacks they name, so a bundle of the function keeps no other surface or fallback. A surface
+ * a registry lacks is left out.
  */
 const VIEWS: readonly { readonly name: string; readonly surfaces: readonly string[]; readonly doc: string }[] = [
   { name: 'HTTP_TABLES', surfaces: ['http'], doc: 'The tables a thrown error is judged by (the http surface): what classifyError and withRetry read.' },
@@ -237,12 +238,22 @@ function emitTables(registry: Registry, project: Project, command?: string): Out
   if (clash !== undefined) throw new Error(`two surfaces share the constant name ${clash} in registry.ts`);
   const surfaceConstants = shared.map((x) => `/** The ${commentText(x.name)} surface (in SURFACES, and in the views that read it). */\nconst ${surfaceConstant(x.name)}: SurfaceSpec<SurfaceName, FallbackName> = ${tsValue(x)};`);
   const nested = (value: string) => value.replaceAll('\n', '\n  ');
+  // Likewise a fallback a viewed surface names: a view holds only its own surfaces' fallbacks.
+  const viewedFallbacks = new Set(shared.map((x) => x.unknown));
+  const fallbackConstant = (name: string) => `FALLBACK_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+  const fallbackNames = [...viewedFallbacks].map(fallbackConstant);
+  const fallbackClash = fallbackNames.find((n, i) => fallbackNames.indexOf(n) !== i);
+  if (fallbackClash !== undefined) throw new Error(`two fallbacks share the constant name ${fallbackClash} in registry.ts`);
+  const fallbackConstants = Object.entries(fallbacks)
+    .filter(([name]) => viewedFallbacks.has(name))
+    .map(([name, f]) => `/** The ${commentText(name)} fallback (in FALLBACKS, and in the views whose surfaces name it). */\nconst ${fallbackConstant(name)}: Outcome<ClassName, BackoffName> = ${tsValue(f)};`);
+  const fallbackList = `{\n${Object.entries(fallbacks).map(([name, f]) => `  ${tsKey(name)}: ${viewedFallbacks.has(name) ? fallbackConstant(name) : nested(tsValue(f))},`).join('\n')}\n}`;
   const surfaceList = `[\n${surfaces.map((x) => `  ${viewed.has(x.name) ? surfaceConstant(x.name) : nested(tsValue(x))},`).join('\n')}\n]`;
   const views = VIEWS.map((v) => {
     const kept = registry.surfaces.filter((x) => v.surfaces.includes(x.name));
     const only = { ...registry, surfaces: kept };
     const members = `[${kept.map((x) => surfaceConstant(x.name)).join(', ')}]`;
-    const fields = [`codes: CODES`, `surfaces: ${members}`, `dispatch: ${nested(tsValue(dispatchIndex(only)))}`, `settled: ${tsValue(settledStatuses(only))}`, 'fallbacks: FALLBACKS', 'backoff: BACKOFF', 'defaults: DEFAULTS', 'hints: HINTS', 'polling: POLLING'];
+    const fields = [`codes: CODES`, `surfaces: ${members}`, `dispatch: ${nested(tsValue(dispatchIndex(only)))}`, `settled: ${tsValue(settledStatuses(only))}`, `fallbacks: { ${[...new Set(kept.map((x) => x.unknown))].sort(byCodeUnits).map((f) => `${tsKey(f)}: ${fallbackConstant(f)}`).join(', ')} }`, 'backoff: BACKOFF', 'defaults: DEFAULTS', 'hints: HINTS', 'polling: POLLING'];
     return constant(v.name, 'RegistryTables', `{\n${fields.map((f) => `  ${f},`).join('\n')}\n}`, v.doc);
   });
 
@@ -264,7 +275,8 @@ function emitTables(registry: Registry, project: Project, command?: string): Out
     alias('FallbackName', unionOf(registry.fallbacks.map((f) => f.name)), 'Every unknown-code fallback.'),
     constant('BACKOFF', 'Readonly<Record<BackoffName, BackoffProfile>>', tsValue(backoff), 'Backoff profiles by name.'),
     constant('CODES', 'Readonly<Record<Code, CodeSpec<Code, ClassName, BackoffName, SurfaceName>>>', packedCodes(codes), "Each code's class (0: the code's own name, codeClassName), category, retryability, backoff and nominal status, then its refinements and per-surface differences, packed (PackedCode)."),
-    constant('FALLBACKS', 'Readonly<Record<FallbackName, Outcome<ClassName, BackoffName>>>', tsValue(fallbacks), 'What a null or unknown code becomes, per fallback.'),
+    ...fallbackConstants,
+    constant('FALLBACKS', 'Readonly<Record<FallbackName, Outcome<ClassName, BackoffName>>>', fallbackList, 'What a null or unknown code becomes, per fallback.'),
     ...surfaceConstants,
     constant('SURFACES', 'readonly SurfaceSpec<SurfaceName, FallbackName>[]', surfaceList, 'Surfaces in code-unit order of name; paths are split into segments.'),
     constant('DISPATCH', 'readonly DispatchSpec<SurfaceName>[]', tsValue(dispatch), 'Surfaces indexed by the value that recognises their objects (object or type).'),
