@@ -9,8 +9,8 @@ import { CODES, FALLBACKS, HTTP_TABLES } from "./registry.js";
 import type { ClassName } from "./registry.js";
 /** openai's OAuthError where the installed openai exports it, else AuthenticationError, which older openai versions throw instead. */
 const OAuthError = /* @__PURE__ */ (() => ((openaiErrors as unknown as Partial<Record<string, unknown>>)["OAuthError"] ?? openaiErrors.AuthenticationError) as typeof APIError)();
-/** Every generated class by name, built from the tables (CODES and FALLBACKS name each class and its status) on the openai class it extends; raising builds failures through this table. */
-export const CLASSES: Readonly<Record<ClassName, FailureClass>> = /* @__PURE__ */ failureClasses<ClassName>(CODES, FALLBACKS, [openaiErrors.APIError, openaiErrors.AuthenticationError, openaiErrors.BadRequestError, openaiErrors.ConflictError, openaiErrors.InternalServerError, openaiErrors.NotFoundError, OAuthError, openaiErrors.PermissionDeniedError, openaiErrors.RateLimitError], "851310282422208222222028222222841222622222222262200000022252882888453035000444448080224882722288842442020042");
+/** Every generated class by name, built from the tables (CODES and FALLBACKS name each class and its nominal status) on the openai class of that status, or the one named for it; raising builds failures through this table. */
+export const CLASSES: Readonly<Record<ClassName, FailureClass>> = /* @__PURE__ */ failureClasses<ClassName>(CODES, FALLBACKS, { 400: openaiErrors.BadRequestError, 401: openaiErrors.AuthenticationError, 403: openaiErrors.PermissionDeniedError, 404: openaiErrors.NotFoundError, 409: openaiErrors.ConflictError, 429: openaiErrors.RateLimitError, 500: openaiErrors.InternalServerError, null: openaiErrors.APIError }, { OAuthInvalidGrantError: OAuthError, OAuthInvalidSubjectTokenError: OAuthError });
 /**
  * The key belongs to a deactivated account. Resubmitting fails again.
  *

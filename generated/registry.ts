@@ -2,7 +2,7 @@
 // Source: registry/openai.yaml (registry 2.2.0, sha256 8171c4f3f180658203a5f7486cff27279a5cd80b08a7b9103cb0a232e32bd67b)
 // Regenerate: npm run generate
 import { unpackCodes } from "openai-error-registry/runtime";
-import type { BackoffProfile, CodeSpec, DefaultsSpec, DispatchSpec, HintSources, Outcome, PollingSpec, RegistryTables, RetryTable, SurfaceSpec } from "openai-error-registry/runtime";
+import type { BackoffProfile, CodeSpec, DefaultsSpec, DispatchSpec, HintSources, ObjectTables, Outcome, PollingSpec, RegistryTables, RetryTable, SurfaceSpec } from "openai-error-registry/runtime";
 /** The registry version these tables were generated from. */
 export const REGISTRY_VERSION = "2.2.0" as const;
 /** sha256 of the registry source files. */
@@ -1156,6 +1156,8 @@ export const RETRY: RetryTable = {
 export const CATEGORIES: readonly CategoryName[] = ["authentication", "cancelled", "conflict", "content_policy", "expired", "invalid_request", "not_found", "output_limit", "overloaded", "permission", "quota", "rate_limit", "server", "timeout", "unknown"];
 /** Every data table, as the runtime reads them. */
 export const TABLES: RegistryTables = { codes: CODES, surfaces: SURFACES, dispatch: DISPATCH, settled: SETTLED, fallbacks: FALLBACKS, backoff: BACKOFF, defaults: DEFAULTS, hints: HINTS, polling: POLLING };
+/** The tables a returned object is classified by (TABLES' own, without the defaults, hints and polling that only thrown errors, retries and polls read): what raiseForFailedResponse and classifyFailure read. */
+export const OBJECT_TABLES: ObjectTables = { codes: CODES, surfaces: SURFACES, dispatch: DISPATCH, settled: SETTLED, fallbacks: FALLBACKS, backoff: BACKOFF };
 /** The tables a thrown error is judged by (the http surface): what classifyError and withRetry read. */
 export const HTTP_TABLES: RegistryTables = {
   codes: CODES,

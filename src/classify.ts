@@ -14,14 +14,14 @@ import { firstString, readAt, readString } from './read.js';
 import { headersOf, readHeader } from './backoff.js';
 import { MAX_CODE, MAX_MESSAGE, isApiErrorShaped, isConnectionError, isRetryableWith, retryTableIn } from './retryable.js';
 import { isOpenAIFailure, type FailureClass, type FailureInit, type FailureKind } from './failure.js';
-import type { BackoffProfile, CodeSpec, DispatchSpec, Outcome, PathSegments, RegistryTables, RetryTable, StatusKind, SurfaceSpec } from './spec.js';
+import type { BackoffProfile, CodeSpec, DispatchSpec, ObjectTables, Outcome, PathSegments, RegistryTables, RetryTable, StatusKind, SurfaceSpec } from './spec.js';
 
 export type { FailureFacts };
 export { MAX_CODE, MAX_MESSAGE, isApiErrorShaped, isConnectionError, readString };
 
 /** What raising needs: a registry's tables and its classes. */
 export interface RaisingRegistry {
-  readonly tables: RegistryTables;
+  readonly tables: ObjectTables;
   readonly classes: Readonly<Record<string, FailureClass>>;
 }
 
@@ -52,7 +52,6 @@ interface Index {
   readonly dispatch: readonly { readonly path: PathSegments; readonly surfaces: ReadonlyMap<string, readonly Candidate[]> }[];
   readonly fallbacks: ReadonlyMap<string, Outcome>;
   readonly backoff: ReadonlyMap<string, BackoffProfile>;
-  readonly defaults: RegistryTables['defaults'];
 }
 
 /** A surface a dispatch value recognises, when `has` (if any) holds a string. */
@@ -61,7 +60,13 @@ interface Candidate {
   readonly surface: IndexedSurface;
 }
 
-const indexes = new WeakMap<RegistryTables, Index>();
+const indexes = new WeakMap<ObjectTables, Index>();
+
+/** What the tables name under `name`; an Error saying so when they do not define it (a hand-written table's typo). */
+function known<T>(value: T | undefined, what: string, name: string): T {
+  if (value === undefined) throw new Error(`registry tables name an unknown ${what}: ${name}`);
+  return value;
+}
 
 /** The dispatch index of one path: value -> candidates, those with a has path first (the generator's order, kept). */
 function candidates(entries: DispatchSpec['surfaces'], surface: (name: string) => IndexedSurface): Map<string, Candidate[]> {
@@ -76,14 +81,12 @@ function candidates(entries: DispatchSpec['surfaces'], surface: (name: string) =
   return out;
 }
 
-function indexOf(tables: RegistryTables): Index {
+function indexOf(tables: ObjectTables): Index {
   let ix = indexes.get(tables);
   if (ix === undefined) {
     const surfaces = new Map<string, IndexedSurface>(tables.surfaces.map((s) => [s.name, { spec: s, kinds: new Map(s.status?.kinds ?? []) }]));
     const surface = (name: string): IndexedSurface => {
-      const s = surfaces.get(name);
-      if (s === undefined) throw new Error(`registry tables dispatch to an unknown surface: ${name}`);
-      return s;
+      return known(surfaces.get(name), 'surface', name);
     };
     ix = {
       codes: new Map(Object.entries(tables.codes)),
@@ -91,7 +94,6 @@ function indexOf(tables: RegistryTables): Index {
       dispatch: tables.dispatch.map((d) => ({ path: d.path, surfaces: candidates(d.surfaces, surface) })),
       fallbacks: new Map(Object.entries(tables.fallbacks)),
       backoff: new Map(Object.entries(tables.backoff)),
-      defaults: tables.defaults,
     };
     indexes.set(tables, ix);
   }
@@ -120,9 +122,7 @@ function bounded(s: string, max: number): { text: string; cut: boolean } {
 }
 
 function profileOf(ix: Index, name: string): BackoffProfile {
-  const p = ix.backoff.get(name);
-  if (p === undefined) throw new Error(`registry tables name an unknown backoff profile: ${name}`);
-  return p;
+  return known(ix.backoff.get(name), 'backoff profile', name);
 }
 
 /** The outcome for a code on a surface, refined by the error's type and message. */
@@ -211,9 +211,7 @@ function factsOf(ix: Index, r: Reading, d: Decision = decide(ix, r)): FailureFac
 }
 
 function fallbackOf(ix: Index, s: IndexedSurface): Outcome {
-  const f = ix.fallbacks.get(s.spec.unknown);
-  if (f === undefined) throw new Error(`registry tables name an unknown fallback: ${s.spec.unknown}`);
-  return f;
+  return known(ix.fallbacks.get(s.spec.unknown), 'fallback', s.spec.unknown);
 }
 
 /** Reads an object of a known surface; undefined when it does not report a failure. */
@@ -246,7 +244,7 @@ function readObject(ix: Index, s: IndexedSurface, obj: unknown): Reading | undef
   };
 }
 
-function classifyUnguarded(tables: RegistryTables, obj: unknown): FailureFacts | undefined {
+function classifyUnguarded(tables: ObjectTables, obj: unknown): FailureFacts | undefined {
   if (obj === null || typeof obj !== 'object') return undefined;
   const ix = indexOf(tables);
   for (const d of ix.dispatch) {
@@ -260,7 +258,7 @@ function classifyUnguarded(tables: RegistryTables, obj: unknown): FailureFacts |
 }
 
 /** The registry's facts for a failed or incomplete object; undefined when it is not one. Never throws. */
-export function classifyFailureIn(tables: RegistryTables, obj: unknown): FailureFacts | undefined {
+export function classifyFailureIn(tables: ObjectTables, obj: unknown): FailureFacts | undefined {
   try {
     return classifyUnguarded(tables, obj);
   } catch {
@@ -273,7 +271,7 @@ export function classifyFailureIn(tables: RegistryTables, obj: unknown): Failure
  * The registry's facts for one object of a surface that has no dispatch of its own (a batch
  * output line); undefined when it does not report a failure. Never throws.
  */
-export function classifyOnSurface(tables: RegistryTables, surface: string, obj: unknown): FailureFacts | undefined {
+export function classifyOnSurface(tables: ObjectTables, surface: string, obj: unknown): FailureFacts | undefined {
   try {
     const ix = indexOf(tables);
     const s = ix.surfaces.get(surface);
@@ -310,8 +308,7 @@ function usableHeaders(h: unknown): Headers | undefined {
 /** Builds the registry's error for a failure. */
 export function buildFailure(classes: Readonly<Record<string, FailureClass>>, init: FailureInit): Error {
   const name = init.facts.class;
-  const Class = Object.hasOwn(classes, name) ? classes[name] : undefined;
-  if (Class === undefined) throw new Error(`registry tables name an unknown class: ${name}`);
+  const Class = known(Object.hasOwn(classes, name) ? classes[name] : undefined, 'class', name);
   return new Class(init);
 }
 
@@ -353,7 +350,7 @@ export function thrownFrom(e: Error, above: (...args: never[]) => unknown): Erro
 }
 
 /** True when `obj` is certainly not a failure: its top-level status is settled on every surface. */
-function settled(tables: RegistryTables, obj: object): boolean {
+function settled(tables: ObjectTables, obj: object): boolean {
   const status = (obj as { status?: unknown }).status;
   if (typeof status !== 'string') return false;
   const list = tables.settled;
@@ -419,9 +416,9 @@ export function isTransportFailure(e: unknown): boolean {
   return false;
 }
 
-function statusFallback(ix: Index, http: IndexedSurface, status: number | undefined): Outcome {
+function statusFallback(tables: RegistryTables, ix: Index, http: IndexedSurface, status: number | undefined): Outcome {
   const base = fallbackOf(ix, http);
-  for (const s of ix.defaults.retryableStatuses) {
+  for (const s of tables.defaults.retryableStatuses) {
     if (status !== undefined && (s.status === status || (s.from !== undefined && status >= s.from))) return { ...base, retryable: true, backoff: s.backoff };
   }
   return base;
@@ -458,7 +455,7 @@ export function classifyErrorIn(tables: RegistryTables, e: unknown): FailureFact
       objectId: undefined,
       httpStatus: status,
       transportStatus: status ?? null,
-      fallback: statusFallback(ix, http, status),
+      fallback: statusFallback(tables, ix, http, status),
       obj: e,
     };
     const decision = decide(ix, reading);
@@ -508,7 +505,7 @@ function deltaShows(delta: unknown): boolean {
  * a chat chunk only when a choice's delta carries text, a refusal, a tool call or audio (the first
  * chunk sets the role alone, the last may carry usage alone).
  */
-export function eventShowsOutput(tables: RegistryTables, event: unknown): boolean {
+export function eventShowsOutput(tables: ObjectTables, event: unknown): boolean {
   try {
     if (readString(event, ['object']) === 'chat.completion.chunk') {
       const choices = readAt(event, ['choices']);
@@ -524,7 +521,7 @@ export function eventShowsOutput(tables: RegistryTables, event: unknown): boolea
 }
 
 /** The index's view of the statuses that mean running on a surface (polling reads it). */
-export function runningStatuses(tables: RegistryTables, surface: string): ReadonlySet<string> {
+export function runningStatuses(tables: ObjectTables, surface: string): ReadonlySet<string> {
   const s = indexOf(tables).surfaces.get(surface);
   const out = new Set<string>();
   for (const [status, kind] of s?.kinds ?? []) if (kind === 'running') out.add(status);
@@ -532,6 +529,6 @@ export function runningStatuses(tables: RegistryTables, surface: string): Readon
 }
 
 /** A backoff profile by name. */
-export function backoffProfile(tables: RegistryTables, name: string): BackoffProfile {
+export function backoffProfile(tables: ObjectTables, name: string): BackoffProfile {
   return profileOf(indexOf(tables), name);
 }

@@ -81,7 +81,7 @@ export function failureClass<TBase extends APIErrorClass>(Base: TBase, name: str
       const init = args[0] as FailureInit | undefined;
       // Built by the runtime from a failed object; `new ServerError()` by hand says how instead.
       if (init === null || typeof init !== 'object' || init.facts === null || typeof init.facts !== 'object') {
-        throw new TypeError(`${name} is built from a failed object: raiseForFailedResponse(obj) throws it (in a test, catch what it throws for { object: 'response', status: 'failed', error: { code, message } })`);
+        throw new TypeError(`${name} is built by the runtime: in a test, catch what raiseForFailedResponse throws for { object: 'response', status: 'failed', error: { code, message } }`);
       }
       const f = init.facts;
       const headers = init.headers ?? new Headers();
@@ -171,9 +171,8 @@ export function classTable<TName extends string>(classes: readonly FailureClass[
 export type RegistryErrorClass<TBase extends APIErrorClass, TCode extends string | null = string | null> = new (init: FailureInit) => InstanceType<TBase> & OpenAIFailure & { readonly code: TCode };
 
 /**
- * Every class the tables name, each once with the first outcome that names it, in the order the
- * generator writes each class's base in: each code's own class, its refinements', its
- * per-surface ones, code by code in key order, then the fallbacks'.
+ * Every class the tables name, each once with the first outcome that names it: each code's own
+ * class, its refinements', its per-surface ones, code by code in key order, then the fallbacks'.
  */
 export function classOutcomes(codes: Readonly<Record<string, CodeSpec>>, fallbacks: Readonly<Record<string, Outcome>>): Map<string, Outcome> {
   const named = new Map<string, Outcome>();
@@ -188,17 +187,21 @@ export function classOutcomes(codes: Readonly<Record<string, CodeSpec>>, fallbac
 }
 
 /**
- * The classes a registry's tables name, by class name (errors.ts's CLASSES): each extends
- * `bases[i]`, where i is the base-36 digit of `baseDigits` at the class's place in classOutcomes,
- * with its outcome's status as its nominal status. The names and statuses are the tables' own,
- * so a class costs a bundle one digit.
+ * The classes a registry's tables name, by class name (errors.ts's CLASSES): each extends the
+ * openai class of its outcome's nominal status (`byStatus`, keyed by the status, "null" for
+ * none) unless `except` names its own, and keeps that status. The names and statuses are the
+ * tables' own, so a class costs a bundle nothing more.
  */
-export function failureClasses<TName extends string>(codes: Readonly<Record<string, CodeSpec>>, fallbacks: Readonly<Record<string, Outcome>>, bases: readonly APIErrorClass[], baseDigits: string): Readonly<Record<TName, FailureClass>> {
+export function failureClasses<TName extends string>(
+  codes: Readonly<Record<string, CodeSpec>>,
+  fallbacks: Readonly<Record<string, Outcome>>,
+  byStatus: Readonly<Record<string, APIErrorClass>>,
+  except: Readonly<Record<string, APIErrorClass>> = {},
+): Readonly<Record<TName, FailureClass>> {
   const classes: Record<string, FailureClass> = {};
-  let i = 0;
   for (const [name, o] of classOutcomes(codes, fallbacks)) {
-    const Base = bases[parseInt(baseDigits[i++] ?? '', 36)];
-    if (Base === undefined) throw new Error(`no base class for ${name}`);
+    const Base = Object.hasOwn(except, name) ? except[name] : byStatus[String(o.status)];
+    if (Base === undefined) throw new Error(`no openai class for ${name} (status ${String(o.status)})`);
     classes[name] = failureClass(Base, name, o.status) as unknown as FailureClass;
   }
   return classes as Record<TName, FailureClass>;

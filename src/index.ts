@@ -5,7 +5,7 @@
  * just what a program uses.
  */
 import { CLASSES } from '../generated/errors.js';
-import { HTTP_TABLES, RESPONSE_TABLES, RETRY, TABLES, type BackoffName, type CategoryName, type ClassName, type SurfaceName } from '../generated/registry.js';
+import { HTTP_TABLES, OBJECT_TABLES, RESPONSE_TABLES, RETRY, TABLES, type BackoffName, type CategoryName, type ClassName, type SurfaceName } from '../generated/registry.js';
 import { classifyErrorIn, classifyFailureIn, classifyOnSurface, failureIn, thrownFrom, type FailureFacts, type RaiseOptions } from './classify.js';
 import { isRetryableWith } from './retryable.js';
 import { raiseForStreamEventsIn, waitForResponseIn, type PolledResponse, type ResponsesClient, type RuntimeContext, type WaitOptions } from './poll.js';
@@ -15,8 +15,8 @@ import { createRegistryRetry, type RetryOptions } from './retry.js';
 import type { Clock } from './backoff.js';
 import type { RegistryTables } from './spec.js';
 
-/** The embedded registry, as raising takes it. */
-const EMBEDDED = { tables: TABLES, classes: CLASSES };
+/** The embedded registry, as raising takes it (OBJECT_TABLES: what classifying a returned object reads). */
+const EMBEDDED = { tables: OBJECT_TABLES, classes: CLASSES };
 
 /** Returns the object unless it reports a failure; throws the registry's typed error when it does. */
 export function raiseForFailedResponse<T>(obj: T, options?: RaiseOptions): T {
@@ -39,8 +39,8 @@ export type RegistryFailureFacts = FailureFacts & {
 
 /** The registry's facts for a failed or incomplete object, without throwing; undefined when it is not one. */
 export function classifyFailure(obj: unknown): RegistryFailureFacts | undefined {
-  // The generated TABLES are typed with these unions (Record<Code, CodeSpec<Code, ClassName, ...>>).
-  return classifyFailureIn(TABLES, obj) as RegistryFailureFacts | undefined;
+  // The generated tables are typed with these unions (Record<Code, CodeSpec<Code, ClassName, ...>>).
+  return classifyFailureIn(OBJECT_TABLES, obj) as RegistryFailureFacts | undefined;
 }
 
 /**
@@ -48,7 +48,7 @@ export function classifyFailure(obj: unknown): RegistryFailureFacts | undefined 
  * undefined for a line that succeeded. `objectId` is the line's `custom_id`.
  */
 export function classifyBatchLine(line: unknown): (RegistryFailureFacts & { readonly surface: 'batch.line' }) | undefined {
-  return classifyOnSurface(TABLES, 'batch.line', line) as (RegistryFailureFacts & { readonly surface: 'batch.line' }) | undefined;
+  return classifyOnSurface(OBJECT_TABLES, 'batch.line', line) as (RegistryFailureFacts & { readonly surface: 'batch.line' }) | undefined;
 }
 
 /** The registry's facts for a thrown error (a registry error or a plain openai APIError). */

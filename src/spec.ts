@@ -181,8 +181,11 @@ export interface RetryTable {
   readonly header: string;
 }
 
-/** Every data table a runtime reads (no classes: raising takes those separately). */
-export interface RegistryTables {
+/**
+ * The tables a returned object is classified by (raising reads these alone): codes, surfaces and
+ * their dispatch, fallbacks and backoff profiles.
+ */
+export interface ObjectTables {
   readonly codes: Readonly<Record<string, CodeSpec>>;
   readonly surfaces: readonly SurfaceSpec[];
   readonly dispatch: readonly DispatchSpec[];
@@ -190,6 +193,10 @@ export interface RegistryTables {
   readonly settled: readonly string[];
   readonly fallbacks: Readonly<Record<string, Outcome>>;
   readonly backoff: Readonly<Record<string, BackoffProfile>>;
+}
+
+/** Every data table a runtime reads (no classes: raising takes those separately): thrown errors, retries and polls read defaults, hints and polling too. */
+export interface RegistryTables extends ObjectTables {
   readonly defaults: DefaultsSpec;
   readonly hints: HintSources;
   readonly polling: PollingSpec;

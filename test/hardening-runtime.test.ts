@@ -157,7 +157,7 @@ describe('building an error by hand', () => {
   it('new ServerError() without the runtime\'s init is a TypeError saying how to get one; a test catches what raiseForFailedResponse throws', () => {
     const Ctor = ServerError as unknown as new (...args: unknown[]) => unknown;
     for (const args of [[], [undefined], [{}], [{ facts: null }], ['server_error']]) {
-      expect(() => new Ctor(...args)).toThrow(new TypeError("ServerError is built from a failed object: raiseForFailedResponse(obj) throws it (in a test, catch what it throws for { object: 'response', status: 'failed', error: { code, message } })"));
+      expect(() => new Ctor(...args)).toThrow(new TypeError("ServerError is built by the runtime: in a test, catch what raiseForFailedResponse throws for { object: 'response', status: 'failed', error: { code, message } }"));
     }
     let e: unknown;
     try {

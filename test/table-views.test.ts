@@ -3,7 +3,7 @@
 // every code and reason on a polled Response, with and without the messages refinements read.
 import { APIError } from 'openai';
 import { describe, expect, it } from 'vitest';
-import { CODES, HTTP_TABLES, RESPONSE_TABLES, TABLES } from '../generated/registry.js';
+import { CODES, HTTP_TABLES, OBJECT_TABLES, RESPONSE_TABLES, TABLES } from '../generated/registry.js';
 import { classifyErrorIn, classifyFailureIn } from '../src/classify.js';
 import { codeClassName } from '../src/spec.js';
 import { runtimeTables } from '../scripts/pipeline/emit/typescript.ts';
@@ -27,6 +27,11 @@ describe('CODES', () => {
 });
 
 describe('table views', () => {
+  it("OBJECT_TABLES is TABLES' own codes, surfaces, dispatch, settled statuses, fallbacks and profiles, and nothing else", () => {
+    expect(Object.keys(OBJECT_TABLES).sort()).toEqual(['backoff', 'codes', 'dispatch', 'fallbacks', 'settled', 'surfaces']);
+    for (const key of Object.keys(OBJECT_TABLES) as (keyof typeof OBJECT_TABLES)[]) expect(OBJECT_TABLES[key], key).toBe(TABLES[key]);
+  });
+
   it('HTTP_TABLES judges every thrown error as TABLES does', () => {
     let compared = 0;
     for (const code of [...codes, 'not_a_code']) {

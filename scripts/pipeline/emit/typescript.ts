@@ -263,7 +263,7 @@ function emitTables(registry: Registry, project: Project, command?: string): Out
       kind: StructureKind.ImportDeclaration,
       isTypeOnly: true,
       moduleSpecifier: RUNTIME_MODULE,
-      namedImports: ['BackoffProfile', 'CodeSpec', 'DefaultsSpec', 'DispatchSpec', 'HintSources', 'Outcome', 'PollingSpec', 'RegistryTables', 'RetryTable', 'SurfaceSpec'],
+      namedImports: ['BackoffProfile', 'CodeSpec', 'DefaultsSpec', 'DispatchSpec', 'HintSources', 'ObjectTables', 'Outcome', 'PollingSpec', 'RegistryTables', 'RetryTable', 'SurfaceSpec'],
     },
     constant('REGISTRY_VERSION', '', `${quote(registry.version)} as const`, 'The registry version these tables were generated from.'),
     constant('REGISTRY_HASH', '', `${quote(registry.contentHash)} as const`, 'sha256 of the registry source files.'),
@@ -292,6 +292,12 @@ function emitTables(registry: Registry, project: Project, command?: string): Out
       '{ codes: CODES, surfaces: SURFACES, dispatch: DISPATCH, settled: SETTLED, fallbacks: FALLBACKS, backoff: BACKOFF, defaults: DEFAULTS, hints: HINTS, polling: POLLING }',
       'Every data table, as the runtime reads them.',
     ),
+    constant(
+      'OBJECT_TABLES',
+      'ObjectTables',
+      '{ codes: CODES, surfaces: SURFACES, dispatch: DISPATCH, settled: SETTLED, fallbacks: FALLBACKS, backoff: BACKOFF }',
+      "The tables a returned object is classified by (TABLES' own, without the defaults, hints and polling that only thrown errors, retries and polls read): what raiseForFailedResponse and classifyFailure read.",
+    ),
     ...views,
   ]);
 }
@@ -300,7 +306,6 @@ function emitTables(registry: Registry, project: Project, command?: string): Out
 function emitClasses(registry: Registry, project: Project, command?: string): OutputFile {
   const plans = classPlans(registry);
   const bases = [...new Set(plans.map((p) => identifier(p.base)))].sort(byCodeUnits);
-  if (bases.length > 36) throw new Error(`errors.ts writes each class's base as one base-36 digit: ${bases.length} bases do not fit`);
   // Bases are read off openai's error module (a member of an import namespace is pure to a
   // bundler, so a program that raises nothing keeps no import of it); a base an older openai lacks
   // is its stand-in there.
@@ -312,16 +317,24 @@ function emitClasses(registry: Registry, project: Project, command?: string): Ou
 ` +
       `const ${identifier(c.name)} = /* @__PURE__ */ (() => ((openaiErrors as unknown as Partial<Record<string, unknown>>)[${quote(c.name)}] ?? openaiErrors.${identifier(c.standIn ?? '')}) as typeof APIError)();`,
   );
-  // The runtime builds the classes in the order it finds them in the tables; each one's base is
-  // written as a digit in that order.
+  // The runtime builds the classes the tables name, each on the openai class of its nominal
+  // status; a class whose base another shares that status with (a stand-in's) is named apart.
   const { codes, fallbacks } = runtimeTables(registry);
-  const order = [...classOutcomes(codes as never, fallbacks).keys()];
-  const byName = new Map(plans.map((p) => [p.name, p]));
-  if (order.length !== plans.length || order.some((n) => !byName.has(n))) throw new Error('errors.ts: the tables name other classes than the registry plans');
-  const digits = order.map((n) => bases.indexOf(identifier(byName.get(n)?.base ?? '')).toString(36)).join('');
+  const named = [...classOutcomes(codes as never, fallbacks).keys()].sort(byCodeUnits);
+  if (named.join('\n') !== plans.map((p) => p.name).join('\n')) throw new Error('errors.ts: the tables name other classes than the registry plans');
+  const byStatus = new Map<string, string>();
+  const except: [string, string][] = [];
+  for (const p of plans) {
+    const key = String(statusOf(registry, p.base));
+    const standIn = registry.sdkClasses.some((c) => c.name === p.base && c.standIn !== undefined);
+    if (!standIn && (byStatus.get(key) ?? p.base) === p.base) byStatus.set(key, p.base);
+    else except.push([p.name, p.base]);
+  }
+  const statusEntries = [...byStatus].sort(([a], [b]) => byCodeUnits(a, b)).map(([status, base]) => `${status === 'null' ? 'null' : status}: ${baseOf(identifier(base))}`);
+  const exceptEntries = except.map(([name, base]) => `${identifier(name)}: ${baseOf(identifier(base))}`);
   const table =
-    '/** Every generated class by name, built from the tables (CODES and FALLBACKS name each class and its status) on the openai class it extends; raising builds failures through this table. */\n' +
-    `export const CLASSES: Readonly<Record<ClassName, FailureClass>> = /* @__PURE__ */ failureClasses<ClassName>(CODES, FALLBACKS, [${bases.map(baseOf).join(', ')}], ${quote(digits)});`;
+    '/** Every generated class by name, built from the tables (CODES and FALLBACKS name each class and its nominal status) on the openai class of that status, or the one named for it; raising builds failures through this table. */\n' +
+    `export const CLASSES: Readonly<Record<ClassName, FailureClass>> = /* @__PURE__ */ failureClasses<ClassName>(CODES, FALLBACKS, { ${statusEntries.join(', ')} }${exceptEntries.length === 0 ? '' : `, { ${exceptEntries.join(', ')} }`});`;
   const classes = plans.map((p) => {
     const doc = `/**\n${commentText(p.doc).split('\n').map((l) => (l === '' ? ' *' : ` * ${l}`)).join('\n')}\n */`;
     const type = `RegistryErrorClass<typeof ${baseOf(identifier(p.base))}${p.codes.length === 0 ? '' : `, ${unionOf(p.codes)}`}>`;
