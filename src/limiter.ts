@@ -206,9 +206,9 @@ export class AdaptiveLimiter {
   readonly ttlMs: number;
   readonly #now: () => number;
   readonly #sleep: Sleep;
-  #rate = Number.POSITIVE_INFINITY;
+  #rate = Infinity;
   #source: RateSource = 'none';
-  #ceiling = Number.POSITIVE_INFINITY;
+  #ceiling = Infinity;
   /** The server's burst, from headers; undefined when they did not say. */
   #burst: number | undefined;
   /** Whether the last headers said the server had no request (or token) left: no room to grow. */
@@ -219,19 +219,19 @@ export class AdaptiveLimiter {
   #refilledAt = 0;
   #pausedUntil = 0;
   /** Attempts sent before this took a slot under an older rate: their 429s teach nothing more. */
-  #rateSince = Number.NEGATIVE_INFINITY;
+  #rateSince = -Infinity;
   #grownAt = 0;
   /** The success rate measured at the last 429 (what the server granted then); 0 before any. */
   #granted = 0;
   /** When the current run of 429s began, and the last 429. */
-  #episodeAt = Number.NEGATIVE_INFINITY;
-  #throttledAt = Number.NEGATIVE_INFINITY;
+  #episodeAt = -Infinity;
+  #throttledAt = -Infinity;
   /**
    * When the last pause a stale 429 imposed ends: successes are measured from then on. The
    * attempts sent before the rate last changed (the unpaced first wave) were answered 429 and
    * paused the key; that pause says nothing of what the server grants at the current rate.
    */
-  #measureFrom = Number.NEGATIVE_INFINITY;
+  #measureFrom = -Infinity;
   #activeAt: number;
   #successTimes: number[] = [];
   #successHead = 0;
@@ -292,7 +292,7 @@ export class AdaptiveLimiter {
       source: this.#source,
       ceiling: this.#ceiling,
       queued: this.#queued,
-      tokens: now < this.#pausedUntil ? 0 : Number.isFinite(this.#rate) ? this.#tokens : Number.POSITIVE_INFINITY,
+      tokens: now < this.#pausedUntil ? 0 : Number.isFinite(this.#rate) ? this.#tokens : Infinity,
       pausedForMs: Math.max(0, this.#pausedUntil - now),
       successes: this.#successes,
       throttles: this.#throttles,
@@ -491,14 +491,14 @@ export class AdaptiveLimiter {
   /** Notes activity; past the TTL of idleness first forgets everything learned. */
   #touch(now: number, active: boolean): void {
     if (this.expired(now) && (this.#source !== 'none' || this.#pausedUntil > now)) {
-      this.#rate = Number.POSITIVE_INFINITY;
+      this.#rate = Infinity;
       this.#source = 'none';
-      this.#ceiling = Number.POSITIVE_INFINITY;
+      this.#ceiling = Infinity;
       this.#burst = undefined;
       this.#exhausted = this.#roomy = false;
-      this.#rateSince = Number.NEGATIVE_INFINITY;
+      this.#rateSince = -Infinity;
       this.#granted = 0;
-      this.#episodeAt = this.#throttledAt = this.#measureFrom = Number.NEGATIVE_INFINITY;
+      this.#episodeAt = this.#throttledAt = this.#measureFrom = -Infinity;
       this.#pausedUntil = 0;
       this.#tokens = 0;
       this.#successTimes = [];

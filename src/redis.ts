@@ -94,7 +94,7 @@ export interface RedisStore extends LimiterStore {
   state(key: string): Promise<RedisLimiterState>;
 }
 
-const toNumber = (s: unknown): number => (s === 'inf' ? Number.POSITIVE_INFINITY : s === '-inf' ? Number.NEGATIVE_INFINITY : typeof s === 'string' || typeof s === 'number' ? Number(s) : Number.NaN);
+const toNumber = (s: unknown): number => (s === 'inf' ? Infinity : s === '-inf' ? -Infinity : typeof s === 'string' || typeof s === 'number' ? Number(s) : Number.NaN);
 /** How long a slot taken ahead stays good, ms. */
 const HOLD_MS = 250;
 
@@ -460,7 +460,7 @@ export function redisStore(client: NodeRedisClient | IORedisClient, options: Red
       if (reply === undefined) throw new Error(`the Redis store's key ${JSON.stringify(key)} is local: Redis did not answer`);
       const [rate, source, ceiling, tokens, pausedForMs, successes, throttles, budgetTokens, expiresInMs] = reply;
       return {
-        rate: toNumber(rate) > 0 ? toNumber(rate) : Number.POSITIVE_INFINITY,
+        rate: toNumber(rate) > 0 ? toNumber(rate) : Infinity,
         source: source ?? 'none',
         ceiling: toNumber(ceiling),
         tokens: toNumber(tokens),

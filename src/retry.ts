@@ -192,7 +192,7 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
     const limiter = limiterOf(options);
     const sleep = options.sleep ?? abortableSleep;
     const now = options.now ?? Date.now;
-    const callerLimit = options.maxAttempts ?? Number.POSITIVE_INFINITY;
+    const callerLimit = options.maxAttempts ?? Infinity;
     let lastCost: number | undefined;
     // Once an attempt's error shows that pacedFetch paced it, pacing its retries here would take a
     // second slot and count them twice.
