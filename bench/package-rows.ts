@@ -154,8 +154,8 @@ export const bundleRows: RowProvider = {
     const parts = async (names: readonly string[], classes: boolean) => `of which the registry's tables and classes alone: ${(await registryBytes(names, classes)).toLocaleString('en')} B`;
     const alone = async (name: string, max: number, tables: readonly string[], classes: boolean) => row(`${name} alone`, await bundleBytes(name), max, await parts(tables, classes));
     return [
-      row('everything', everything, 14_336, `${new Set(exported).size} exports; ${await parts(['TABLES', 'HTTP_TABLES', 'RESPONSE_TABLES', 'RETRY'], true)}`),
-      await alone('raiseForFailedResponse', 6_144, ['TABLES'], true),
+      row('everything', everything, 14_336, `${new Set(exported).size} exports; ${await parts(['TABLES', 'OBJECT_TABLES', 'HTTP_TABLES', 'RESPONSE_TABLES', 'RETRY'], true)}`),
+      await alone('raiseForFailedResponse', 6_144, ['OBJECT_TABLES'], true),
       await alone('withRetry', 8_192, ['HTTP_TABLES'], false),
       await alone('waitForResponse', 11_264, ['RESPONSE_TABLES'], true),
       await alone('isRetryable', 2_048, ['RETRY'], false),

@@ -160,8 +160,8 @@ export function isOpenAIFailure(e: unknown): e is APIError & OpenAIFailure {
 export type FailureClass = new (init: FailureInit) => APIError & OpenAIFailure;
 
 /**
- * The class-name -> class table raising dispatches through (errors.ts's CLASSES), keyed by the
- * name failureClass fixed on each class's prototype, so no name is written twice.
+ * A class-name -> class table keyed by the name failureClass fixed on each class's prototype:
+ * what the errors.ts that 0.5.2 generated builds CLASSES with (errors.ts now calls failureClasses).
  */
 export function classTable<TName extends string>(classes: readonly FailureClass[]): Readonly<Record<TName, FailureClass>> {
   return Object.fromEntries(classes.map((c) => [(c.prototype as { name: string }).name, c])) as Record<TName, FailureClass>;

@@ -15,7 +15,7 @@ import type { Outcome, RegistryTables } from './spec.js';
 
 export { categoryOf } from './classify.js';
 export { retryTableOf } from './retryable.js';
-export { classOutcomes, classTable, errorClass, failureClass, failureClasses, type FailureBase, type FailureClass, type FailureInit, type RegistryErrorClass } from './failure.js';
+export { classTable, errorClass, failureClass, failureClasses, type FailureBase, type FailureClass, type FailureInit, type RegistryErrorClass } from './failure.js';
 export type * from './spec.js';
 
 /** A registry as the runtime takes it: the generated TABLES and CLASSES. */

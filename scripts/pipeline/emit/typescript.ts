@@ -4,12 +4,14 @@
  *
  * - registry.ts: the runtime tables (codes, surfaces and their dispatch index, fallbacks, backoff
  *   profiles, hint sources, polling) and their name types.
- * - errors.ts: one class per registry class, each extending the openai class it names, the
- *   class-name -> class table raising dispatches through, and one type guard per category.
+ * - errors.ts: the class-name -> class table raising dispatches through (CLASSES, built at
+ *   import from the names and statuses CODES and FALLBACKS already hold, each class on the openai
+ *   class of its status), one typed export per class, and one type guard per category.
  *
  * Generated files reach the runtime only through the package's public subpath
  * (`openai-error-registry/runtime`), so `generate --out DIR` output compiles wherever DIR is.
- * Every class is built by a call marked pure, so a bundler drops the classes a program never uses.
+ * The classes are built by one call marked pure, and each export picks its class by one, so a
+ * bundler drops them all from a program that raises nothing (one that raises needs them all).
  */
 import {
   IndentationText,
