@@ -85,9 +85,7 @@ function indexOf(tables: ObjectTables): Index {
   let ix = indexes.get(tables);
   if (ix === undefined) {
     const surfaces = new Map<string, IndexedSurface>(tables.surfaces.map((s) => [s.name, { spec: s, kinds: new Map(s.status?.kinds ?? []) }]));
-    const surface = (name: string): IndexedSurface => {
-      return known(surfaces.get(name), 'surface', name);
-    };
+    const surface = (name: string): IndexedSurface => known(surfaces.get(name), 'surface', name);
     ix = {
       codes: new Map(Object.entries(tables.codes)),
       surfaces,

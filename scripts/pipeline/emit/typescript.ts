@@ -218,44 +218,53 @@ const VIEWS: readonly { readonly name: string; readonly surfaces: readonly strin
   { name: 'RESPONSE_TABLES', surfaces: ['http', 'response'], doc: 'The tables of a polled Response (the http and response surfaces): what waitForResponse reads.' },
 ];
 
-/** The name of a surface's constant in registry.ts. */
-function surfaceConstant(name: string): string {
-  return `SURFACE_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+/** The name of a surface's (SURFACE_) or a fallback's (FALLBACK_) constant in registry.ts. */
+function sharedConstant(kind: 'SURFACE' | 'FALLBACK', name: string): string {
+  return `${kind}_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+/** The constant names of `names` (of one kind), which must differ. */
+function sharedConstants(kind: 'SURFACE' | 'FALLBACK', names: Iterable<string>): string[] {
+  const constants = [...names].map((n) => sharedConstant(kind, n));
+  const clash = constants.find((n, i) => constants.indexOf(n) !== i);
+  if (clash !== undefined) throw new Error(`two ${kind === 'SURFACE' ? 'surfaces' : 'fallbacks'} share the constant name ${clash} in registry.ts`);
+  return constants;
+}
+
+/** The model's views that both TypeScript outputs read, derived once. */
+interface Derived {
+  readonly plans: readonly ClassPlan[];
+  readonly tables: ReturnType<typeof runtimeTables>;
 }
 
 /** registry.ts: the registry as typed, exhaustive runtime tables. */
-function emitTables(registry: Registry, project: Project, command?: string): OutputFile {
-  const classes = classPlans(registry).map((p) => p.name);
+function emitTables(registry: Registry, derived: Derived, project: Project, command?: string): OutputFile {
+  const classes = derived.plans.map((p) => p.name);
   // Written as text, not as a VariableStatement structure: ts-morph re-indents a multi-line
   // initializer by one level. Every part is a checked identifier, a fixed type, or tsValue output.
   const constant = (name: string, type: string, value: string, doc: string): string =>
     `/** ${commentText(doc)} */\nexport const ${name}${type === '' ? '' : `: ${type}`} = ${value};`;
   const alias = (name: string, type: string, doc: string): StatementStructures => ({ kind: StructureKind.TypeAlias, isExported: true, name, type, docs: [doc] });
-  const { codes, fallbacks, backoff, hints, polling, surfaces, dispatch, settled, retry } = runtimeTables(registry);
-  // A surface a view reads is a constant of its own, which SURFACES and the view share; the rest stay inline.
+  const { codes, fallbacks, backoff, hints, polling, surfaces, dispatch, settled, retry } = derived.tables;
+  // A surface a view reads is a constant of its own, which SURFACES and the view share; so is a
+  // fallback such a surface names (a view holds only its surfaces' fallbacks). The rest stay inline.
   const viewed = new Set(VIEWS.flatMap((v) => v.surfaces));
   const shared = surfaces.filter((x) => viewed.has(x.name));
-  const names = shared.map((x) => surfaceConstant(x.name));
-  const clash = names.find((n, i) => names.indexOf(n) !== i);
-  if (clash !== undefined) throw new Error(`two surfaces share the constant name ${clash} in registry.ts`);
-  const surfaceConstants = shared.map((x) => `/** The ${commentText(x.name)} surface (in SURFACES, and in the views that read it). */\nconst ${surfaceConstant(x.name)}: SurfaceSpec<SurfaceName, FallbackName> = ${tsValue(x)};`);
-  const nested = (value: string) => value.replaceAll('\n', '\n  ');
-  // Likewise a fallback a viewed surface names: a view holds only its own surfaces' fallbacks.
+  sharedConstants('SURFACE', shared.map((x) => x.name));
   const viewedFallbacks = new Set(shared.map((x) => x.unknown));
-  const fallbackConstant = (name: string) => `FALLBACK_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-  const fallbackNames = [...viewedFallbacks].map(fallbackConstant);
-  const fallbackClash = fallbackNames.find((n, i) => fallbackNames.indexOf(n) !== i);
-  if (fallbackClash !== undefined) throw new Error(`two fallbacks share the constant name ${fallbackClash} in registry.ts`);
+  sharedConstants('FALLBACK', viewedFallbacks);
+  const surfaceConstants = shared.map((x) => `/** The ${commentText(x.name)} surface (in SURFACES, and in the views that read it). */\nconst ${sharedConstant('SURFACE', x.name)}: SurfaceSpec<SurfaceName, FallbackName> = ${tsValue(x)};`);
   const fallbackConstants = Object.entries(fallbacks)
     .filter(([name]) => viewedFallbacks.has(name))
-    .map(([name, f]) => `/** The ${commentText(name)} fallback (in FALLBACKS, and in the views whose surfaces name it). */\nconst ${fallbackConstant(name)}: Outcome<ClassName, BackoffName> = ${tsValue(f)};`);
-  const fallbackList = `{\n${Object.entries(fallbacks).map(([name, f]) => `  ${tsKey(name)}: ${viewedFallbacks.has(name) ? fallbackConstant(name) : nested(tsValue(f))},`).join('\n')}\n}`;
-  const surfaceList = `[\n${surfaces.map((x) => `  ${viewed.has(x.name) ? surfaceConstant(x.name) : nested(tsValue(x))},`).join('\n')}\n]`;
+    .map(([name, f]) => `/** The ${commentText(name)} fallback (in FALLBACKS, and in the views whose surfaces name it). */\nconst ${sharedConstant('FALLBACK', name)}: Outcome<ClassName, BackoffName> = ${tsValue(f)};`);
+  const nested = (value: string) => value.replaceAll('\n', '\n  ');
+  const fallbackList = `{\n${Object.entries(fallbacks).map(([name, f]) => `  ${tsKey(name)}: ${viewedFallbacks.has(name) ? sharedConstant('FALLBACK', name) : nested(tsValue(f))},`).join('\n')}\n}`;
+  const surfaceList = `[\n${surfaces.map((x) => `  ${viewed.has(x.name) ? sharedConstant('SURFACE', x.name) : nested(tsValue(x))},`).join('\n')}\n]`;
   const views = VIEWS.map((v) => {
     const kept = registry.surfaces.filter((x) => v.surfaces.includes(x.name));
     const only = { ...registry, surfaces: kept };
-    const members = `[${kept.map((x) => surfaceConstant(x.name)).join(', ')}]`;
-    const fields = [`codes: CODES`, `surfaces: ${members}`, `dispatch: ${nested(tsValue(dispatchIndex(only)))}`, `settled: ${tsValue(settledStatuses(only))}`, `fallbacks: { ${[...new Set(kept.map((x) => x.unknown))].sort(byCodeUnits).map((f) => `${tsKey(f)}: ${fallbackConstant(f)}`).join(', ')} }`, 'backoff: BACKOFF', 'defaults: DEFAULTS', 'hints: HINTS', 'polling: POLLING'];
+    const members = `[${kept.map((x) => sharedConstant('SURFACE', x.name)).join(', ')}]`;
+    const fields = [`codes: CODES`, `surfaces: ${members}`, `dispatch: ${nested(tsValue(dispatchIndex(only)))}`, `settled: ${tsValue(settledStatuses(only))}`, `fallbacks: { ${[...new Set(kept.map((x) => x.unknown))].sort(byCodeUnits).map((f) => `${tsKey(f)}: ${sharedConstant('FALLBACK', f)}`).join(', ')} }`, 'backoff: BACKOFF', 'defaults: DEFAULTS', 'hints: HINTS', 'polling: POLLING'];
     return constant(v.name, 'RegistryTables', `{\n${fields.map((f) => `  ${f},`).join('\n')}\n}`, v.doc);
   });
 
@@ -305,8 +314,8 @@ function emitTables(registry: Registry, project: Project, command?: string): Out
 }
 
 /** errors.ts: the error classes, the table raising dispatches through, and the category guards. */
-function emitClasses(registry: Registry, project: Project, command?: string): OutputFile {
-  const plans = classPlans(registry);
+function emitClasses(registry: Registry, derived: Derived, project: Project, command?: string): OutputFile {
+  const { plans } = derived;
   const bases = [...new Set(plans.map((p) => identifier(p.base)))].sort(byCodeUnits);
   // Bases are read off openai's error module (a member of an import namespace is pure to a
   // bundler, so a program that raises nothing keeps no import of it); a base an older openai lacks
@@ -321,18 +330,19 @@ function emitClasses(registry: Registry, project: Project, command?: string): Ou
   );
   // The runtime builds the classes the tables name, each on the openai class of its nominal
   // status; a class whose base another shares that status with (a stand-in's) is named apart.
-  const { codes, fallbacks } = runtimeTables(registry);
-  const named = [...classOutcomes(codes as never, fallbacks).keys()].sort(byCodeUnits);
+  const { codes, fallbacks } = derived.tables;
+  // The emitter's codes leave absent refinements as undefined keys, which the runtime type omits.
+  const named = [...classOutcomes(codes as unknown as RegistryTables['codes'], fallbacks).keys()].sort(byCodeUnits);
   if (named.join('\n') !== plans.map((p) => p.name).join('\n')) throw new Error('errors.ts: the tables name other classes than the registry plans');
   const byStatus = new Map<string, string>();
   const except: [string, string][] = [];
   for (const p of plans) {
     const key = String(statusOf(registry, p.base));
-    const standIn = registry.sdkClasses.some((c) => c.name === p.base && c.standIn !== undefined);
+    const standIn = standIns.some((c) => c.name === p.base);
     if (!standIn && (byStatus.get(key) ?? p.base) === p.base) byStatus.set(key, p.base);
     else except.push([p.name, p.base]);
   }
-  const statusEntries = [...byStatus].sort(([a], [b]) => byCodeUnits(a, b)).map(([status, base]) => `${status === 'null' ? 'null' : status}: ${baseOf(identifier(base))}`);
+  const statusEntries = [...byStatus].sort(([a], [b]) => byCodeUnits(a, b)).map(([status, base]) => `${status}: ${baseOf(identifier(base))}`);
   const exceptEntries = except.map(([name, base]) => `${identifier(name)}: ${baseOf(identifier(base))}`);
   const table =
     '/** Every generated class by name, built from the tables (CODES and FALLBACKS name each class and its nominal status) on the openai class of that status, or the one named for it; raising builds failures through this table. */\n' +
@@ -365,5 +375,6 @@ function emitClasses(registry: Registry, project: Project, command?: string): Ou
 /** Both TypeScript outputs. */
 export function emitTypeScript(registry: Registry, command?: string): OutputFile[] {
   const project = newProject();
-  return [emitTables(registry, project, command), emitClasses(registry, project, command)];
+  const derived: Derived = { plans: classPlans(registry), tables: runtimeTables(registry) };
+  return [emitTables(registry, derived, project, command), emitClasses(registry, derived, project, command)];
 }
