@@ -48,8 +48,8 @@ interface IndexedSurface {
 interface Index {
   readonly codes: ReadonlyMap<string, CodeSpec>;
   readonly surfaces: ReadonlyMap<string, IndexedSurface>;
-  /** Per path, the surfaces a value recognises: those that need a string at `has` first. */
-  readonly dispatch: readonly { readonly path: PathSegments; readonly surfaces: ReadonlyMap<string, readonly Candidate[]> }[];
+  /** Per dispatch path, the surfaces a value recognises (those that need a string at `has` first): built on first use, which a caller that knows the surface (a poll) never makes. */
+  dispatch?: readonly { readonly path: PathSegments; readonly surfaces: ReadonlyMap<string, readonly Candidate[]> }[];
   readonly fallbacks: ReadonlyMap<string, Outcome>;
   readonly backoff: ReadonlyMap<string, BackoffProfile>;
 }
@@ -69,11 +69,11 @@ function known<T>(value: T | undefined, what: string, name: string): T {
 }
 
 /** The dispatch index of one path: value -> candidates, those with a has path first (the generator's order, kept). */
-function candidates(entries: DispatchSpec['surfaces'], surface: (name: string) => IndexedSurface): Map<string, Candidate[]> {
+function candidates(entries: DispatchSpec['surfaces'], ix: Index): Map<string, Candidate[]> {
   const out = new Map<string, Candidate[]>();
   for (const [value, name, has] of entries) {
     const list = out.get(value) ?? [];
-    list.push({ has, surface: surface(name) });
+    list.push({ has, surface: known(ix.surfaces.get(name), 'surface', name) });
     out.set(value, list);
   }
   // Hand-written tables may list them in any order; sort is stable, so the rest keeps its order.
@@ -84,12 +84,9 @@ function candidates(entries: DispatchSpec['surfaces'], surface: (name: string) =
 function indexOf(tables: ObjectTables): Index {
   let ix = indexes.get(tables);
   if (ix === undefined) {
-    const surfaces = new Map<string, IndexedSurface>(tables.surfaces.map((s) => [s.name, { spec: s, kinds: new Map(s.status?.kinds ?? []) }]));
-    const surface = (name: string): IndexedSurface => known(surfaces.get(name), 'surface', name);
     ix = {
       codes: new Map(Object.entries(tables.codes)),
-      surfaces,
-      dispatch: tables.dispatch.map((d) => ({ path: d.path, surfaces: candidates(d.surfaces, surface) })),
+      surfaces: new Map(tables.surfaces.map((s) => [s.name, { spec: s, kinds: new Map(s.status?.kinds ?? []) }])),
       fallbacks: new Map(Object.entries(tables.fallbacks)),
       backoff: new Map(Object.entries(tables.backoff)),
     };
@@ -245,7 +242,7 @@ function readObject(ix: Index, s: IndexedSurface, obj: unknown): Reading | undef
 function classifyUnguarded(tables: ObjectTables, obj: unknown): FailureFacts | undefined {
   if (obj === null || typeof obj !== 'object') return undefined;
   const ix = indexOf(tables);
-  for (const d of ix.dispatch) {
+  for (const d of (ix.dispatch ??= tables.dispatch.map((p) => ({ path: p.path, surfaces: candidates(p.surfaces, ix) })))) {
     const tag = readString(obj, d.path);
     const s = tag === undefined ? undefined : d.surfaces.get(tag)?.find((c) => c.has === undefined || readString(obj, c.has) !== undefined)?.surface;
     if (s === undefined) continue;
@@ -357,19 +354,12 @@ function settled(tables: ObjectTables, obj: object): boolean {
 }
 
 /**
- * The registry's error for `obj` when it reports a failure (built without a stack where
- * thrownFrom will give it one), undefined when it does not. An object whose status is settled
- * everywhere (completed, in_progress, ...) costs one read and a few comparisons.
+ * The registry's error for the facts `f` of `obj` (built without a stack where thrownFrom will
+ * give it one); undefined when there are none, or for an incomplete object unless the options
+ * raise on incomplete.
  */
-export function failureIn(registry: RaisingRegistry, obj: unknown, options?: RaiseOptions): Error | undefined {
-  const { tables } = registry;
-  if (obj === null || typeof obj !== 'object') return undefined;
-  try {
-    if (settled(tables, obj)) return undefined;
-  } catch {
-    return undefined; // an unreadable status: not a failure we can name
-  }
-  let f = classifyFailureIn(tables, obj);
+function failureOf(registry: RaisingRegistry, obj: unknown, facts: FailureFacts | undefined, options: RaiseOptions | undefined): Error | undefined {
+  let f = facts;
   if (f === undefined) return undefined;
   let raiseOnIncomplete = false;
   let headers: Headers | undefined;
@@ -385,6 +375,22 @@ export function failureIn(registry: RaisingRegistry, obj: unknown, options?: Rai
 }
 
 /**
+ * The registry's error for `obj` when it reports a failure (built without a stack where
+ * thrownFrom will give it one), undefined when it does not. An object whose status is settled
+ * everywhere (completed, in_progress, ...) costs one read and a few comparisons.
+ */
+export function failureIn(registry: RaisingRegistry, obj: unknown, options?: RaiseOptions): Error | undefined {
+  const { tables } = registry;
+  if (obj === null || typeof obj !== 'object') return undefined;
+  try {
+    if (settled(tables, obj)) return undefined;
+  } catch {
+    return undefined; // an unreadable status: not a failure we can name
+  }
+  return failureOf(registry, obj, classifyFailureIn(tables, obj), options);
+}
+
+/**
  * Returns `obj` unchanged unless it reports a failure; then throws the registry's error class
  * for its code, with its stack starting at raiseIn's caller.
  */
@@ -392,6 +398,16 @@ export function raiseIn<T>(registry: RaisingRegistry, obj: T, options?: RaiseOpt
   const e = failureIn(registry, obj, options);
   if (e === undefined) return obj;
   throw thrownFrom(e, raiseIn);
+}
+
+/**
+ * raiseIn for an object whose surface the caller knows (a polled Response): read on that
+ * surface, without dispatching on the object's own fields.
+ */
+export function raiseOnSurfaceIn<T>(registry: RaisingRegistry, surface: string, obj: T, options?: RaiseOptions): T {
+  const e = failureOf(registry, obj, classifyOnSurface(registry.tables, surface, obj), options);
+  if (e === undefined) return obj;
+  throw thrownFrom(e, raiseOnSurfaceIn);
 }
 
 /** Codes of the socket errors a body read fails with: undici's (UND_ERR_SOCKET, ...) and the system's (ECONNRESET, EPIPE, ...). */

@@ -4,7 +4,7 @@
  * response.failed and error events into typed errors. Which statuses mean "still running", the
  * intervals and the poll-after header are registry data (surfaces.response, polling).
  */
-import { MAX_MESSAGE, backoffProfile, classifyErrorIn, eventShowsOutput, isApiErrorShaped, isConnectionError, isTransportFailure, raiseIn, readString, runningStatuses, type RaiseOptions } from './classify.js';
+import { MAX_MESSAGE, backoffProfile, classifyErrorIn, eventShowsOutput, isApiErrorShaped, isConnectionError, isTransportFailure, raiseIn, raiseOnSurfaceIn, readString, runningStatuses, type RaiseOptions } from './classify.js';
 import { clockOf, errorHintMs, headersOf, profileDelayMs, type Clock } from './backoff.js';
 import { isOpenAIFailure, type FailureClass } from './failure.js';
 import { redactSecrets } from './redact.js';
@@ -242,7 +242,7 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
         if (!running.has(status)) {
           // The poll's own headers go on the error, so its request id is kept.
           const headers = poll.polled.response.headers instanceof Headers ? poll.polled.response.headers : options.headers;
-          return raiseIn(ctx, data as PolledResponse<TData>, {
+          return raiseOnSurfaceIn(ctx, 'response', data as PolledResponse<TData>, {
             ...(options.raiseOnIncomplete === undefined ? {} : { raiseOnIncomplete: options.raiseOnIncomplete }),
             ...(headers === undefined ? {} : { headers }),
           });

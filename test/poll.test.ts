@@ -44,6 +44,17 @@ describe('waitForResponse', () => {
     expect(client.calls).toHaveLength(1);
   });
 
+  it('reads a polled answer as a Response whatever its object field says: a failed one without `object: "response"` still throws', async () => {
+    const client: ResponsesClient = {
+      responses: {
+        retrieve: (id: string) => ({ withResponse: async () => ({ data: { id, status: 'failed', error: { code: 'server_error', message: 'x' } }, response: { headers: new Headers() } }) }),
+      },
+    };
+    const e = await waitForResponse(client, 'resp_1', { sleep: async () => {} }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ServerError);
+    expect(e).toMatchObject({ surface: 'response', code: 'server_error', retryable: true });
+  });
+
   it('retries connection errors on the poll, up to maxPollFaults in a row, then throws PollFaultError with the id and the last cause', async () => {
     const drop = () => new APIConnectionError({ message: 'socket hang up' });
     const ok = fakeClient([drop(), drop(), { status: 'completed' }]);
