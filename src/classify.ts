@@ -354,7 +354,7 @@ function settled(tables: ObjectTables, obj: object): boolean {
 }
 
 /**
- * The registry's error for the facts `f` of `obj` (built without a stack where thrownFrom will
+ * The registry's error for `obj`, given its facts (built without a stack where thrownFrom will
  * give it one); undefined when there are none, or for an incomplete object unless the options
  * raise on incomplete.
  */

@@ -13,6 +13,9 @@ import { limiterOf, type Limiter, type LimiterStore } from './store.js';
 import { isPacedError, isPacedHeaders } from './pacing.js';
 import type { RegistryTables } from './spec.js';
 
+/** The surface a polled answer is read on. */
+const RESPONSE_SURFACE = 'response';
+
 /** Node's util.inspect hook. */
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
@@ -158,7 +161,7 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
   const maxInterval = nonNegative('maxPollIntervalMs', options.maxPollIntervalMs, polling.maxIntervalMs);
   const timeoutMs = nonNegative('timeoutMs', options.timeoutMs, 30 * 60_000);
   const maxFaults = nonNegative('maxPollFaults', options.maxPollFaults, 5);
-  const running = runningStatuses(ctx.tables, 'response');
+  const running = runningStatuses(ctx.tables, RESPONSE_SURFACE);
   if (running.size === 0) throw new TypeError('waitForResponse: the registry has no "response" surface with running statuses, so no poll answer could be told apart from a finished one');
   const faultProfile = { ...backoffProfile(ctx.tables, polling.faultBackoff), initialMs: Math.min(interval, maxInterval), maxMs: maxInterval };
   const deadline = now() + timeoutMs;
@@ -242,7 +245,7 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
         if (!running.has(status)) {
           // The poll's own headers go on the error, so its request id is kept.
           const headers = poll.polled.response.headers instanceof Headers ? poll.polled.response.headers : options.headers;
-          return raiseOnSurfaceIn(ctx, 'response', data as PolledResponse<TData>, {
+          return raiseOnSurfaceIn(ctx, RESPONSE_SURFACE, data as PolledResponse<TData>, {
             ...(options.raiseOnIncomplete === undefined ? {} : { raiseOnIncomplete: options.raiseOnIncomplete }),
             ...(headers === undefined ? {} : { headers }),
           });
