@@ -130,10 +130,10 @@ export interface LimiterSnapshot {
 interface Waiter {
   resolve(sentAt: number): void;
   reject(reason: unknown): void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-  prev: Waiter | undefined;
-  next: Waiter | undefined;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+  /** Left the queue (its signal aborted); skipped when its turn comes. */
+  gone?: boolean;
 }
 
 /** Rejects an option that is not a finite number within its range, naming it. */
@@ -237,8 +237,8 @@ export class AdaptiveLimiter {
   #successHead = 0;
   #successes = 0;
   #throttles = 0;
-  #head: Waiter | undefined;
-  #tail: Waiter | undefined;
+  /** The waiters in arrival order; one whose signal aborted stays, marked gone, until its turn (O(1) either way). */
+  #queue: Waiter[] = [];
   #queued = 0;
   #pumping = false;
   #pumpWake: AbortController | undefined;
@@ -313,18 +313,18 @@ export class AdaptiveLimiter {
     this.#touch(now, true);
     if (this.#queued === 0 && this.#tryTake(now)) return Promise.resolve(now);
     return new Promise<number>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined, prev: this.#tail, next: undefined };
+      const waiter: Waiter = { resolve, reject, signal };
       if (signal) {
         waiter.onAbort = () => {
-          this.#unlink(waiter);
+          waiter.gone = true;
+          // With none left waiting, every entry is gone: drop them at once.
+          if (--this.#queued === 0) this.#queue = [];
           reject(signal.reason);
           this.#wakePump();
         };
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
-      if (this.#tail) this.#tail.next = waiter;
-      else this.#head = waiter;
-      this.#tail = waiter;
+      this.#queue.push(waiter);
       this.#queued++;
       this.#startPump();
     });
@@ -555,21 +555,12 @@ export class AdaptiveLimiter {
     return Math.max(1, ((1 - this.#tokens) * 1000) / this.#rate);
   }
 
-  /** Takes `waiter` out of the queue in O(1); a waiter already out is left alone. */
-  #unlink(waiter: Waiter): void {
-    if (waiter.prev === undefined && this.#head !== waiter) return;
-    if (waiter.prev) waiter.prev.next = waiter.next;
-    else this.#head = waiter.next;
-    if (waiter.next) waiter.next.prev = waiter.prev;
-    else this.#tail = waiter.prev;
-    waiter.prev = waiter.next = undefined;
-    this.#queued--;
-  }
-
+  /** Takes the first waiter still waiting out of the queue (and its abort listener off its signal). */
   #shift(): Waiter | undefined {
-    const waiter = this.#head;
+    let waiter: Waiter | undefined;
+    while ((waiter = this.#queue.shift())?.gone);
     if (waiter === undefined) return undefined;
-    this.#unlink(waiter);
+    this.#queued--;
     if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
     return waiter;
   }

@@ -162,7 +162,7 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
   const timeoutMs = nonNegative('timeoutMs', options.timeoutMs, 30 * 60_000);
   const maxFaults = nonNegative('maxPollFaults', options.maxPollFaults, 5);
   const running = runningStatuses(ctx.tables, RESPONSE_SURFACE);
-  if (running.size === 0) throw new TypeError('waitForResponse: the registry has no "response" surface with running statuses, so no poll answer could be told apart from a finished one');
+  if (running.size === 0) throw new TypeError('waitForResponse: the registry names no running status of a "response" surface');
   const faultProfile = { ...backoffProfile(ctx.tables, polling.faultBackoff), initialMs: Math.min(interval, maxInterval), maxMs: maxInterval };
   const deadline = now() + timeoutMs;
   let faults = 0;
@@ -244,11 +244,8 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
         options.onPoll?.(lastStatus, polls);
         if (!running.has(status)) {
           // The poll's own headers go on the error, so its request id is kept.
-          const headers = poll.polled.response.headers instanceof Headers ? poll.polled.response.headers : options.headers;
-          return raiseOnSurfaceIn(ctx, RESPONSE_SURFACE, data as PolledResponse<TData>, {
-            ...(options.raiseOnIncomplete === undefined ? {} : { raiseOnIncomplete: options.raiseOnIncomplete }),
-            ...(headers === undefined ? {} : { headers }),
-          });
+          const headers = poll.polled.response.headers;
+          return raiseOnSurfaceIn(ctx, RESPONSE_SURFACE, data as PolledResponse<TData>, headers instanceof Headers ? { ...options, headers } : options);
         }
         const header = Number.parseFloat(poll.polled.response.headers.get(polling.afterHeader) ?? '');
         waitMs = Math.min(maxInterval, Math.max(0, Number.isFinite(header) ? header : interval));

@@ -486,7 +486,7 @@ describe('AdaptiveLimiter slots and waits', () => {
     expect(time.now()).toBe(2_000);
   });
 
-  it('10,000 queued callers: aborting every other one leaves the rest in order, and each leaves in O(1) (a linked queue)', async () => {
+  it('10,000 queued callers: aborting every other one leaves the rest in order, and each leaves in O(1) (marked gone, skipped at its turn)', async () => {
     const time = new VirtualTime();
     const limiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep, minRate: 1_000 });
     limiter.recordThrottle(); // 1000/s
@@ -507,6 +507,24 @@ describe('AdaptiveLimiter slots and waits', () => {
     await Promise.all(all);
     expect(order).toEqual(Array.from({ length: 5_000 }, (_, k) => 2 * k));
     expect(time.now()).toBeCloseTo(5_000, 0); // 5,000 slots at 1000/s
+  });
+
+  it('when every queued caller has left, the next one is served first, in order with those after it', async () => {
+    const time = new VirtualTime();
+    const limiter = new AdaptiveLimiter({ now: time.now, sleep: time.sleep, minRate: 1_000 });
+    limiter.recordThrottle(); // 1000/s
+    const left = Array.from({ length: 3 }, () => new AbortController());
+    const gone = left.map((c) => limiter.acquire(c.signal).then(() => 'served', (e: unknown) => (e as Error).message));
+    for (const c of left) c.abort(new Error('left'));
+    expect(limiter.queued).toBe(0);
+    const order: string[] = [];
+    const next = ['a', 'b'].map((name) => limiter.acquire().then(() => order.push(name)));
+    expect(limiter.queued).toBe(2);
+    await time.run();
+    await Promise.all(next);
+    expect(await Promise.all(gone)).toEqual(['left', 'left', 'left']);
+    expect(order).toEqual(['a', 'b']);
+    expect(limiter.queued).toBe(0);
   });
 });
 

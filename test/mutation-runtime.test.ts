@@ -188,7 +188,7 @@ describe('createRuntime over tables it cannot use', () => {
     const rt = createRuntime({ tables: GOLDEN, classes: GOLDEN_CLASSES });
     let polls = 0;
     const client = { responses: { retrieve: () => ({ withResponse: async () => (polls++, { data: { id: 'r', status: 'queued' }, response: { headers: new Headers() } }) }) } };
-    await expect(rt.waitForResponse(client, 'r', { limiter: false })).rejects.toThrow(/^waitForResponse: the registry has no "response" surface/);
+    await expect(rt.waitForResponse(client, 'r', { limiter: false })).rejects.toThrow(/^waitForResponse: the registry names no running status of a "response" surface/);
     expect(polls).toBe(0);
   });
 });
