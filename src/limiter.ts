@@ -130,7 +130,7 @@ export interface LimiterSnapshot {
 interface Waiter {
   resolve(sentAt: number): void;
   reject(reason: unknown): void;
-  signal?: AbortSignal;
+  signal: AbortSignal | undefined;
   onAbort?: () => void;
   /** Left the queue (its signal aborted); skipped when its turn comes. */
   gone?: boolean;
@@ -326,7 +326,7 @@ export class AdaptiveLimiter {
       }
       this.#queue.push(waiter);
       this.#queued++;
-      this.#startPump();
+      void this.#pump();
     });
   }
 
@@ -573,41 +573,34 @@ export class AdaptiveLimiter {
     this.#pumpWake?.abort();
   }
 
-  #startPump(): void {
+  /** Serves the queue in order, sleeping until the next slot frees (one pump at a time). */
+  async #pump(): Promise<void> {
     if (this.#pumping) return;
     this.#pumping = true;
-    void this.#pump();
-  }
-
-  async #pump(): Promise<void> {
     try {
-      await this.#drain();
+      while (this.#queued > 0) {
+        const now = this.#now();
+        if (this.#tryTake(now)) {
+          this.#activeAt = now;
+          (this.#shift() as Waiter).resolve(now);
+          continue;
+        }
+        const wake = new AbortController();
+        this.#pumpWake = wake;
+        try {
+          await this.#sleep(Math.min(this.#waitMs(now), MAX_TIMER_MS), wake.signal);
+        } catch (e) {
+          // Woken early (the rate changed or a waiter left): look again. A sleep that fails on
+          // its own would spin here, so its failure goes to every waiter instead.
+          if (!wake.signal.aborted) this.#failAll(e);
+        }
+        this.#pumpWake = undefined;
+      }
     } catch (e) {
       // A clock or sleep that throws outright would strand the queue: its waiters get the error.
       this.#failAll(e);
     } finally {
       this.#pumping = false;
-    }
-  }
-
-  async #drain(): Promise<void> {
-    while (this.#queued > 0) {
-      const now = this.#now();
-      if (this.#tryTake(now)) {
-        this.#activeAt = now;
-        (this.#shift() as Waiter).resolve(now);
-        continue;
-      }
-      const wake = new AbortController();
-      this.#pumpWake = wake;
-      try {
-        await this.#sleep(Math.min(this.#waitMs(now), MAX_TIMER_MS), wake.signal);
-      } catch (e) {
-        // Woken early (the rate changed or a waiter left): look again. A sleep that fails on
-        // its own would spin here, so its failure goes to every waiter instead.
-        if (!wake.signal.aborted) this.#failAll(e);
-      }
-      this.#pumpWake = undefined;
     }
   }
 }

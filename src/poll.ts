@@ -173,14 +173,10 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
 
   const abandon = async (error: unknown): Promise<never> => {
     if (options.cancelOnAbandon === true && typeof client.responses.cancel === 'function') {
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), FINAL_REQUEST_GRACE_MS);
       try {
-        await client.responses.cancel(id, { signal: controller.signal });
+        await client.responses.cancel(id, { signal: AbortSignal.timeout(FINAL_REQUEST_GRACE_MS) });
       } catch {
         // the wait is abandoned either way; the caller gets the reason it was
-      } finally {
-        clearTimeout(timer);
       }
     }
     throw error;

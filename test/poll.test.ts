@@ -102,6 +102,20 @@ describe('waitForResponse', () => {
     expect(failed.cancelled).toEqual([]);
   });
 
+  it('with cancelOnAbandon, a cancel that hangs is given up after FINAL_REQUEST_GRACE_MS and the wait still throws its reason', async () => {
+    let now = 0;
+    const client = fakeClient([{ status: 'in_progress' }]);
+    let cancelSignal: AbortSignal | undefined;
+    client.responses.cancel = (_id: string, options?: { signal?: AbortSignal }) =>
+      new Promise((_resolve, reject) => {
+        cancelSignal = options?.signal;
+        cancelSignal?.addEventListener('abort', () => reject(cancelSignal?.reason));
+      });
+    const e = await waitForResponse(client, 'resp_1', { now: () => now, sleep: async (ms) => void (now += ms), timeoutMs: 1000, cancelOnAbandon: true }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(PollTimeoutError);
+    expect(cancelSignal?.aborted).toBe(true);
+  });
+
   it('aborts a poll that hangs past the deadline', async () => {
     const client: ResponsesClient = {
       responses: {
