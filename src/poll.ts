@@ -219,40 +219,36 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
     }
-    let waitMs: number;
+    let waitMs = 0;
     let fault: unknown;
     if ('polled' in poll) {
       // The poll that shows the fetch is paced upstream still settles the slot it took here.
-      const paced = isPacedHeaders(poll.polled.response.headers);
+      const { data, response } = poll.polled;
+      const paced = isPacedHeaders(response.headers);
       if (limiter !== false && !pacedUpstream) {
-        if (!paced) limiter.learnFromHeaders(poll.polled.response.headers, ctx.tables.hints);
+        if (!paced) limiter.learnFromHeaders(response.headers, ctx.tables.hints);
         limiter.recordSuccess(sentAt);
       }
       pacedUpstream ||= paced;
-      try {
-        const data = poll.polled.data;
-        const status = readString(data, ['status']);
-        const seenId = readString(data, ['id']);
-        if (status === undefined || (seenId !== undefined && seenId !== id)) throw new BadPollAnswer(`poll of ${id} answered ${seenId ?? 'without an id'} with status ${status ?? 'none'}`);
+      const status = readString(data, ['status']);
+      const seenId = readString(data, ['id']);
+      if (status === undefined || (seenId !== undefined && seenId !== id)) {
+        fault = new BadPollAnswer(`poll of ${id} answered ${seenId ?? 'without an id'} with status ${status ?? 'none'}`);
+      } else {
         polls++;
         faults = 0;
         lastStatus = status;
         options.onPoll?.(lastStatus, polls);
         if (!running.has(status)) {
           // The poll's own headers go on the error, so its request id is kept.
-          const headers = poll.polled.response.headers;
+          const headers = response.headers;
           return raiseOnSurfaceIn(ctx, RESPONSE_SURFACE, data as PolledResponse<TData>, headers instanceof Headers ? { ...options, headers } : options);
         }
-        const header = Number.parseFloat(poll.polled.response.headers.get(polling.afterHeader) ?? '');
+        const header = Number.parseFloat(response.headers.get(polling.afterHeader) ?? '');
         waitMs = Math.min(maxInterval, Math.max(0, Number.isFinite(header) ? header : interval));
-      } catch (e) {
-        if (!(e instanceof BadPollAnswer)) throw e;
-        fault = e;
-        waitMs = 0;
       }
     } else {
       fault = poll.failure;
-      waitMs = 0;
     }
     if (fault !== undefined) {
       if (options.signal?.aborted) return abandon(options.signal.reason);
