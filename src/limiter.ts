@@ -233,8 +233,8 @@ export class AdaptiveLimiter {
    */
   #measureFrom = -Infinity;
   #activeAt: number;
+  /** When each success of the last window came, oldest first. */
   #successTimes: number[] = [];
-  #successHead = 0;
   #successes = 0;
   #throttles = 0;
   /** The waiters in arrival order; one whose signal aborted stays, marked gone, until its turn (O(1) either way). */
@@ -364,6 +364,7 @@ export class AdaptiveLimiter {
     const stale = (sentAt ?? now) < this.#rateSince;
     if (stale && hinted) this.#measureFrom = Math.max(this.#measureFrom, now + Math.min(hintMs, this.maxPauseMs));
     if (!stale) {
+      this.#dropOldSuccesses(now);
       const measured = this.#measuredRate(now);
       // What the server granted: successes since the bucket ran dry, else those of the last window (0: none).
       const granted = measured > 0 ? measured : this.#roughRate(now);
@@ -464,11 +465,8 @@ export class AdaptiveLimiter {
 
   /** Successes per second since the bucket ran dry (the episode's first 429) or over the window, whichever is later; 0 for fewer than MIN_SAMPLES. */
   #measuredRate(now: number): number {
-    this.#dropOldSuccesses(now);
     const from = Math.max(this.#episodeAt, this.#measureFrom, now - this.windowMs);
-    let at = this.#successTimes.length;
-    while (at > this.#successHead && (this.#successTimes[at - 1] as number) > from) at--;
-    const count = this.#successTimes.length - at;
+    const count = this.#successTimes.filter((t) => t > from).length;
     const spanMs = now - from;
     return count >= MIN_SAMPLES && spanMs >= this.windowMs / 10 ? (count * 1000) / spanMs : 0;
   }
@@ -479,13 +477,9 @@ export class AdaptiveLimiter {
    * tenth of the window.
    */
   #roughRate(now: number): number {
-    this.#dropOldSuccesses(now);
     const times = this.#successTimes;
-    let at = this.#successHead;
-    if (at < times.length && (times[times.length - 1] as number) >= this.#measureFrom) while ((times[at] as number) < this.#measureFrom) at++;
-    const count = times.length - at;
-    if (count === 0) return 0;
-    return (count * 1000) / Math.max(now - (times[at] as number), this.windowMs / 10);
+    const after = (times.at(-1) as number) >= this.#measureFrom ? times.filter((t) => t >= this.#measureFrom) : times;
+    return after.length === 0 ? 0 : (after.length * 1000) / Math.max(now - (after[0] as number), this.windowMs / 10);
   }
 
   /** Notes activity; past the TTL of idleness first forgets everything learned. */
@@ -502,7 +496,6 @@ export class AdaptiveLimiter {
       this.#pausedUntil = 0;
       this.#tokens = 0;
       this.#successTimes = [];
-      this.#successHead = 0;
     }
     if (active) this.#activeAt = now;
   }
@@ -520,11 +513,7 @@ export class AdaptiveLimiter {
 
   #dropOldSuccesses(now: number): void {
     const from = now - this.windowMs;
-    while (this.#successHead < this.#successTimes.length && (this.#successTimes[this.#successHead] ?? now) < from) this.#successHead++;
-    if (this.#successHead > 1024 && this.#successHead * 2 > this.#successTimes.length) {
-      this.#successTimes = this.#successTimes.slice(this.#successHead);
-      this.#successHead = 0;
-    }
+    while ((this.#successTimes[0] ?? from) < from) this.#successTimes.shift();
   }
 
   #refill(now: number): void {
