@@ -48,27 +48,21 @@ export const MAX_TIMER_MS = 2_147_483_647;
  */
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    let left = ms;
-    let timer: ReturnType<typeof setTimeout>;
-    const done = () => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    };
-    const arm = () => {
-      const step = Math.min(left, MAX_TIMER_MS);
-      left -= step;
-      timer = setTimeout(() => (left > 0 ? arm() : done()), step);
-    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => {
       clearTimeout(timer);
       reject(signal?.reason);
     };
+    const arm = (left: number): void => {
+      timer = setTimeout(() => {
+        if (left > MAX_TIMER_MS) return arm(left - MAX_TIMER_MS);
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, Math.min(left, MAX_TIMER_MS));
+    };
+    if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    arm();
+    arm(ms);
   });
 }
 
