@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VirtualTime } from '../bench/virtual-time.ts';
-import { abortableSleep, AdaptiveLimiter, checkNumber, limiterSnapshots, sharedLimiter } from '../src/limiter.ts';
+import { abortableSleep, AdaptiveLimiter, checkNumber, limiterSnapshots, MAX_TIMER_MS, sharedLimiter } from '../src/limiter.ts';
 
 /** A limiter on a clock the test moves, whose sleeps are recorded and never resolve on their own. */
 function manual(options: ConstructorParameters<typeof AdaptiveLimiter>[0] = {}) {
@@ -570,6 +570,27 @@ describe('abortableSleep', () => {
     const p = abortableSleep(10_000, d.signal);
     d.abort(new Error('during'));
     await expect(p).rejects.toThrow('during');
+  });
+
+  it('a wait longer than a timer can hold is slept in steps, and an abort between steps still rejects', async () => {
+    vi.useFakeTimers();
+    try {
+      let done = false;
+      const long = abortableSleep(2 * MAX_TIMER_MS + 5).then(() => (done = true));
+      await vi.advanceTimersByTimeAsync(2 * MAX_TIMER_MS);
+      expect(done).toBe(false);
+      await vi.advanceTimersByTimeAsync(5);
+      await long;
+      expect(done).toBe(true);
+      const c = new AbortController();
+      const cut = abortableSleep(MAX_TIMER_MS + 5, c.signal);
+      await vi.advanceTimersByTimeAsync(MAX_TIMER_MS + 1);
+      c.abort(new Error('between'));
+      await expect(cut).rejects.toThrow('between');
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a sleep that ends removes its abort listener', async () => {
