@@ -1174,15 +1174,8 @@ export const HTTP_TABLES: RegistryTables = {
 export const RESPONSE_TABLES: RegistryTables = {
   codes: CODES,
   surfaces: [SURFACE_HTTP, SURFACE_RESPONSE],
-  dispatch: [
-    {
-      "path": ["object"],
-      "surfaces": [
-        ["response", "response"],
-      ],
-    },
-  ],
-  settled: ["completed", "cancelled", "queued", "in_progress"],
+  dispatch: [],
+  settled: [],
   fallbacks: { "http": FALLBACK_HTTP, "response": FALLBACK_RESPONSE },
   backoff: BACKOFF,
   defaults: DEFAULTS,

@@ -4,7 +4,7 @@
 import { APIError } from 'openai';
 import { describe, expect, it } from 'vitest';
 import { CODES, HTTP_TABLES, OBJECT_TABLES, RESPONSE_TABLES, TABLES } from '../generated/registry.js';
-import { classifyErrorIn, classifyFailureIn } from '../src/classify.js';
+import { classifyErrorIn, classifyFailureIn, classifyOnSurface } from '../src/classify.js';
 import { codeClassName } from '../src/spec.js';
 import { runtimeTables } from '../scripts/pipeline/emit/typescript.ts';
 import { modelOf } from './helpers.ts';
@@ -50,7 +50,7 @@ describe('table views', () => {
     expect(compared).toBe((codes.length + 1) * statuses.length * messages.length * 3);
   });
 
-  it('RESPONSE_TABLES reads every failed, incomplete and settled Response as TABLES does', () => {
+  it('RESPONSE_TABLES, read on the response surface as waitForResponse reads it, judges every failed, incomplete and settled Response as TABLES does', () => {
     const objects: unknown[] = [{ object: 'response', id: 'resp_1', status: 'completed', output: [] }, { object: 'response', id: 'resp_1', status: 'in_progress' }];
     for (const code of [...codes, 'not_a_code', null]) {
       for (const message of messages) objects.push({ object: 'response', id: 'resp_1', status: 'failed', error: { code, message }, output: [] });
@@ -60,7 +60,7 @@ describe('table views', () => {
     for (const obj of objects) {
       const whole = classifyFailureIn(TABLES, obj);
       if (whole !== undefined) failures++;
-      expect(classifyFailureIn(RESPONSE_TABLES, obj)).toEqual(whole);
+      expect(classifyOnSurface(RESPONSE_TABLES, 'response', obj)).toEqual(whole);
     }
     // Every object but the two settled ones is a failure.
     expect(failures).toBe(objects.length - 2);

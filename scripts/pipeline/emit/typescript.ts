@@ -208,10 +208,11 @@ function packedCodes(codes: ReturnType<typeof runtimeTables>['codes']): string {
 }
 
 /**
- * Views of the tables for runtime functions that read only some surfaces: each holds every code
- * and profile but only those surfaces (with their dispatch and settled statuses) and the
- * fallbacks they name, so a bundle of the function keeps no other surface or fallback. A surface
- * a registry lacks is left out.
+ * Views of the tables for runtime functions that read only some surfaces, each named by the
+ * function (a thrown error is read on http, a polled answer on response): each holds every code
+ * and profile but only those surfaces and the fallbacks they name, and no dispatch or settled
+ * statuses, which only finding an object's surface reads; so a bundle of the function keeps no
+ * other surface or fallback. A surface a registry lacks is left out.
  */
 const VIEWS: readonly { readonly name: string; readonly surfaces: readonly string[]; readonly doc: string }[] = [
   { name: 'HTTP_TABLES', surfaces: ['http'], doc: 'The tables a thrown error is judged by (the http surface): what classifyError and withRetry read.' },
@@ -262,9 +263,8 @@ function emitTables(registry: Registry, derived: Derived, project: Project, comm
   const surfaceList = `[\n${surfaces.map((x) => `  ${viewed.has(x.name) ? sharedConstant('SURFACE', x.name) : nested(tsValue(x))},`).join('\n')}\n]`;
   const views = VIEWS.map((v) => {
     const kept = registry.surfaces.filter((x) => v.surfaces.includes(x.name));
-    const only = { ...registry, surfaces: kept };
     const members = `[${kept.map((x) => sharedConstant('SURFACE', x.name)).join(', ')}]`;
-    const fields = [`codes: CODES`, `surfaces: ${members}`, `dispatch: ${nested(tsValue(dispatchIndex(only)))}`, `settled: ${tsValue(settledStatuses(only))}`, `fallbacks: { ${[...new Set(kept.map((x) => x.unknown))].sort(byCodeUnits).map((f) => `${tsKey(f)}: ${sharedConstant('FALLBACK', f)}`).join(', ')} }`, 'backoff: BACKOFF', 'defaults: DEFAULTS', 'hints: HINTS', 'polling: POLLING'];
+    const fields = [`codes: CODES`, `surfaces: ${members}`, 'dispatch: []', 'settled: []', `fallbacks: { ${[...new Set(kept.map((x) => x.unknown))].sort(byCodeUnits).map((f) => `${tsKey(f)}: ${sharedConstant('FALLBACK', f)}`).join(', ')} }`, 'backoff: BACKOFF', 'defaults: DEFAULTS', 'hints: HINTS', 'polling: POLLING'];
     return constant(v.name, 'RegistryTables', `{\n${fields.map((f) => `  ${f},`).join('\n')}\n}`, v.doc);
   });
 
