@@ -137,7 +137,8 @@ export function checkNumber(name: string, value: unknown, min: number, { above =
   if (!ok) throw new TypeError(`${name} must be a ${finite ? 'finite ' : ''}number ${above ? '>' : '>='} ${min}, got ${String(value)}`);
 }
 
-function checkFunction(name: string, value: unknown): void {
+/** Rejects an option that is given but is not a function, naming it. */
+export function checkFunction(name: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'function') throw new TypeError(`${name} must be a function, got ${typeof value}`);
 }
 

@@ -7,7 +7,7 @@
  */
 import { headerHintMs, type HintSources } from './backoff.js';
 import { DEFAULT_HINT_SOURCES, DEFAULT_RETRY_TABLE } from './hint-defaults.js';
-import { AdaptiveLimiter, DEFAULT_LIMITER_KEY } from './limiter.js';
+import { AdaptiveLimiter, checkFunction, DEFAULT_LIMITER_KEY } from './limiter.js';
 import { checkStore, memoryStore, type Limiter, type LimiterStore } from './store.js';
 import { decideRetry } from './retryable.js';
 import type { RetryTable } from './spec.js';
@@ -108,7 +108,7 @@ export function defaultLimiterKey(url: URL | undefined, headers: Headers): strin
  * key's limiter (an aborted request leaves the queue at once) and each answer teaches the limiter.
  */
 export function pacedFetch(fetchImpl?: Fetch, options: PacedFetchOptions = {}): Fetch {
-  if (fetchImpl !== undefined && typeof fetchImpl !== 'function') throw new TypeError(`fetch must be a function, got ${typeof fetchImpl}`);
+  checkFunction('fetch', fetchImpl);
   if (options.limiter !== undefined && !(options.limiter instanceof AdaptiveLimiter) && typeof (options.limiter as { acquire?: unknown }).acquire !== 'function') {
     throw new TypeError('limiter must be an AdaptiveLimiter');
   }

@@ -20,7 +20,7 @@
  * the key local.
  */
 import { RetryBudget, type RetryBudgetOptions } from './budget.js';
-import { abortableSleep, AdaptiveLimiter, checkNumber, MAX_TIMER_MS, readRateHeaders, type LimiterOptions } from './limiter.js';
+import { abortableSleep, AdaptiveLimiter, checkFunction, checkNumber, MAX_TIMER_MS, readRateHeaders, type LimiterOptions } from './limiter.js';
 import { DEFAULT_HINT_SOURCES } from './hint-defaults.js';
 import { LIMITER_SCRIPT } from './redis-script.js';
 import type { Budget, Limiter, LimiterStore } from './store.js';
@@ -422,9 +422,7 @@ export function redisStore(client: NodeRedisClient | IORedisClient, options: Red
   checkNumber('timeoutMs', options.timeoutMs, 0, { above: true });
   checkNumber('retryMs', options.retryMs, 0);
   checkNumber('limiter.ttlSeconds', options.limiter?.ttlSeconds, 0, { above: true });
-  for (const name of ['onFallback', 'onRecover'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`${name} must be a function, got ${typeof options[name]}`);
-  }
+  for (const name of ['onFallback', 'onRecover'] as const) checkFunction(name, options[name]);
   // The rules' defaults and checks are AdaptiveLimiter's and RetryBudget's own.
   const rules = new AdaptiveLimiter(options.limiter);
   const sizes = new RetryBudget(options.budget);

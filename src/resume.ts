@@ -12,7 +12,7 @@ import { clockOf, errorHintMs, profileDelayMs, type Clock } from './backoff.js';
 import { backoffProfile, classifyErrorIn, eventShowsOutput, isTransportFailure, raiseIn, readString, type RaiseOptions } from './classify.js';
 import { isOpenAIFailure } from './failure.js';
 import type { Replay } from './failure-record.generated.js';
-import { abortableSleep, checkNumber, type Sleep } from './limiter.js';
+import { abortableSleep, checkFunction, checkNumber, type Sleep } from './limiter.js';
 import type { RuntimeContext } from './poll.js';
 import { budgetOf, limiterOf, type Budget, type Limiter, type LimiterStore } from './store.js';
 
@@ -136,9 +136,7 @@ function nextWithin<T>(it: AsyncIterator<T>, ms: number, controller: AbortContro
 function checkResumeOptions(options: ResumeOptions): void {
   checkNumber('stallMs', options.stallMs, 0, { above: true, finite: false });
   if (options.maxReconnects !== undefined && !(Number.isInteger(options.maxReconnects) && options.maxReconnects >= 0)) throw new TypeError(`maxReconnects must be a non-negative integer, got ${String(options.maxReconnects)}`);
-  for (const name of ['onReconnect', 'sleep', 'now', 'random'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`${name} must be a function, got ${typeof options[name]}`);
-  }
+  for (const name of ['onReconnect', 'sleep', 'now', 'random'] as const) checkFunction(name, options[name]);
   for (const name of ['resubmit', 'cancelOnAbort'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${typeof options[name]}`);
   }

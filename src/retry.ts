@@ -8,7 +8,7 @@
 import { clockOf, drawRandom, errorHintMs, headersOf, isHint, profileDelayMs, type Clock, type HintSources } from './backoff.js';
 import { backoffProfile, isConnectionError, type FailureFacts } from './classify.js';
 import { connectionBackoff as defaultConnectionBackoff, DEFAULT_HINT_SOURCES } from './hint-defaults.js';
-import { abortableSleep, DEFAULT_LIMITER_KEY, DEFAULT_MAX_PAUSE_MS, type Sleep } from './limiter.js';
+import { abortableSleep, checkFunction, DEFAULT_LIMITER_KEY, DEFAULT_MAX_PAUSE_MS, type Sleep } from './limiter.js';
 import { isPacedError } from './pacing.js';
 import { budgetOf, limiterOf, type Budget, type Limiter, type LimiterStore } from './store.js';
 import { retryObservers, tell } from './observe.js';
@@ -102,9 +102,7 @@ function checkRetryOptions(options: RetryOptions): void {
   if (options.maxAttempts !== undefined && !(Number.isInteger(options.maxAttempts) && options.maxAttempts >= 1)) {
     throw new TypeError(`maxAttempts must be a positive integer, got ${String(options.maxAttempts)}`);
   }
-  for (const name of ['random', 'now', 'sleep', 'onRetry', 'onGiveUp'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`${name} must be a function, got ${typeof options[name]}`);
-  }
+  for (const name of ['random', 'now', 'sleep', 'onRetry', 'onGiveUp'] as const) checkFunction(name, options[name]);
   if (options.resubmitAfterOutput !== undefined && typeof options.resubmitAfterOutput !== 'boolean') throw new TypeError(`resubmitAfterOutput must be a boolean, got ${typeof options.resubmitAfterOutput}`);
 }
 
