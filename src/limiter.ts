@@ -133,7 +133,8 @@ interface Waiter {
 /** Rejects an option that is not a finite number within its range, naming it. */
 export function checkNumber(name: string, value: unknown, min: number, { above = false, finite = true } = {}): void {
   if (value === undefined) return;
-  const ok = typeof value === 'number' && !Number.isNaN(value) && (!finite || Number.isFinite(value)) && (above ? value > min : value >= min);
+  // NaN fails the comparison.
+  const ok = typeof value === 'number' && (!finite || Number.isFinite(value)) && (above ? value > min : value >= min);
   if (!ok) throw new TypeError(`${name} must be a ${finite ? 'finite ' : ''}number ${above ? '>' : '>='} ${min}, got ${String(value)}`);
 }
 
@@ -389,13 +390,12 @@ export class AdaptiveLimiter {
    * absent or malformed teach nothing.
    */
   learnFromHeaders(headers: unknown, sources: HintSources = DEFAULT_HINT_SOURCES): void {
-    const said = readRateHeaders(headers, sources);
+    const { limit, remaining, resetMs: reset, tokensResetMs } = readRateHeaders(headers, sources);
+    // Headers that are absent or malformed teach nothing.
+    if (!(limit > 0) && tokensResetMs === undefined) return;
     const now = this.#now();
-    let learned = false;
-    if (said.limit > 0) {
-      learned = true;
-      const { limit, remaining, resetMs: reset } = said;
-      this.#touch(now, true);
+    this.#touch(now, true);
+    if (limit > 0) {
       this.#refill(now);
       const ceiling = Math.max(this.minRate, limit / 60);
       if (reset !== undefined && remaining >= 0) this.#burst = Math.max(1, Math.min(limit, remaining + (reset * ceiling) / 1000));
@@ -410,14 +410,12 @@ export class AdaptiveLimiter {
         this.#tokens = Math.min(this.#tokens, remaining + (this.#tokens % 1));
       }
     }
-    if (said.tokensResetMs !== undefined) {
-      learned = true;
-      this.#touch(now, true);
+    if (tokensResetMs !== undefined) {
       this.#exhausted = true;
       this.#roomy = false;
-      this.#pauseUntil(now + Math.min(said.tokensResetMs, this.maxPauseMs));
+      this.#pauseUntil(now + Math.min(tokensResetMs, this.maxPauseMs));
     }
-    if (learned) this.#wakePump();
+    this.#wakePump();
   }
 
   #setRate(rate: number, source: RateSource, now: number): void {

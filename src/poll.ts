@@ -252,7 +252,7 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
     }
     if (fault !== undefined) {
       if (options.signal?.aborted) return abandon(options.signal.reason);
-      if (fault instanceof PollTimeoutError || (controller.signal.aborted && controller.signal.reason instanceof PollTimeoutError)) return abandon(timedOut());
+      if (fault instanceof PollTimeoutError || controller.signal.reason instanceof PollTimeoutError) return abandon(timedOut());
       // Only a failed or untrustworthy poll lands here: a terminal response is never polled again.
       // A poll is a GET, so any network failure, the body's included, can be polled again.
       const unreadable = isTransportFailure(fault) || fault instanceof BadPollAnswer || fault instanceof SyntaxError;
