@@ -29,10 +29,10 @@ export class RetryBudget {
   #tokens: number;
 
   constructor(options: RetryBudgetOptions = {}) {
-    checkNumber('capacity', options.capacity, 0);
-    checkNumber('retryCost', options.retryCost, 0);
-    checkNumber('connectionCost', options.connectionCost, 0);
-    checkNumber('successRefund', options.successRefund, 0);
+    checkNumber('capacity', options.capacity);
+    checkNumber('retryCost', options.retryCost);
+    checkNumber('connectionCost', options.connectionCost);
+    checkNumber('successRefund', options.successRefund);
     this.capacity = options.capacity ?? 500;
     this.retryCost = options.retryCost ?? 5;
     this.connectionCost = options.connectionCost ?? 14;

@@ -130,12 +130,15 @@ interface Waiter {
   gone?: boolean;
 }
 
-/** Rejects an option that is not a finite number within its range, naming it. */
-export function checkNumber(name: string, value: unknown, min: number, { above = false, finite = true } = {}): void {
+/**
+ * Rejects an option that is given but is not a number >= 0 (> 0 with `above`), finite unless
+ * `finite` is false, naming it. Every number option of the runtime has 0 as its bound.
+ */
+export function checkNumber(name: string, value: unknown, { above = false, finite = true } = {}): void {
   if (value === undefined) return;
   // NaN fails the comparison.
-  const ok = typeof value === 'number' && (!finite || Number.isFinite(value)) && (above ? value > min : value >= min);
-  if (!ok) throw new TypeError(`${name} must be a ${finite ? 'finite ' : ''}number ${above ? '>' : '>='} ${min}, got ${String(value)}`);
+  const ok = typeof value === 'number' && (!finite || Number.isFinite(value)) && (above ? value > 0 : value >= 0);
+  if (!ok) throw new TypeError(`${name} must be a ${finite ? 'finite ' : ''}number ${above ? '>' : '>='} 0, got ${String(value)}`);
 }
 
 /** Rejects an option that is given but is not a function, naming it. */
@@ -240,14 +243,14 @@ export class AdaptiveLimiter {
   #pumpWake: AbortController | undefined;
 
   constructor(options: LimiterOptions = {}) {
-    checkNumber('minRate', options.minRate, 0, { above: true });
-    checkNumber('throttleFactor', options.throttleFactor, 0, { above: true });
+    checkNumber('minRate', options.minRate, { above: true });
+    checkNumber('throttleFactor', options.throttleFactor, { above: true });
     if (options.throttleFactor !== undefined && options.throttleFactor > 1) throw new TypeError(`throttleFactor must be a number in (0, 1], got ${options.throttleFactor}`);
-    checkNumber('growthSeconds', options.growthSeconds, 0, { above: true });
-    checkNumber('burstSeconds', options.burstSeconds, 0, { above: true });
-    checkNumber('maxPauseMs', options.maxPauseMs, 0);
-    checkNumber('windowSeconds', options.windowSeconds, 0, { above: true });
-    checkNumber('ttlSeconds', options.ttlSeconds, 0, { above: true, finite: false });
+    checkNumber('growthSeconds', options.growthSeconds, { above: true });
+    checkNumber('burstSeconds', options.burstSeconds, { above: true });
+    checkNumber('maxPauseMs', options.maxPauseMs);
+    checkNumber('windowSeconds', options.windowSeconds, { above: true });
+    checkNumber('ttlSeconds', options.ttlSeconds, { above: true, finite: false });
     checkFunction('now', options.now);
     checkFunction('sleep', options.sleep);
     this.minRate = options.minRate ?? 0.5;

@@ -139,7 +139,7 @@ function inspectFault(this: PollFaultError): unknown {
 export const FINAL_REQUEST_GRACE_MS = 1000;
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
-  checkNumber(`waitForResponse: ${name}`, value, 0, { finite: false });
+  checkNumber(`waitForResponse: ${name}`, value, { finite: false });
   return value ?? fallback;
 }
 

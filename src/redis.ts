@@ -419,9 +419,9 @@ export function redisStore(client: NodeRedisClient | IORedisClient, options: Red
     throw new TypeError('redisStore needs a node-redis client (createClient() of `redis`) or an ioredis client');
   }
   if (options.prefix !== undefined && typeof options.prefix !== 'string') throw new TypeError(`prefix must be a string, got ${typeof options.prefix}`);
-  checkNumber('timeoutMs', options.timeoutMs, 0, { above: true });
-  checkNumber('retryMs', options.retryMs, 0);
-  checkNumber('limiter.ttlSeconds', options.limiter?.ttlSeconds, 0, { above: true });
+  checkNumber('timeoutMs', options.timeoutMs, { above: true });
+  checkNumber('retryMs', options.retryMs);
+  checkNumber('limiter.ttlSeconds', options.limiter?.ttlSeconds, { above: true });
   for (const name of ['onFallback', 'onRecover'] as const) checkFunction(name, options[name]);
   // The rules' defaults and checks are AdaptiveLimiter's and RetryBudget's own.
   const rules = new AdaptiveLimiter(options.limiter);

@@ -134,7 +134,7 @@ function nextWithin<T>(it: AsyncIterator<T>, ms: number, controller: AbortContro
 }
 
 function checkResumeOptions(options: ResumeOptions): void {
-  checkNumber('stallMs', options.stallMs, 0, { above: true, finite: false });
+  checkNumber('stallMs', options.stallMs, { above: true, finite: false });
   if (options.maxReconnects !== undefined && !(Number.isInteger(options.maxReconnects) && options.maxReconnects >= 0)) throw new TypeError(`maxReconnects must be a non-negative integer, got ${String(options.maxReconnects)}`);
   for (const name of ['onReconnect', 'sleep', 'now', 'random'] as const) checkFunction(name, options[name]);
   for (const name of ['resubmit', 'cancelOnAbort'] as const) {
