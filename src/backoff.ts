@@ -16,14 +16,6 @@ export interface Clock {
   readonly now?: () => number;
 }
 
-/** The clock part of an options object (its random and now), to pass on without the rest. */
-export function clockOf(options: Clock): Clock {
-  const clock: { random?: () => number; now?: () => number } = {};
-  if (options.random !== undefined) clock.random = options.random;
-  if (options.now !== undefined) clock.now = options.now;
-  return clock;
-}
-
 /**
  * Jitter on top of a server hint, as a fraction of the hint: a hint is a floor, not an
  * appointment, because the same exact hint handed to many clients wakes them all at once.

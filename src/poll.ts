@@ -5,7 +5,7 @@
  * intervals and the poll-after header are registry data (surfaces.response, polling).
  */
 import { MAX_MESSAGE, backoffProfile, classifyErrorIn, eventShowsOutput, isApiErrorShaped, isConnectionError, isTransportFailure, raiseIn, raiseOnSurfaceIn, readString, runningStatuses, type RaiseOptions } from './classify.js';
-import { clockOf, errorHintMs, headersOf, profileDelayMs, type Clock } from './backoff.js';
+import { errorHintMs, headersOf, profileDelayMs, type Clock } from './backoff.js';
 import { isOpenAIFailure, type FailureClass } from './failure.js';
 import { redactSecrets } from './redact.js';
 import { MAX_TIMER_MS, abortableSleep, checkNumber } from './limiter.js';
@@ -266,7 +266,7 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
         limiter.learnFromHeaders(headersOf(fault), ctx.tables.hints);
         if (facts?.status === 429) limiter.recordThrottle(hint, sentAt);
       }
-      waitMs = Math.min(maxInterval, profileDelayMs(facts?.backoff ?? faultProfile, faults, { ...clockOf(options), hintMs: hint }));
+      waitMs = Math.min(maxInterval, profileDelayMs(facts?.backoff ?? faultProfile, faults, { ...options, hintMs: hint }));
     }
     const left = deadline - now();
     if (last || left <= 0) return abandon(timedOut());

@@ -8,7 +8,7 @@
  * is known (before `response.created`) leaves nothing to resume: that is a StreamDropError unless
  * the caller opts in to resubmitting.
  */
-import { clockOf, errorHintMs, profileDelayMs, type Clock } from './backoff.js';
+import { errorHintMs, profileDelayMs, type Clock } from './backoff.js';
 import { backoffProfile, classifyErrorIn, eventShowsOutput, isTransportFailure, raiseIn, readString, type RaiseOptions } from './classify.js';
 import { isOpenAIFailure } from './failure.js';
 import type { Replay } from './failure-record.generated.js';
@@ -232,7 +232,7 @@ export async function* streamBackgroundResponseIn<E = unknown>(ctx: RuntimeConte
       if (budget !== false && !(await budget.tryAcquire(budget.connectionCost))) throw new StreamDropError('the stream dropped and the retry budget cannot pay for a reconnect', id, after, replay(), { cause: failure });
       const hint = failure === undefined ? undefined : errorHintMs(failure, options, ctx.tables.hints);
       if (limiter !== false && facts?.status === 429) limiter.recordThrottle(hint);
-      const delayMs = profileDelayMs(facts?.backoff ?? profile, reconnects, { ...clockOf(options), hintMs: hint });
+      const delayMs = profileDelayMs(facts?.backoff ?? profile, reconnects, { ...options, hintMs: hint });
       options.onReconnect?.({ attempt: reconnects, responseId: id, after, error: ended ? undefined : failure, delayMs });
       if (delayMs > 0) await sleep(delayMs, signal);
     }

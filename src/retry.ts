@@ -5,7 +5,7 @@
  * - an adaptive rate limiter (src/limiter.ts) that paces every attempt of a key before it is sent;
  * - a retry budget shared by the whole process per key, so that many clients cannot multiply it.
  */
-import { clockOf, drawRandom, errorHintMs, headersOf, isHint, profileDelayMs, type Clock, type HintSources } from './backoff.js';
+import { drawRandom, errorHintMs, headersOf, isHint, profileDelayMs, type Clock, type HintSources } from './backoff.js';
 import { backoffProfile, isConnectionError, type FailureFacts } from './classify.js';
 import { connectionBackoff as defaultConnectionBackoff, DEFAULT_HINT_SOURCES } from './hint-defaults.js';
 import { abortableSleep, checkFunction, DEFAULT_LIMITER_KEY, DEFAULT_MAX_PAUSE_MS, type Sleep } from './limiter.js';
@@ -169,7 +169,7 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
     const how = retryProfile(error, classifyError(error));
     if (how === undefined) return undefined;
     const hint = how.profile.honourServerHints ? serverHintMs(error, clock) : undefined;
-    return profileDelayMs(how.profile, attempt, { ...clockOf(clock), hintMs: hint });
+    return profileDelayMs(how.profile, attempt, { ...clock, hintMs: hint });
   }
 
   /**
@@ -252,7 +252,7 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
       const cost = limiterWaits ? 0 : how.connection ? (budget ? budget.connectionCost : 0) : budget ? budget.retryCost : 0;
       if (budget && cost > 0 && !(await budget.tryAcquire(cost))) return giveUp('budget', hint);
       lastCost = cost;
-      const delayMs = limiterWaits ? 0 : profileDelayMs(how.profile, attempt, { ...clockOf(options), hintMs: hint });
+      const delayMs = limiterWaits ? 0 : profileDelayMs(how.profile, attempt, { ...options, hintMs: hint });
       if (watched) tell(observers, 'retry', { error, facts, attempt, delayMs, limiterKey: key });
       options.onRetry?.({ error, facts, attempt, delayMs });
       if (delayMs > 0) await sleep(delayMs, options.signal);
