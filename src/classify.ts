@@ -347,10 +347,7 @@ export function thrownFrom(e: Error, above: (...args: never[]) => unknown): Erro
 /** True when `obj` is certainly not a failure: its top-level status is settled on every surface. */
 function settled(tables: ObjectTables, obj: object): boolean {
   const status = (obj as { status?: unknown }).status;
-  if (typeof status !== 'string') return false;
-  const list = tables.settled;
-  for (let i = 0; i < list.length; i++) if (list[i] === status) return true;
-  return false;
+  return typeof status === 'string' && tables.settled.includes(status);
 }
 
 /**
