@@ -89,14 +89,6 @@ export interface RetryOptions extends Clock {
 }
 
 
-function statusOf(e: unknown): unknown {
-  try {
-    return e !== null && typeof e === 'object' ? (e as { status?: unknown }).status : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Rejects options that make no sense with a TypeError naming the option. */
 function checkRetryOptions(options: RetryOptions): void {
   if (options.maxAttempts !== undefined && !(Number.isInteger(options.maxAttempts) && options.maxAttempts >= 1)) {
@@ -243,7 +235,7 @@ export function createRetry(classifyError: Classify, createOptions: CreateRetryO
       // A throttle paced by a limiter (here or in pacedFetch) waits there once: the key's pause
       // for the hint, then its turn in the queue, which spreads a crowd without jitter. It spends
       // no budget, since the limiter already holds retries to the rate the server grants.
-      const throttle = !how.connection && statusOf(error) === 429;
+      const throttle = !how.connection && facts?.status === 429;
       const pauseCap = pacedUpstream ? DEFAULT_MAX_PAUSE_MS : limiter !== false ? (limiter.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS) : 0;
       const limiterWaits = throttle && (limiter !== false || pacedUpstream) && (!isHint(hint) || hint <= pauseCap);
       if (limiter !== false && !pacedUpstream && throttle) limiter.recordThrottle(hint, typeof sentAt === 'number' ? sentAt : undefined);

@@ -236,7 +236,8 @@ describe('withRetry: what the limiter and the budget are told', () => {
     let n = 0;
     await expect(withRetry(async () => { n++; throw error; }, { limiter, budget: false, sleep: noSleep })).rejects.toBe(error);
     expect(n).toBe(2);
-    expect(calls).toEqual(['acquire', 'acquire']);
+    // Its facts (a 429) make it a throttle, whatever its own fields say.
+    expect(calls).toEqual(['acquire', 'throttle undefined', 'acquire', 'throttle undefined']);
   });
 });
 
