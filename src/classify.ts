@@ -347,7 +347,11 @@ export function thrownFrom(e: Error, above: (...args: never[]) => unknown): Erro
 /** True when `obj` is certainly not a failure: its top-level status is settled on every surface. */
 function settled(tables: ObjectTables, obj: object): boolean {
   const status = (obj as { status?: unknown }).status;
-  return typeof status === 'string' && tables.settled.includes(status);
+  if (typeof status !== 'string') return false;
+  // A plain loop: the completed-response check is the hottest path, and includes measured slower there.
+  const list = tables.settled;
+  for (let i = 0; i < list.length; i++) if (list[i] === status) return true;
+  return false;
 }
 
 /**
