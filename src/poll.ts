@@ -241,8 +241,7 @@ export async function waitForResponseIn<TData>(ctx: RuntimeContext, target: { re
         options.onPoll?.(lastStatus, polls);
         if (!running.has(status)) {
           // The poll's own headers go on the error, so its request id is kept.
-          const headers = response.headers;
-          return raiseOnSurfaceIn(ctx, RESPONSE_SURFACE, data as PolledResponse<TData>, headers instanceof Headers ? { ...options, headers } : options);
+          return raiseOnSurfaceIn(ctx, RESPONSE_SURFACE, data as PolledResponse<TData>, response.headers instanceof Headers ? { ...options, headers: response.headers } : options);
         }
         const header = Number.parseFloat(response.headers.get(polling.afterHeader) ?? '');
         waitMs = Math.min(maxInterval, Math.max(0, Number.isFinite(header) ? header : interval));
